@@ -1,0 +1,71 @@
+// The contract every environment fulfils: prompts, query parsing, verification, rubric, data, difficulty.
+// An environment is pure data and functions over strings; it knows nothing about tokens or tensors.
+
+import type { Rng } from '../random.ts';
+
+/** One (query, answer) pair from an environment's own generator. */
+export interface Example {
+  query: string;
+  answer: string;
+  difficulty: number;
+}
+
+/** What a rubric criterion sees about one Solver answer to one Challenger query. */
+export interface RubricContext {
+  /** The Challenger's query text, as generated (may be junk). */
+  query: string;
+  /** The Solver's answer text, end token removed. */
+  answer: string;
+  /** Whether the answer ended with the end token before the length limit. */
+  answerFinished: boolean;
+  /** Whether the query ended with the end token before the length limit. */
+  queryFinished: boolean;
+  /** All queries of the same step's batch, this one included (for distinctness). */
+  batchQueries: readonly string[];
+}
+
+/** A named binary criterion of the quality self-reward. */
+export interface RubricCriterion {
+  /** Stable key, used in metric names (`rubric/<key>`) and URLs. */
+  key: string;
+  /** One line for people. */
+  description: string;
+  /** Relative weight; Q is the weighted mean of passed criteria, so in [0, 1]. */
+  weight: number;
+  /** 'query' criteria judge the Challenger's query alone; 'answer' criteria judge the Solver's answer. */
+  role: 'query' | 'answer';
+  check(ctx: RubricContext): boolean;
+}
+
+export interface Env<Q = unknown> {
+  /** Registry key, e.g. 'arithmetic'. */
+  key: string;
+  title: string;
+  /** What the Challenger is asked to write, shown in the UI. */
+  challengerInstruction: string;
+  /** The query template, for people, e.g. '<a><op><b>' with its rules. */
+  queryTemplate: string;
+  /** Every character a query or an answer may contain (the tokenizer is fitted to this). */
+  alphabet: string;
+  /** Upper bounds on generated lengths, in characters (the end token not counted). */
+  maxQueryLength: number;
+  maxAnswerLength: number;
+  /** Parse a query; null when it does not follow the template. */
+  parseQuery(text: string): Q | null;
+  /** Task reward in [0, 1] of an answer to a parsed query (the verifier). */
+  reward(query: Q, answer: string): number;
+  /** The correct answer to a parsed query (used by the rubric's leak check and by the generator). */
+  solve(query: Q): string;
+  /** Difficulty of a parsed query: an integer in [1, difficultyLevels]. */
+  difficulty(query: Q): number;
+  difficultyLevels: number;
+  /** The criteria of the quality self-reward. */
+  rubric: readonly RubricCriterion[];
+  /**
+   * One example from the generator. `split` decides which side of a fixed hash split it comes from:
+   * 'train' examples never equal any 'eval' example.
+   */
+  sample(rng: Rng, split: 'train' | 'eval'): Example;
+  /** Which split a query text belongs to (by hash); sample() respects it. */
+  splitOf(query: string): 'train' | 'eval';
+}
