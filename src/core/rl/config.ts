@@ -1,0 +1,105 @@
+// The self-play algorithm's configuration: a typed record, the defaults, the four algorithms, and a validator
+// whose errors name the field, the value and the rule.
+
+export type Algorithm = 'lsp' | 'lsp-zero' | 'grpo-data' | 'base';
+export const ALGORITHMS: Algorithm[] = ['lsp', 'lsp-zero', 'grpo-data', 'base'];
+
+export type KlEstimator = 'k1' | 'k2' | 'k3';
+/** How token terms become a sequence's loss: summed (the paper), averaged (GRPO), or over a constant (Dr. GRPO). */
+export type Aggregation = 'sum' | 'mean' | 'constant';
+/** With more than one update per batch: clip the ratio per token (PPO) or per sequence (GSPO). */
+export type ClipMode = 'token' | 'sequence';
+
+export interface LspConfig {
+  algorithm: Algorithm;
+  /** N: Challenger queries per step. */
+  numQueries: number;
+  /** G: Solver answers per query. */
+  groupSize: number;
+  /** wQ: weight of the quality self-reward (0 for LSP-Zero). */
+  qualityWeight: number;
+  /** alphaCh: weight of the Challenger's loss. */
+  challengerWeight: number;
+  /** beta: weight of KL(pi || pi_ref). */
+  klBeta: number;
+  klEstimator: KlEstimator;
+  aggregation: Aggregation;
+  /** Divide the Solver's group advantages by the group's standard deviation (GRPO does; the paper does not). */
+  normalizeByStd: boolean;
+  /** Gradient updates per sampled batch; above 1 the ratio to the sampling policy is clipped. */
+  updatesPerBatch: number;
+  clipMode: ClipMode;
+  clipEpsilon: number;
+  learningRate: number;
+  /** Global gradient-norm clip. */
+  maxGradNorm: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+}
+
+export const DEFAULT_LSP_CONFIG: LspConfig = {
+  algorithm: 'lsp',
+  numQueries: 8, // the paper's N
+  groupSize: 8,
+  qualityWeight: 1,
+  challengerWeight: 1,
+  klBeta: 0.05, // the paper's beta
+  klEstimator: 'k3',
+  aggregation: 'sum',
+  normalizeByStd: false,
+  updatesPerBatch: 1,
+  clipMode: 'token',
+  clipEpsilon: 0.2,
+  learningRate: 1e-4, // the paper's 3e-6 is for a 3B model; a 1M model needs far larger steps
+  maxGradNorm: 1,
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+};
+
+/** The defaults adjusted to an algorithm: LSP-Zero drops the quality self-reward; Base never trains. */
+export function configForAlgorithm(algorithm: Algorithm, overrides: Partial<LspConfig> = {}): LspConfig {
+  const qualityWeight = algorithm === 'lsp-zero' ? 0 : DEFAULT_LSP_CONFIG.qualityWeight;
+  return { ...DEFAULT_LSP_CONFIG, qualityWeight, ...overrides, algorithm };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly rule: string,
+  ) {
+    super(`${field} (${JSON.stringify(value)}) ${rule}`);
+  }
+}
+
+/** Throws ConfigError for the first rule broken; returns the config unchanged otherwise. */
+export function validateLspConfig(c: LspConfig): LspConfig {
+  const need = (ok: boolean, field: keyof LspConfig, rule: string) => {
+    if (!ok) throw new ConfigError(field, c[field], rule);
+  };
+  const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+  const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  need(ALGORITHMS.includes(c.algorithm), 'algorithm', `must be one of ${ALGORITHMS.join(', ')}`);
+  need(isInt(c.numQueries) && c.numQueries >= 2 && c.numQueries <= 256, 'numQueries', 'must be an integer from 2 to 256 (the Challenger advantage compares queries)');
+  need(isInt(c.groupSize) && c.groupSize >= 2 && c.groupSize <= 64, 'groupSize', 'must be an integer from 2 to 64 (a group of one has no advantage)');
+  need(isNum(c.qualityWeight) && c.qualityWeight >= 0, 'qualityWeight', 'must be a number >= 0');
+  if (c.algorithm === 'lsp-zero') need(c.qualityWeight === 0, 'qualityWeight', 'must be 0 for lsp-zero (LSP-Zero has no quality self-reward)');
+  if (c.algorithm === 'lsp') need(c.qualityWeight > 0, 'qualityWeight', 'must be > 0 for lsp (use lsp-zero for none)');
+  need(isNum(c.challengerWeight) && c.challengerWeight >= 0, 'challengerWeight', 'must be a number >= 0');
+  need(isNum(c.klBeta) && c.klBeta >= 0, 'klBeta', 'must be a number >= 0');
+  need(['k1', 'k2', 'k3'].includes(c.klEstimator), 'klEstimator', 'must be one of k1, k2, k3');
+  need(['sum', 'mean', 'constant'].includes(c.aggregation), 'aggregation', 'must be one of sum, mean, constant');
+  need(typeof c.normalizeByStd === 'boolean', 'normalizeByStd', 'must be true or false');
+  need(isInt(c.updatesPerBatch) && c.updatesPerBatch >= 1 && c.updatesPerBatch <= 16, 'updatesPerBatch', 'must be an integer from 1 to 16');
+  need(['token', 'sequence'].includes(c.clipMode), 'clipMode', 'must be token (PPO) or sequence (GSPO)');
+  need(isNum(c.clipEpsilon) && c.clipEpsilon > 0 && c.clipEpsilon < 1, 'clipEpsilon', 'must be a number in (0, 1)');
+  need(isNum(c.learningRate) && c.learningRate > 0 && c.learningRate <= 1, 'learningRate', 'must be a number in (0, 1]');
+  need(isNum(c.maxGradNorm) && c.maxGradNorm > 0, 'maxGradNorm', 'must be a number > 0');
+  need(isNum(c.temperature) && c.temperature > 0 && c.temperature <= 5, 'temperature', 'must be a number in (0, 5] for training (0 is greedy, for evaluation only)');
+  need(isInt(c.topK) && c.topK >= 0, 'topK', 'must be an integer >= 0 (0 keeps every token)');
+  need(isNum(c.topP) && c.topP > 0 && c.topP <= 1, 'topP', 'must be a number in (0, 1]');
+  return c;
+}

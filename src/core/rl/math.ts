@@ -1,0 +1,72 @@
+// The algorithm's math as small named pure functions over plain numbers and arrays: advantages for both
+// roles, KL estimators, clipped objectives, and how token terms aggregate. The tensor loss (loss.ts) calls
+// these where it can and mirrors the rest element for element; tests check both against hand-computed values.
+
+import type { Aggregation, KlEstimator } from './config.ts';
+
+export function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Population standard deviation. */
+export function std(xs: readonly number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
+}
+
+/** A_j = S_j - mean(S), optionally / (std(S) + eps). A group with equal scores gets all-zero advantages. */
+export function groupAdvantages(scores: readonly number[], normalizeByStd: boolean, eps = 1e-6): number[] {
+  const m = mean(scores);
+  const s = normalizeByStd ? std(scores) + eps : 1;
+  return scores.map((x) => (x - m) / s);
+}
+
+/** Solver advantages per query group: S_ij = R_ij + wQ * Q_ij, centred within the group. */
+export function solverAdvantages(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number, normalizeByStd: boolean): number[][] {
+  return rewards.map((row, i) => groupAdvantages(row.map((r, j) => r + qualityWeight * quality[i][j]), normalizeByStd));
+}
+
+/** Challenger advantages: C_i = -mean_j R_ij + wQ * mean_j Q_ij, centred over the N queries.
+ *  With wQ = 0 this is the paper's A_i = mean(V) - V_i. */
+export function challengerAdvantages(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number): number[] {
+  const scores = rewards.map((row, i) => -mean(row) + qualityWeight * mean(quality[i]));
+  return groupAdvantages(scores, false);
+}
+
+/** Per-token estimate of KL(pi || pi_ref) from log-probabilities of a token sampled from pi. r = logpRef - logp.
+ *  k1 = -r (unbiased, can be negative), k2 = r^2 / 2, k3 = exp(r) - r - 1 (unbiased, non-negative). */
+export function klEstimate(kind: KlEstimator, logp: number, logpRef: number): number {
+  const r = logpRef - logp;
+  if (kind === 'k1') return -r;
+  if (kind === 'k2') return (r * r) / 2;
+  return Math.exp(r) - r - 1;
+}
+
+/** The PPO-style clipped surrogate to minimise: -min(ratio * A, clip(ratio, 1-eps, 1+eps) * A). */
+export function clippedPolicyTerm(ratio: number, advantage: number, eps: number): number {
+  const clipped = Math.min(Math.max(ratio, 1 - eps), 1 + eps);
+  return -Math.min(ratio * advantage, clipped * advantage);
+}
+
+/** Whether clipping is active for this ratio and advantage (the `clip_ratio` metric counts these). */
+export function isClipped(ratio: number, advantage: number, eps: number): boolean {
+  return (advantage > 0 && ratio > 1 + eps) || (advantage < 0 && ratio < 1 - eps);
+}
+
+/** GSPO's length-normalised sequence ratio: exp(mean_t (logp_t - oldLogp_t)). */
+export function sequenceRatio(logp: readonly number[], oldLogp: readonly number[]): number {
+  return Math.exp(mean(logp.map((l, t) => l - oldLogp[t])));
+}
+
+/** The factor a sequence's summed token terms are multiplied by. `constant` is Dr. GRPO's fixed normaliser
+ *  (the role's completion budget). */
+export function aggregationScale(mode: Aggregation, length: number, constant: number): number {
+  if (mode === 'sum') return 1;
+  if (mode === 'mean') return length > 0 ? 1 / length : 0;
+  return 1 / constant;
+}
+
+/** A role's loss from its sequences' token terms: mean over sequences of the aggregated token terms. */
+export function aggregateTokenTerms(terms: readonly number[][], mode: Aggregation, constant: number): number {
+  return mean(terms.map((seq) => seq.reduce((a, b) => a + b, 0) * aggregationScale(mode, seq.length, constant)));
+}

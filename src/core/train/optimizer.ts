@@ -1,0 +1,80 @@
+// Adam with global-norm gradient clipping, written out so its whole state (moments and step count) can be
+// saved in a checkpoint and restored exactly.
+
+import * as tf from '@tensorflow/tfjs';
+import type { WeightInit } from '../model/gpt.ts';
+
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export const DEFAULT_ADAM: AdamOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+export interface AdamState {
+  step: number;
+  m: Record<string, WeightInit>;
+  v: Record<string, WeightInit>;
+}
+
+export class Adam {
+  step = 0;
+  private m: Record<string, tf.Variable> = {};
+  private v: Record<string, tf.Variable> = {};
+
+  constructor(
+    private readonly vars: Record<string, tf.Variable>,
+    private readonly opts: AdamOptions = DEFAULT_ADAM,
+  ) {
+    for (const [name, variable] of Object.entries(vars)) {
+      this.m[name] = tf.variable(tf.zerosLike(variable), false);
+      this.v[name] = tf.variable(tf.zerosLike(variable), false);
+    }
+  }
+
+  /** Clips gradients to maxGradNorm (global L2) and applies one update. Returns the pre-clip norm as a scalar
+   *  tensor (the caller disposes it). Disposes nothing it was given. */
+  apply(grads: Record<string, tf.Tensor>, learningRate: number, maxGradNorm: number): tf.Scalar {
+    this.step += 1;
+    const t = this.step;
+    return tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))) as tf.Scalar;
+      const scale = tf.minimum(tf.scalar(1), tf.scalar(maxGradNorm).div(norm.add(1e-6)));
+      const { beta1, beta2, epsilon } = this.opts;
+      const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      for (const [name, variable] of Object.entries(this.vars)) {
+        const g = grads[name].mul(scale);
+        const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
+        const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));
+        this.m[name].assign(m);
+        this.v[name].assign(v);
+        variable.assign(variable.sub(m.mul(stepSize).div(v.sqrt().add(epsilon))));
+      }
+      return norm;
+    });
+  }
+
+  async getState(): Promise<AdamState> {
+    const read = async (vars: Record<string, tf.Variable>) => {
+      const out: Record<string, WeightInit> = {};
+      for (const [name, t] of Object.entries(vars)) out[name] = { shape: t.shape.slice(), values: (await t.data()) as Float32Array };
+      return out;
+    };
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
+  }
+
+  setState(state: AdamState): void {
+    this.step = state.step;
+    for (const name of Object.keys(this.vars)) {
+      tf.tidy(() => {
+        this.m[name].assign(tf.tensor(state.m[name].values, state.m[name].shape));
+        this.v[name].assign(tf.tensor(state.v[name].values, state.v[name].shape));
+      });
+    }
+  }
+
+  dispose(): void {
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+  }
+}

@@ -1,0 +1,80 @@
+// Supervised pretraining of a base model on an environment's generator, in both roles: the Challenger learns
+// to write queries, the Solver to answer them. Reports through one progress callback.
+
+import * as tf from '@tensorflow/tfjs';
+import type { Env } from '../envs/env.ts';
+import type { Policy } from '../model/policy.ts';
+import { tokenLogProbs } from '../model/gpt.ts';
+import { EOS } from '../tokenizer/tokenizer.ts';
+import { Rng } from '../random.ts';
+import { Adam } from './optimizer.ts';
+import { batchTensors, packSequences, type Sequence } from './batch.ts';
+
+export interface PretrainConfig {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Linear warm-up steps; then cosine decay to 10% of the rate. */
+  warmupSteps: number;
+  seed: number;
+}
+
+export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = { steps: 1500, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, seed: 1 };
+
+export interface PretrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  learningRate: number;
+  seconds: number;
+}
+
+export function learningRateAt(c: PretrainConfig, step: number): number {
+  if (step < c.warmupSteps) return (c.learningRate * (step + 1)) / c.warmupSteps;
+  const progress = (step - c.warmupSteps) / Math.max(1, c.steps - c.warmupSteps);
+  return c.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+}
+
+/** One role-mixed batch: even rows teach the Challenger, odd rows the Solver. */
+export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number): Sequence[] {
+  const tok = policy.tokenizer;
+  return Array.from({ length: size }, (_, i) => {
+    const ex = env.sample(rng, 'train');
+    return i % 2 === 0
+      ? { prompt: tok.challengerPrompt(), completion: [...tok.encode(ex.query), EOS] }
+      : { prompt: tok.solverPrompt(ex.query), completion: [...tok.encode(ex.answer), EOS] };
+  });
+}
+
+/** Mean cross-entropy over the completion tokens of a batch (a scalar tensor; differentiable). */
+export function supervisedLoss(policy: Policy, seqs: readonly Sequence[]): tf.Scalar {
+  const packed = packSequences(seqs);
+  const t = batchTensors(packed);
+  const { logp } = tokenLogProbs(policy.vars, policy.config, t.inputs, t.targets);
+  return logp.mul(t.mask).sum().div(t.mask.sum()).neg() as tf.Scalar;
+}
+
+export async function pretrain(policy: Policy, env: Env, c: PretrainConfig, onProgress?: (p: PretrainProgress) => void, shouldStop?: () => boolean): Promise<number> {
+  const rng = new Rng(c.seed);
+  const adam = new Adam(policy.vars);
+  const started = performance.now();
+  let lastLoss = NaN;
+  try {
+    for (let step = 0; step < c.steps; step++) {
+      if (shouldStop?.()) break;
+      const seqs = pretrainBatch(policy, env, rng, c.batchSize);
+      const lr = learningRateAt(c, step);
+      const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.vars));
+      const named: Record<string, tf.Tensor> = {};
+      for (const [name, v] of Object.entries(policy.vars)) named[name] = grads[v.name];
+      const norm = adam.apply(named, lr, 1);
+      lastLoss = (await value.data())[0];
+      tf.dispose([value, norm, ...Object.values(grads)]);
+      if (!Number.isFinite(lastLoss)) throw new Error(`pretraining loss became ${lastLoss} at step ${step}; lower the learning rate`);
+      onProgress?.({ step: step + 1, steps: c.steps, loss: lastLoss, learningRate: lr, seconds: (performance.now() - started) / 1000 });
+    }
+  } finally {
+    adam.dispose();
+  }
+  return lastLoss;
+}

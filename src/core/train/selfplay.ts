@@ -1,0 +1,352 @@
+// The self-play trainer: one step samples Challenger queries (or, for GRPO with data, takes them from the
+// environment's generator), samples G Solver answers each, scores them, computes both roles' advantages and
+// updates the one policy. It reports through its return values only; it does no I/O.
+
+import * as tf from '@tensorflow/tfjs';
+import type { Env } from '../envs/env.ts';
+import { rubricPasses, rubricScore } from '../envs/rubric.ts';
+import { tokenLogProbs, type Params, type WeightInit } from '../model/gpt.ts';
+import type { Policy } from '../model/policy.ts';
+import { sampleBatch, type SampledRow } from '../model/sample.ts';
+import { cloneParams, readWeights, assignWeights } from '../model/weights.ts';
+import { Rng, type RngState } from '../random.ts';
+import { validateLspConfig, type LspConfig } from '../rl/config.ts';
+import { aggregationScale, challengerAdvantages, klEstimate, isClipped, mean, sequenceRatio, solverAdvantages, std } from '../rl/math.ts';
+import { selfPlayLoss } from '../rl/loss.ts';
+import { Adam, type AdamState } from './optimizer.ts';
+import { batchTensors, packSequences, type Sequence } from './batch.ts';
+
+/** Rubric overrides: criteria switched off and re-weighted (part of a run's configuration). */
+export interface RubricOverrides {
+  enabled?: Record<string, boolean>;
+  weights?: Record<string, number>;
+}
+
+export interface SolverAnswer {
+  text: string;
+  finished: boolean;
+  reward: number;
+  quality: number;
+  advantage: number;
+  passes: Record<string, boolean>;
+}
+
+/** One Challenger query and its group of G Solver answers. */
+export interface RolloutGroup {
+  query: string;
+  valid: boolean;
+  difficulty: number | null;
+  /** The Challenger's advantage for this query (null for GRPO with data, where there is no Challenger). */
+  challengerAdvantage: number | null;
+  answers: SolverAnswer[];
+  rewardStd: number;
+  /** All answers scored the same: this group teaches the Solver nothing. */
+  zeroVariance: boolean;
+}
+
+export interface StepReport {
+  step: number;
+  metrics: Record<string, number>;
+  groups: RolloutGroup[];
+}
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+/** Everything needed to continue a run exactly: weights, reference, optimizer, random state, step. */
+export interface TrainerState {
+  step: number;
+  weights: Record<string, WeightInit>;
+  reference: Record<string, WeightInit>;
+  optimizer: AdamState;
+  rng: RngState;
+}
+
+interface Timer {
+  generate: number;
+  reference: number;
+  update: number;
+}
+
+export class SelfPlayTrainer {
+  step = 0;
+  private readonly reference: Params;
+  private readonly adam: Adam;
+  private rng: Rng;
+
+  constructor(
+    readonly policy: Policy,
+    readonly env: Env,
+    readonly config: LspConfig,
+    seed: number,
+    private readonly rubric: RubricOverrides = {},
+  ) {
+    validateLspConfig(config);
+    this.reference = cloneParams(policy.vars); // pi_ref: frozen at the start of self-play
+    this.adam = new Adam(policy.vars);
+    this.rng = new Rng(seed);
+  }
+
+  private sampleOptions(maxNewTokens: number) {
+    const c = this.config;
+    return { temperature: c.temperature, topK: c.topK, topP: c.topP, maxNewTokens, checkEvery: 4 };
+  }
+
+  /** Queries for this step: the Challenger's, or the generator's for GRPO with data. */
+  private async proposeQueries(): Promise<{ texts: string[]; rows: SampledRow[] | null }> {
+    const { env, policy, config } = this;
+    if (config.algorithm === 'grpo-data') {
+      return { texts: Array.from({ length: config.numQueries }, () => env.sample(this.rng, 'train').query), rows: null };
+    }
+    const prompts = Array.from({ length: config.numQueries }, () => policy.tokenizer.challengerPrompt());
+    const rows = await sampleBatch(policy.vars, policy.config, prompts, this.sampleOptions(env.maxQueryLength + 1), this.rng);
+    return { texts: rows.map((r) => policy.tokenizer.decode(r.tokens)), rows };
+  }
+
+  /** One self-play step. Base (no training) is rejected: it is an evaluation reference only. */
+  async runStep(): Promise<StepReport> {
+    const { env, policy, config } = this;
+    if (config.algorithm === 'base') throw new Error('the base algorithm does not train; evaluate the base model instead');
+    const tok = policy.tokenizer;
+    const N = config.numQueries;
+    const G = config.groupSize;
+    const time: Timer = { generate: 0, reference: 0, update: 0 };
+    const stepStart = performance.now();
+
+    // 1-2. Challenger queries, then G Solver answers to each, all in one batch.
+    let t0 = performance.now();
+    const queries = await this.proposeQueries();
+    const solverPrompts = queries.texts.flatMap((q) => Array.from({ length: G }, () => tok.solverPrompt(q)));
+    const answers = await sampleBatch(policy.vars, policy.config, solverPrompts, this.sampleOptions(env.maxAnswerLength + 1), this.rng);
+    time.generate = (performance.now() - t0) / 1000;
+
+    // 3. Task reward R and quality self-reward Q for every answer.
+    const parsed = queries.texts.map((q) => env.parseQuery(q));
+    const R: number[][] = [];
+    const Q: number[][] = [];
+    const passes: Record<string, boolean>[][] = [];
+    queries.texts.forEach((query, i) => {
+      R.push([]);
+      Q.push([]);
+      passes.push([]);
+      for (let j = 0; j < G; j++) {
+        const row = answers[i * G + j];
+        const answer = tok.decode(row.tokens);
+        const p = parsed[i];
+        R[i].push(p === null ? 0 : env.reward(p, answer));
+        const ctx = { query, answer, answerFinished: row.finished, queryFinished: queries.rows ? queries.rows[i].finished : true, batchQueries: queries.texts };
+        Q[i].push(rubricScore(env.rubric, ctx, this.rubric.enabled, this.rubric.weights));
+        passes[i].push(rubricPasses(env.rubric, ctx));
+      }
+    });
+
+    // 4-5. Advantages for both roles.
+    const wQ = config.qualityWeight;
+    const solverAdv = solverAdvantages(R, Q, wQ, config.normalizeByStd);
+    const hasChallenger = queries.rows !== null && config.challengerWeight > 0;
+    const challengerAdv = queries.rows ? challengerAdvantages(R, Q, wQ) : null;
+
+    // 6. The batch: Challenger sequences first (if trained), then Solver sequences.
+    const seqs: Sequence[] = [];
+    const advantages: number[] = [];
+    const scales: number[] = [];
+    const roleWeights: number[] = [];
+    const roles: ('challenger' | 'solver')[] = [];
+    if (hasChallenger && queries.rows && challengerAdv) {
+      queries.rows.forEach((row, i) => {
+        seqs.push({ prompt: tok.challengerPrompt(), completion: row.tokens });
+        advantages.push(challengerAdv[i]);
+        scales.push(aggregationScale(config.aggregation, row.tokens.length, env.maxQueryLength + 1));
+        roleWeights.push(config.challengerWeight / N);
+        roles.push('challenger');
+      });
+    }
+    answers.forEach((row, k) => {
+      seqs.push({ prompt: solverPrompts[k], completion: row.tokens });
+      advantages.push(solverAdv[Math.floor(k / G)][k % G]);
+      scales.push(aggregationScale(config.aggregation, row.tokens.length, env.maxAnswerLength + 1));
+      roleWeights.push(1 / (N * G));
+      roles.push('solver');
+    });
+    const packed = packSequences(seqs);
+    const batch = batchTensors(packed);
+    const lossInputs = {
+      mask: batch.mask,
+      advantages: tf.tensor1d(advantages),
+      scales: tf.tensor1d(scales),
+      roleWeights: tf.tensor1d(roleWeights),
+    };
+
+    // Reference (and, for several updates, sampling-policy) log-probabilities: no gradient.
+    t0 = performance.now();
+    const refLogp = tf.tidy(() => tokenLogProbs(this.reference, policy.config, batch.inputs, batch.targets).logp);
+    const oldLogp = config.updatesPerBatch > 1 ? tf.tidy(() => tokenLogProbs(policy.vars, policy.config, batch.inputs, batch.targets).logp) : null;
+    const refArr = await refLogp.data();
+    time.reference = (performance.now() - t0) / 1000;
+
+    // 7. Updates.
+    t0 = performance.now();
+    let lossValue = 0;
+    let gradNorm = 0;
+    let firstLogp: Float32Array = new Float32Array(0); // sampling policy, for KL and entropy metrics
+    let firstEntropy: Float32Array = new Float32Array(0);
+    let lastLogp: Float32Array = new Float32Array(0); // last update's policy, for the clip ratio
+    const varList = Object.values(policy.vars);
+    const lastUpdate = config.updatesPerBatch - 1;
+    try {
+      for (let u = 0; u <= lastUpdate; u++) {
+        const seen: tf.Tensor[] = [];
+        const { value, grads } = tf.variableGrads(() => {
+          const { logp, entropy } = tokenLogProbs(policy.vars, policy.config, batch.inputs, batch.targets);
+          seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
+          return selfPlayLoss(logp, { ...lossInputs, refLogp, oldLogp }, config).loss;
+        }, varList);
+        const named: Record<string, tf.Tensor> = {};
+        for (const [name, v] of Object.entries(policy.vars)) named[name] = grads[v.name];
+        try {
+          const lossNow = (await value.data())[0];
+          if (!Number.isFinite(lossNow)) {
+            throw new NonFiniteLossError(`the loss became ${lossNow} at step ${this.step + 1}; the weights were not updated. Lower the learning rate or the KL weight.`);
+          }
+          const norm = this.adam.apply(named, config.learningRate, config.maxGradNorm);
+          const normValue = (await norm.data())[0];
+          norm.dispose();
+          const [logpNow, entNow] = (await Promise.all(seen.map((t) => t.data()))) as Float32Array[];
+          if (u === 0) {
+            lossValue = lossNow;
+            gradNorm = normValue;
+            firstLogp = logpNow;
+            firstEntropy = entNow;
+          }
+          if (u === lastUpdate) lastLogp = logpNow;
+        } finally {
+          tf.dispose([value, ...Object.values(grads), ...seen]);
+        }
+      }
+    } finally {
+      tf.dispose([batch.inputs, batch.targets, batch.mask, lossInputs.advantages, lossInputs.scales, lossInputs.roleWeights, refLogp, ...(oldLogp ? [oldLogp] : [])]);
+    }
+    time.update = (performance.now() - t0) / 1000;
+    this.step += 1;
+
+    // Metrics (TRL-style names, by role) from what was read back.
+    const cols = packed.cols;
+    const tokenStats = (role: 'challenger' | 'solver') => {
+      const kls: number[] = [];
+      const ents: number[] = [];
+      let clipped = 0;
+      let units = 0; // tokens (PPO) or sequences (GSPO) that could be clipped
+      seqs.forEach((_, s) => {
+        if (roles[s] !== role) return;
+        const cur: number[] = [];
+        const old: number[] = [];
+        for (let t = 0; t < cols; t++) {
+          const k = s * cols + t;
+          if (packed.mask[k] === 0) continue;
+          kls.push(klEstimate(config.klEstimator, firstLogp[k], refArr[k]));
+          ents.push(firstEntropy[k]);
+          cur.push(lastLogp[k]);
+          old.push(firstLogp[k]);
+        }
+        if (config.updatesPerBatch === 1) return; // one update: the ratio is exactly 1
+        if (config.clipMode === 'sequence') {
+          units += 1;
+          if (isClipped(sequenceRatio(cur, old), advantages[s], config.clipEpsilon)) clipped += 1;
+        } else {
+          cur.forEach((l, t) => {
+            units += 1;
+            if (isClipped(Math.exp(l - old[t]), advantages[s], config.clipEpsilon)) clipped += 1;
+          });
+        }
+      });
+      return { kl: mean(kls), entropy: mean(ents), clipRatio: units ? clipped / units : 0 };
+    };
+    const solverStats = tokenStats('solver');
+    const groupStds = R.map((row, i) => std(row.map((r, j) => r + wQ * Q[i][j])));
+    const validRate = parsed.filter((p) => p !== null).length / N;
+    const validParsed = parsed.filter((p) => p !== null);
+    const genTokens = answers.reduce((s, r) => s + r.tokens.length, 0) + (queries.rows?.reduce((s, r) => s + r.tokens.length, 0) ?? 0);
+    const stepSeconds = (performance.now() - stepStart) / 1000;
+    const metrics: Record<string, number> = {
+      'solver/reward': mean(R.flat()),
+      'solver/reward_std': mean(R.map((row) => std(row))),
+      'solver/quality': mean(Q.flat()),
+      'solver/kl': solverStats.kl,
+      'solver/entropy': solverStats.entropy,
+      'solver/frac_reward_zero_std': groupStds.filter((s) => s < 1e-9).length / N,
+      'solver/completions/mean_length': mean(answers.map((r) => r.tokens.length)),
+      'solver/clip_ratio': solverStats.clipRatio,
+      'query/valid_rate': validRate,
+      'query/distinct_rate': new Set(queries.texts).size / N,
+      'query/difficulty': validParsed.length ? mean(validParsed.map((p) => env.difficulty(p))) : 0,
+      loss: lossValue,
+      grad_norm: gradNorm,
+      'timing/generate_s': time.generate,
+      'timing/reference_s': time.reference,
+      'timing/update_s': time.update,
+      'timing/step_s': stepSeconds,
+      tokens_per_s: genTokens / Math.max(time.generate, 1e-9),
+    };
+    if (queries.rows && challengerAdv) {
+      const chStats = tokenStats('challenger');
+      const chScores = R.map((row, i) => -mean(row) + wQ * mean(Q[i]));
+      Object.assign(metrics, {
+        'challenger/reward': mean(chScores),
+        'challenger/reward_std': std(chScores),
+        'challenger/solve_rate': mean(R.map((row) => mean(row))),
+        'challenger/kl': chStats.kl,
+        'challenger/entropy': chStats.entropy,
+        'challenger/completions/mean_length': mean(queries.rows.map((r) => r.tokens.length)),
+        'challenger/clip_ratio': chStats.clipRatio,
+      });
+    }
+    for (const criterion of env.rubric) metrics[`rubric/${criterion.key}`] = mean(passes.flat().map((p) => (p[criterion.key] ? 1 : 0)));
+
+    const groups: RolloutGroup[] = queries.texts.map((query, i) => ({
+      query,
+      valid: parsed[i] !== null,
+      difficulty: parsed[i] !== null ? env.difficulty(parsed[i]) : null,
+      challengerAdvantage: challengerAdv ? challengerAdv[i] : null,
+      answers: R[i].map((reward, j) => ({
+        text: tok.decode(answers[i * G + j].tokens),
+        finished: answers[i * G + j].finished,
+        reward,
+        quality: Q[i][j],
+        advantage: solverAdv[i][j],
+        passes: passes[i][j],
+      })),
+      rewardStd: groupStds[i],
+      zeroVariance: groupStds[i] < 1e-9,
+    }));
+    return { step: this.step, metrics, groups };
+  }
+
+  async getState(): Promise<TrainerState> {
+    return {
+      step: this.step,
+      weights: await readWeights(this.policy.vars),
+      reference: await readWeights(this.reference),
+      optimizer: await this.adam.getState(),
+      rng: this.rng.state,
+    };
+  }
+
+  /** Restores a state saved by getState (same model shape). */
+  setState(s: TrainerState): void {
+    assignWeights(this.policy.vars, s.weights);
+    for (const [name, t] of Object.entries(this.reference)) {
+      const w = s.reference[name];
+      t.dispose();
+      this.reference[name] = tf.tensor(w.values, w.shape);
+    }
+    this.adam.setState(s.optimizer);
+    this.rng = new Rng(s.rng);
+    this.step = s.step;
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.reference));
+    this.adam.dispose();
+  }
+}

@@ -1,0 +1,448 @@
+// Tests of the environments: parsers, verifiers, difficulty, rubric criteria and scoring, seeded generators.
+
+import { describe, expect, it } from 'vitest';
+import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
+import type { Env, Example, RubricContext } from '../src/core/envs/env.ts';
+import { ENV_KEYS, ENVIRONMENTS, getEnv, UnknownEnvironmentError } from '../src/core/envs/registry.ts';
+import { InvalidRubricWeightError, queryTokens, rubricPasses, rubricScore } from '../src/core/envs/rubric.ts';
+import { hashSplit, sampleInSplit, SplitSamplingError } from '../src/core/envs/split.ts';
+import { stringsEnv } from '../src/core/envs/strings.ts';
+import { hashString, Rng } from '../src/core/random.ts';
+
+const ALL_ENVS: readonly Env[] = [arithmeticEnv, stringsEnv];
+
+/** A rubric context with a cleanly finished query and answer, alone in its batch, unless overridden. */
+function context(query: string, answer: string, overrides: Partial<RubricContext> = {}): RubricContext {
+  return { query, answer, answerFinished: true, queryFinished: true, batchQueries: [query], ...overrides };
+}
+
+/** Whether one criterion of an env's rubric passes. */
+function passes(env: Env, key: string, ctx: RubricContext): boolean {
+  const criterion = env.rubric.find((candidate) => candidate.key === key);
+  if (criterion === undefined) throw new Error(`no criterion '${key}' in ${env.key}`);
+  return criterion.check(ctx);
+}
+
+function parsed<Q>(env: Env<Q>, query: string): Q {
+  const result = env.parseQuery(query);
+  if (result === null) throw new Error(`'${query}' does not parse in ${env.key}`);
+  return result;
+}
+
+function sampleMany(env: Env, seed: number, count: number, split: 'train' | 'eval'): Example[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => env.sample(rng, split));
+}
+
+describe('arithmetic', () => {
+  const env = arithmeticEnv;
+
+  it('parses queries that follow the template', () => {
+    expect(env.parseQuery('37+45')).toEqual({ left: 37, operator: '+', right: 45 });
+    expect(env.parseQuery('12-58')).toEqual({ left: 12, operator: '-', right: 58 });
+    expect(env.parseQuery('7*9')).toEqual({ left: 7, operator: '*', right: 9 });
+    expect(env.parseQuery('0*0')).toEqual({ left: 0, operator: '*', right: 0 });
+    expect(env.parseQuery('99*99')).toEqual({ left: 99, operator: '*', right: 99 });
+    expect(env.parseQuery('10-0')).toEqual({ left: 10, operator: '-', right: 0 });
+  });
+
+  it('rejects junk', () => {
+    const junk = [
+      '', ' ', '1 + 2', ' 1+2', '1+2 ', '1+2\n', '01+2', '1+02', '00+1', '100+1', '1+100', '999*999', '100-0', '12+', '+12', '12',
+      '*', 'abc', '1+2+3', '1/2', '-1+2', '1+-2', '1++2', '1=2', '1+2=3', '9'.repeat(50), '1+2'.repeat(20),
+    ];
+    for (const text of junk) expect(env.parseQuery(text), JSON.stringify(text)).toBeNull();
+  });
+
+  it('solves exactly, negative results included', () => {
+    expect(env.solve(parsed(env, '37+45'))).toBe('82');
+    expect(env.solve(parsed(env, '12-58'))).toBe('-46');
+    expect(env.solve(parsed(env, '5-5'))).toBe('0');
+    expect(env.solve(parsed(env, '0-99'))).toBe('-99');
+    expect(env.solve(parsed(env, '12*34'))).toBe('408');
+    expect(env.solve(parsed(env, '99*99'))).toBe('9801');
+    expect(env.solve(parsed(env, '0*73'))).toBe('0');
+  });
+
+  it('rewards only the exact answer string', () => {
+    const cases: [string, string, number][] = [
+      ['12-58', '-46', 1],
+      ['12-58', '46', 0],
+      ['12-58', '-46 ', 0],
+      ['12-58', ' -46', 0],
+      ['12-58', '-046', 0],
+      ['12*34', '408', 1],
+      ['12*34', '409', 0],
+      ['99*99', '9801', 1],
+      ['99*99', '98010', 0],
+      ['0-99', '-99', 1],
+      ['0-99', '99', 0],
+      ['37+45', '82', 1],
+      ['37+45', '+82', 0],
+      ['37+45', '82=', 0],
+      ['37+45', '828', 0],
+      ['37+45', '', 0],
+      ['5-5', '0', 1],
+      ['5-5', '-0', 0],
+    ];
+    for (const [query, answer, reward] of cases) {
+      expect(env.reward(parsed(env, query), answer), `${query} -> ${JSON.stringify(answer)}`).toBe(reward);
+    }
+  });
+
+  it('rates difficulty by the two-digit operands, with a step for products', () => {
+    const expected: Record<string, number> = {
+      '3+4': 1, '9-9': 1, '0+0': 1, '0-9': 1,
+      '7*9': 2, '0*9': 2, '10+1': 2, '5-99': 2, '0+42': 2,
+      '99+99': 3, '10-42': 3, '12*3': 3, '0*99': 3, '9*10': 3,
+      '10*10': 4, '99*99': 4, '42*17': 4,
+    };
+    for (const [query, level] of Object.entries(expected)) {
+      expect(env.difficulty(parsed(env, query)), query).toBe(level);
+    }
+  });
+
+  it('difficulty is monotone in operand size and never lower for * than for + or -', () => {
+    const operands = [0, 5, 9, 10, 42, 99];
+    for (const left of operands) {
+      for (const right of operands) {
+        const sum = env.difficulty(parsed(env, `${left}+${right}`));
+        const difference = env.difficulty(parsed(env, `${left}-${right}`));
+        const product = env.difficulty(parsed(env, `${left}*${right}`));
+        expect(difference).toBe(sum);
+        expect(product).toBeGreaterThanOrEqual(sum);
+        for (const largerRight of operands.filter((value) => value > right)) {
+          expect(env.difficulty(parsed(env, `${left}+${largerRight}`))).toBeGreaterThanOrEqual(sum);
+          expect(env.difficulty(parsed(env, `${left}*${largerRight}`))).toBeGreaterThanOrEqual(product);
+        }
+        for (const level of [sum, product]) {
+          expect(level).toBeGreaterThanOrEqual(1);
+          expect(level).toBeLessThanOrEqual(env.difficultyLevels);
+        }
+      }
+    }
+  });
+
+  it('fits the 0..99 limits and draws both kinds of query at levels 2 and 3, in either operand order', () => {
+    expect(env.maxQueryLength).toBe('99*99'.length);
+    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('9801'.length);
+    const kinds = new Set<string>();
+    for (const example of sampleMany(env, 21, 2000, 'train')) {
+      const { left, operator, right } = parsed(env, example.query);
+      const digits = `${String(left).length}${String(right).length}`;
+      kinds.add(`${example.difficulty}:${operator === '*' ? '*' : '+-'}:${digits}`);
+    }
+    expect([...kinds].sort()).toEqual([
+      '1:+-:11',
+      '2:*:11', '2:+-:12', '2:+-:21',
+      '3:*:12', '3:*:21', '3:+-:22',
+      '4:*:22',
+    ]);
+  });
+
+  describe('rubric', () => {
+    it('parses: the query follows the template', () => {
+      expect(passes(env, 'parses', context('37+45', '82'))).toBe(true);
+      expect(passes(env, 'parses', context('37+', '82'))).toBe(false);
+      expect(passes(env, 'parses', context('', '82'))).toBe(false);
+      expect(passes(env, 'parses', context('0123', '82'))).toBe(false);
+    });
+
+    it('query_clean: finished, non-empty, only alphabet characters', () => {
+      expect(passes(env, 'query_clean', context('37+45', '82'))).toBe(true);
+      expect(passes(env, 'query_clean', context('37+45', '82', { queryFinished: false }))).toBe(false);
+      expect(passes(env, 'query_clean', context('', '82'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37 +45', '82'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37+45=', '82'))).toBe(false);
+      // Clean but not parseable: the criteria are independent.
+      expect(passes(env, 'query_clean', context('+++', '82'))).toBe(true);
+    });
+
+    it('no_leak: the answer is not one of the query operands, nor its "-b" tail', () => {
+      expect(passes(env, 'no_leak', context('37+45', '82'))).toBe(true);
+      expect(passes(env, 'no_leak', context('12-58', '-46'))).toBe(true);
+      expect(passes(env, 'no_leak', context('58-12', '46'))).toBe(true);
+      expect(passes(env, 'no_leak', context('50-99', '-49'))).toBe(true);
+      expect(passes(env, 'no_leak', context('46+0', '46'))).toBe(false);
+      expect(passes(env, 'no_leak', context('0+46', '46'))).toBe(false);
+      expect(passes(env, 'no_leak', context('1*46', '46'))).toBe(false);
+      expect(passes(env, 'no_leak', context('0*7', '0'))).toBe(false);
+      expect(passes(env, 'no_leak', context('46-0', '46'))).toBe(false);
+      expect(passes(env, 'no_leak', context('0-46', '-46'))).toBe(false);
+      // Unparseable queries have no answer to judge, so they fail.
+      expect(passes(env, 'no_leak', context('abc', ''))).toBe(false);
+      expect(passes(env, 'no_leak', context('', ''))).toBe(false);
+    });
+
+    it('distinct: the query appears exactly once in its batch', () => {
+      const batchQueries = ['1+1', '2+2', '1+1'];
+      expect(passes(env, 'distinct', context('1+1', '2', { batchQueries }))).toBe(false);
+      expect(passes(env, 'distinct', context('2+2', '4', { batchQueries }))).toBe(true);
+    });
+
+    it('answer_form: an integer without leading zeros or a plus sign', () => {
+      for (const answer of ['0', '7', '-46', '9801', '-99', '-9999']) {
+        expect(passes(env, 'answer_form', context('37+45', answer)), answer).toBe(true);
+      }
+      for (const answer of ['', '-', '-0', '046', '+46', '4 6', '46 ', 'abc', '-----', '11111', '-10000', '998001', '4-6']) {
+        expect(passes(env, 'answer_form', context('37+45', answer)), JSON.stringify(answer)).toBe(false);
+      }
+    });
+
+    it('answer_stops: non-empty and finished', () => {
+      expect(passes(env, 'answer_stops', context('37+45', '82'))).toBe(true);
+      expect(passes(env, 'answer_stops', context('37+45', ''))).toBe(false);
+      expect(passes(env, 'answer_stops', context('37+45', '8282828', { answerFinished: false }))).toBe(false);
+    });
+
+    it('scores spam low: an unfinished operator run with an empty answer, duplicated in the batch', () => {
+      const spam = '+++++++';
+      const alone = context(spam, '', { queryFinished: false, answerFinished: false });
+      // Only 'distinct' passes.
+      expect(rubricScore(env.rubric, alone)).toBeCloseTo(1 / 6, 12);
+      expect(rubricScore(env.rubric, { ...alone, batchQueries: [spam, spam] })).toBe(0);
+    });
+  });
+});
+
+describe('strings', () => {
+  const env = stringsEnv;
+
+  it('parses queries that follow the template', () => {
+    expect(env.parseQuery('rev:abc')).toEqual({ task: 'rev', text: 'abc' });
+    expect(env.parseQuery('srt:fcab')).toEqual({ task: 'srt', text: 'fcab' });
+    expect(env.parseQuery('cnt:a:abaca')).toEqual({ task: 'cnt', letter: 'a', text: 'abaca' });
+    expect(env.parseQuery('rev:a')).toEqual({ task: 'rev', text: 'a' });
+    expect(env.parseQuery('cnt:f:abcdefab')).toEqual({ task: 'cnt', letter: 'f', text: 'abcdefab' });
+  });
+
+  it('rejects junk', () => {
+    const junk = [
+      '', ' ', 'abc', 'rev', 'rev:', 'rev:abcdefabc', 'rev:abg', 'rev:ABC', 'rev abc', ' rev:abc', 'rev:abc ',
+      'rev:abc:', 'rev::abc', 'xyz:abc', 'cnt:abaca', 'cnt:ab:abc', 'cnt:a:', 'cnt::abc', 'cnt:g:abc',
+      'srt:12', 'rev:a'.repeat(10), 'a'.repeat(100),
+    ];
+    for (const text of junk) expect(env.parseQuery(text), JSON.stringify(text)).toBeNull();
+  });
+
+  it('solves reverse, sort and count', () => {
+    expect(env.solve(parsed(env, 'rev:abc'))).toBe('cba');
+    expect(env.solve(parsed(env, 'srt:fcab'))).toBe('abcf');
+    expect(env.solve(parsed(env, 'srt:fedcbafe'))).toBe('abcdeeff');
+    expect(env.solve(parsed(env, 'cnt:a:abaca'))).toBe('3');
+    expect(env.solve(parsed(env, 'cnt:f:abc'))).toBe('0');
+    expect(env.solve(parsed(env, 'cnt:b:bbbbbbbb'))).toBe('8');
+  });
+
+  it('rewards only the exact answer string', () => {
+    const cases: [string, string, number][] = [
+      ['rev:abc', 'cba', 1],
+      ['rev:abc', 'abc', 0],
+      ['rev:abc', 'cba ', 0],
+      ['rev:abc', 'cbaa', 0],
+      ['rev:abc', '', 0],
+      ['srt:fcab', 'abcf', 1],
+      ['srt:fcab', 'fcab', 0],
+      ['cnt:a:abaca', '3', 1],
+      ['cnt:a:abaca', '03', 0],
+      ['cnt:a:abaca', '3a', 0],
+      ['cnt:f:abc', '0', 1],
+    ];
+    for (const [query, answer, reward] of cases) {
+      expect(env.reward(parsed(env, query), answer), `${query} -> ${JSON.stringify(answer)}`).toBe(reward);
+    }
+  });
+
+  it('rates difficulty as ceil(length / 2), whatever the task', () => {
+    const expected: Record<string, number> = {
+      'rev:a': 1, 'srt:ab': 1, 'cnt:a:ab': 1,
+      'rev:abc': 2, 'cnt:a:abcd': 2,
+      'srt:abcde': 3, 'rev:abcdef': 3,
+      'cnt:a:abcdefa': 4, 'rev:abcdefab': 4,
+    };
+    for (const [query, level] of Object.entries(expected)) {
+      expect(env.difficulty(parsed(env, query)), query).toBe(level);
+    }
+    for (const task of ['rev:', 'srt:', 'cnt:c:']) {
+      const levels = [1, 2, 3, 4, 5, 6, 7, 8].map((length) =>
+        env.difficulty(parsed(env, task + 'abcdefab'.slice(0, length))),
+      );
+      expect(levels).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    }
+  });
+
+  describe('rubric', () => {
+    it('parses and query_clean', () => {
+      expect(passes(env, 'parses', context('rev:abc', 'cba'))).toBe(true);
+      expect(passes(env, 'parses', context('rev:xyz', 'zyx'))).toBe(false);
+      expect(passes(env, 'query_clean', context('rev:abc', 'cba'))).toBe(true);
+      expect(passes(env, 'query_clean', context('rev:abc', 'cba', { queryFinished: false }))).toBe(false);
+      expect(passes(env, 'query_clean', context('rev:xyz', 'zyx'))).toBe(false);
+      expect(passes(env, 'query_clean', context('rev: abc', 'cba'))).toBe(false);
+    });
+
+    it('no_leak: the answer is not the string operated on', () => {
+      expect(passes(env, 'no_leak', context('rev:abc', 'cba'))).toBe(true);
+      expect(passes(env, 'no_leak', context('srt:cba', 'abc'))).toBe(true);
+      expect(passes(env, 'no_leak', context('cnt:a:abaca', '3'))).toBe(true);
+      expect(passes(env, 'no_leak', context('rev:aba', 'aba'))).toBe(false);
+      expect(passes(env, 'no_leak', context('rev:a', 'a'))).toBe(false);
+      expect(passes(env, 'no_leak', context('srt:abc', 'abc'))).toBe(false);
+      expect(passes(env, 'no_leak', context('rev:', ''))).toBe(false);
+    });
+
+    it('distinct, answer_form and answer_stops', () => {
+      const batchQueries = ['rev:abc', 'rev:abc'];
+      expect(passes(env, 'distinct', context('rev:abc', 'cba', { batchQueries }))).toBe(false);
+      expect(passes(env, 'distinct', context('rev:abc', 'cba', { batchQueries: ['rev:abc', 'srt:abc'] }))).toBe(true);
+      for (const answer of ['cba', 'a', 'abcdefab', '0', '8']) {
+        expect(passes(env, 'answer_form', context('rev:abc', answer)), answer).toBe(true);
+      }
+      for (const answer of ['', 'abcdefabc', 'xyz', 'CBA', 'cba ', '9', '10', 'a1', ':']) {
+        expect(passes(env, 'answer_form', context('rev:abc', answer)), JSON.stringify(answer)).toBe(false);
+      }
+      expect(passes(env, 'answer_stops', context('rev:abc', 'cba'))).toBe(true);
+      expect(passes(env, 'answer_stops', context('rev:abc', ''))).toBe(false);
+      expect(passes(env, 'answer_stops', context('rev:abc', 'cbacbacb', { answerFinished: false }))).toBe(false);
+    });
+  });
+});
+
+describe('rubric scoring', () => {
+  const rubric = arithmeticEnv.rubric;
+  const unfinishedAnswer = context('37+45', '82', { answerFinished: false });
+
+  it('reports every criterion', () => {
+    expect(rubricPasses(rubric, unfinishedAnswer)).toEqual({
+      parses: true,
+      query_clean: true,
+      no_leak: true,
+      distinct: true,
+      answer_form: true,
+      answer_stops: false,
+    });
+  });
+
+  it('is the weighted mean of passed criteria', () => {
+    expect(rubricScore(rubric, context('37+45', '82'))).toBe(1);
+    expect(rubricScore(rubric, unfinishedAnswer)).toBeCloseTo(5 / 6, 12);
+    expect(rubricScore(rubric, unfinishedAnswer, {}, { answer_stops: 3 })).toBeCloseTo(5 / 8, 12);
+    expect(rubricScore(rubric, unfinishedAnswer, {}, { answer_stops: 0 })).toBe(1);
+    expect(rubricScore(rubric, unfinishedAnswer, { answer_stops: false })).toBe(1);
+    expect(rubricScore(rubric, unfinishedAnswer, { answer_stops: true, parses: false })).toBeCloseTo(4 / 5, 12);
+    // Disabling wins over a weight.
+    expect(rubricScore(rubric, unfinishedAnswer, { answer_stops: false }, { answer_stops: 3 })).toBe(1);
+  });
+
+  it('is 0 when nothing is weighed', () => {
+    const allDisabled = Object.fromEntries(rubric.map((criterion) => [criterion.key, false]));
+    const allZero = Object.fromEntries(rubric.map((criterion) => [criterion.key, 0]));
+    expect(rubricScore(rubric, context('37+45', '82'), allDisabled)).toBe(0);
+    expect(rubricScore(rubric, context('37+45', '82'), {}, allZero)).toBe(0);
+    expect(rubricScore([], context('37+45', '82'))).toBe(0);
+  });
+
+  it('rejects negative and non-finite weights by name', () => {
+    expect(() => rubricScore(rubric, unfinishedAnswer, {}, { parses: -1 })).toThrow(InvalidRubricWeightError);
+    expect(() => rubricScore(rubric, unfinishedAnswer, {}, { parses: Number.NaN })).toThrow(/'parses'/);
+  });
+
+  it('tokenizes queries for the leak check', () => {
+    expect(queryTokens('12-58')).toEqual(['12', '-58']);
+    expect(queryTokens('12*58')).toEqual(['12', '58']);
+    expect(queryTokens('cnt:a:abaca')).toEqual(['cnt', 'a', 'abaca']);
+    expect(queryTokens('')).toEqual([]);
+  });
+});
+
+describe.each(ALL_ENVS.map((env) => [env.key, env] as const))('%s: contract and generator', (_key, env) => {
+  it('describes itself and has a sound rubric', () => {
+    expect(env.challengerInstruction.length).toBeGreaterThan(0);
+    expect(env.queryTemplate.length).toBeGreaterThan(0);
+    expect(env.difficultyLevels).toBe(4);
+    expect(env.rubric.length).toBeGreaterThanOrEqual(5);
+    const keys = env.rubric.map((criterion) => criterion.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const criterion of env.rubric) {
+      expect(['query', 'answer']).toContain(criterion.role);
+      expect(criterion.weight).toBeGreaterThan(0);
+      expect(criterion.description.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('is deterministic: the same seed gives the same 200 examples', () => {
+    const draw = () => {
+      const rng = new Rng(1234);
+      return Array.from({ length: 200 }, (_, i) => env.sample(rng, i % 3 === 0 ? 'eval' : 'train'));
+    };
+    const first = draw();
+    expect(draw()).toEqual(first);
+    expect(sampleMany(env, 1235, 200, 'train')).not.toEqual(sampleMany(env, 1234, 200, 'train'));
+  });
+
+  it('generates examples that parse, solve to their answer, fit the limits and pass the rubric', () => {
+    for (const split of ['train', 'eval'] as const) {
+      for (const example of sampleMany(env, 99, 500, split)) {
+        const query = parsed(env, example.query);
+        expect(env.solve(query)).toBe(example.answer);
+        expect(env.reward(query, example.answer)).toBe(1);
+        expect(env.difficulty(query)).toBe(example.difficulty);
+        expect(env.splitOf(example.query)).toBe(split);
+        expect(example.query.length).toBeLessThanOrEqual(env.maxQueryLength);
+        expect(example.answer.length).toBeLessThanOrEqual(env.maxAnswerLength);
+        for (const char of example.query + example.answer) expect(env.alphabet).toContain(char);
+        const passed = rubricPasses(env.rubric, context(example.query, example.answer));
+        const wellFormed = passed.parses && passed.query_clean && passed.answer_form && passed.answer_stops;
+        expect(wellFormed, example.query).toBe(true);
+      }
+    }
+  });
+
+  it('keeps train and eval apart by the hash rule', () => {
+    const train = sampleMany(env, 5, 2000, 'train');
+    const evaluation = sampleMany(env, 6, 500, 'eval');
+    const evalQueries = new Set(evaluation.map((example) => example.query));
+    expect(train.filter((example) => evalQueries.has(example.query))).toEqual([]);
+    for (const example of train) expect(hashString(example.query) % 5).not.toBe(0);
+    for (const example of evaluation) expect(hashString(example.query) % 5).toBe(0);
+  });
+
+  it('covers every difficulty level, roughly uniformly', () => {
+    for (const [split, count] of [['train', 2000], ['eval', 500]] as const) {
+      const examples = sampleMany(env, 11, count, split);
+      for (let level = 1; level <= env.difficultyLevels; level++) {
+        const share = examples.filter((example) => example.difficulty === level).length / count;
+        expect(share, `${split} level ${level}`).toBeGreaterThan(0.15);
+      }
+    }
+  });
+});
+
+describe('split', () => {
+  it('holds out the queries whose hash is 0 mod 5', () => {
+    for (const query of ['37+45', '12-58', '7*9', 'rev:abc', 'cnt:a:abaca']) {
+      expect(hashSplit(query)).toBe(hashString(query) % 5 === 0 ? 'eval' : 'train');
+    }
+  });
+
+  it('gives up by name when a split cannot be reached', () => {
+    const onlyTrain = () => ({ query: 'x', answer: 'y', difficulty: 1 });
+    expect(() => sampleInSplit(new Rng(0), 'eval', () => 'train', onlyTrain)).toThrow(SplitSamplingError);
+  });
+});
+
+describe('registry', () => {
+  it('finds every environment by its own key', () => {
+    expect(ENV_KEYS).toEqual(['arithmetic', 'strings']);
+    expect(getEnv('arithmetic')).toBe(arithmeticEnv);
+    expect(getEnv('strings')).toBe(stringsEnv);
+    for (const key of ENV_KEYS) expect(ENVIRONMENTS[key].key).toBe(key);
+  });
+
+  it('names unknown keys and lists the known ones', () => {
+    expect(() => getEnv('chess')).toThrow(UnknownEnvironmentError);
+    expect(() => getEnv('chess')).toThrow(/'chess'.*arithmetic, strings/);
+    expect(() => getEnv('toString')).toThrow(UnknownEnvironmentError);
+    expect(() => getEnv('')).toThrow(UnknownEnvironmentError);
+  });
+});
