@@ -15,6 +15,7 @@ const FLAGS: Record<string, FlagSpec> = {
   steps: { kind: 'number', help: 'optimizer steps', default: DEFAULT_PRETRAIN_CONFIG.steps },
   batch: { kind: 'number', help: 'sequences per step', default: DEFAULT_PRETRAIN_CONFIG.batchSize },
   lr: { kind: 'number', help: 'peak learning rate', default: DEFAULT_PRETRAIN_CONFIG.learningRate },
+  'solver-fraction': { kind: 'number', help: 'share of each batch that teaches the Solver', default: DEFAULT_PRETRAIN_CONFIG.solverFraction },
   seed: { kind: 'number', help: 'random seed', default: 1 },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   out: { kind: 'string', help: 'output file (default: the shipped model path in public/models)' },
@@ -27,7 +28,7 @@ await runMain('pretrain', FLAGS, async (f) => {
   await startBackend(f.backend as BackendName);
   const preset = f.preset as PresetName;
   const policy = Policy.create(env, preset, f.seed as number);
-  const config = { ...DEFAULT_PRETRAIN_CONFIG, steps: f.steps as number, batchSize: f.batch as number, learningRate: f.lr as number, seed: f.seed as number };
+  const config = { ...DEFAULT_PRETRAIN_CONFIG, steps: f.steps as number, batchSize: f.batch as number, learningRate: f.lr as number, solverFraction: f['solver-fraction'] as number, seed: f.seed as number };
   if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.config)} parameters) for ${config.steps} steps`);
   const finalLoss = await pretrain(policy, env, config, (p) => {
     if (f.json) console.log(JSON.stringify(p));

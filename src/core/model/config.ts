@@ -14,11 +14,11 @@ export type PresetName = 'tiny' | 'small' | 'base';
 /** Shapes of each preset; vocabSize comes from the tokenizer. */
 export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
   // ~0.1M parameters: fast enough for unit tests on one CPU core.
-  tiny: { blockSize: 32, nLayer: 2, nHead: 4, nEmbd: 64 },
+  tiny: { blockSize: 64, nLayer: 2, nHead: 4, nEmbd: 64 },
   // ~1M parameters: the default without a GPU (a self-play step in about a second on WASM).
-  small: { blockSize: 32, nLayer: 4, nHead: 4, nEmbd: 144 },
+  small: { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 144 },
   // ~7M parameters: the default on a real GPU.
-  base: { blockSize: 32, nLayer: 6, nHead: 8, nEmbd: 320 },
+  base: { blockSize: 128, nLayer: 6, nHead: 8, nEmbd: 320 },
 };
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];

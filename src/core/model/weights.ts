@@ -7,9 +7,14 @@ import { weightShapes } from './gpt.ts';
 import { validateModelConfig, type ModelConfig } from './config.ts';
 import type { TokenizerSpec } from '../tokenizer/tokenizer.ts';
 
+let nextVariableId = 0;
+
 export function toVariables(init: Record<string, WeightInit>): Record<string, tf.Variable> {
   const out: Record<string, tf.Variable> = {};
-  for (const [name, w] of Object.entries(init)) out[name] = tf.variable(tf.tensor(w.values, w.shape), true, name + '_' + Math.random().toString(36).slice(2));
+  for (const [name, w] of Object.entries(init)) {
+    // Variable names are global in tfjs: a suffix keeps two policies (or a test's two runs) apart.
+    out[name] = tf.tidy(() => tf.variable(tf.tensor(w.values, w.shape), true, `${name}#${nextVariableId++}`));
+  }
   return out;
 }
 

@@ -28,8 +28,9 @@ export class Adam {
     private readonly opts: AdamOptions = DEFAULT_ADAM,
   ) {
     for (const [name, variable] of Object.entries(vars)) {
-      this.m[name] = tf.variable(tf.zerosLike(variable), false);
-      this.v[name] = tf.variable(tf.zerosLike(variable), false);
+      // Inside tidy: tf.variable shares the initial tensor's data, and that tensor must not outlive it.
+      this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
+      this.v[name] = tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
     }
   }
 

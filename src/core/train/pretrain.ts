@@ -16,10 +16,12 @@ export interface PretrainConfig {
   learningRate: number;
   /** Linear warm-up steps; then cosine decay to 10% of the rate. */
   warmupSteps: number;
+  /** Share of each batch that teaches the Solver (the rest teaches the Challenger, whose queries are easier to learn). */
+  solverFraction: number;
   seed: number;
 }
 
-export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = { steps: 1500, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, seed: 1 };
+export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = { steps: 1500, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, solverFraction: 0.75, seed: 1 };
 
 export interface PretrainProgress {
   step: number;
@@ -35,12 +37,13 @@ export function learningRateAt(c: PretrainConfig, step: number): number {
   return c.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
 }
 
-/** One role-mixed batch: even rows teach the Challenger, odd rows the Solver. */
-export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number): Sequence[] {
+/** One role-mixed batch: the first rows teach the Challenger, the rest (solverFraction of them) the Solver. */
+export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number, solverFraction = 0.5): Sequence[] {
   const tok = policy.tokenizer;
+  const challengerRows = Math.round(size * (1 - solverFraction));
   return Array.from({ length: size }, (_, i) => {
     const ex = env.sample(rng, 'train');
-    return i % 2 === 0
+    return i < challengerRows
       ? { prompt: tok.challengerPrompt(), completion: [...tok.encode(ex.query), EOS] }
       : { prompt: tok.solverPrompt(ex.query), completion: [...tok.encode(ex.answer), EOS] };
   });
@@ -62,7 +65,7 @@ export async function pretrain(policy: Policy, env: Env, c: PretrainConfig, onPr
   try {
     for (let step = 0; step < c.steps; step++) {
       if (shouldStop?.()) break;
-      const seqs = pretrainBatch(policy, env, rng, c.batchSize);
+      const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction);
       const lr = learningRateAt(c, step);
       const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.vars));
       const named: Record<string, tf.Tensor> = {};

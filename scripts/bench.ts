@@ -1,0 +1,98 @@
+// npm run bench: sampling throughput with and without the key/value cache, the time of a self-play step split
+// into generation / reference / update, and utilisation (model FLOP/s over the matmul FLOP/s measured here).
+
+import * as tf from '@tensorflow/tfjs';
+import { runMain, type FlagSpec } from './lib/cli.ts';
+import { startBackend } from './lib/node-env.ts';
+import { getEnv } from '../src/core/envs/registry.ts';
+import { Policy } from '../src/core/model/policy.ts';
+import { PRESET_NAMES, parameterCount, type PresetName } from '../src/core/model/config.ts';
+import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
+import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
+import { configForAlgorithm } from '../src/core/rl/config.ts';
+import { BACKEND_NAMES, measureMatmulGflops, type BackendName } from '../src/core/backend.ts';
+import { Rng } from '../src/core/random.ts';
+import { cpus } from 'node:os';
+
+const FLAGS: Record<string, FlagSpec> = {
+  preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
+  backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
+  batch: { kind: 'number', help: 'rows sampled at once', default: 64 },
+  tokens: { kind: 'number', help: 'tokens generated per row', default: 64 },
+  steps: { kind: 'number', help: 'self-play steps timed', default: 5 },
+  json: { kind: 'boolean', help: 'print one JSON object', default: false },
+  help: { kind: 'boolean', help: 'show this help' },
+};
+
+/** Forward FLOPs per token: 2 per weight of the matmuls, plus attention's two products over `context` positions. */
+function forwardFlopsPerToken(p: Policy, context: number): number {
+  const c = p.config;
+  return 2 * parameterCount(c) + 2 * 2 * c.nLayer * c.nEmbd * context;
+}
+
+await runMain('bench', FLAGS, async (f) => {
+  await startBackend(f.backend as BackendName);
+  const env = getEnv('arithmetic');
+  const policy = Policy.create(env, f.preset as PresetName, 1);
+  const B = f.batch as number;
+  const newTokens = f.tokens as number;
+  const prompts = Array.from({ length: B }, () => policy.tokenizer.challengerPrompt());
+  // An untrained model rarely samples the end token, so rows run (nearly) to full length; tokens are counted exactly.
+  const opts = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: newTokens };
+  const time = async (fn: () => Promise<{ tokens: number[] }[]>) => {
+    const t0 = performance.now();
+    const rows = await fn();
+    const seconds = (performance.now() - t0) / 1000;
+    const tokens = rows.reduce((s, r) => s + r.tokens.length, 0);
+    return { seconds, tokens, tokensPerSecond: tokens / seconds };
+  };
+  await sampleBatch(policy.vars, policy.config, prompts.slice(0, 2), { ...opts, maxNewTokens: 4 }, new Rng(0)); // warm-up
+  const cached = await time(() => sampleBatch(policy.vars, policy.config, prompts, opts, new Rng(1)));
+  const recompute = await time(() => sampleBatchNoCache(policy.vars, policy.config, prompts, opts, new Rng(1)));
+
+  const matmulGflops = await measureMatmulGflops(256);
+  const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp'), 1);
+  await trainer.runStep(); // warm-up
+  const steps: Record<string, number>[] = [];
+  let modelFlops = 0;
+  for (let s = 0; s < (f.steps as number); s++) {
+    const r = await trainer.runStep();
+    steps.push(r.metrics);
+    // Useful tokens of the step's sequences (prompt + completion, no padding). Each passes through the model
+    // once in generation, once in the reference forward, and once forward + backward (3x) in the update.
+    const useful = r.groups.reduce((sum, g) => sum + (g.query.length + 2) + g.answers.reduce((a, x) => a + g.query.length + x.text.length + 3, 0), 0);
+    modelFlops += 5 * useful * forwardFlopsPerToken(policy, 16);
+  }
+  trainer.dispose();
+  const avg = (k: string) => steps.reduce((s, m) => s + m[k], 0) / steps.length;
+  const stepSeconds = avg('timing/step_s');
+  const modelGflops = modelFlops / (stepSeconds * steps.length) / 1e9;
+  const result = {
+    backend: tf.getBackend(),
+    preset: f.preset,
+    parameters: parameterCount(policy.config),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    sampling: {
+      batch: B,
+      new_tokens: newTokens,
+      cached_tokens_per_s: cached.tokensPerSecond,
+      recompute_tokens_per_s: recompute.tokensPerSecond,
+      cache_speedup: cached.tokensPerSecond / recompute.tokensPerSecond,
+    },
+    selfplay_step: {
+      n: configForAlgorithm('lsp').numQueries,
+      g: configForAlgorithm('lsp').groupSize,
+      step_s: stepSeconds,
+      generate_s: avg('timing/generate_s'),
+      reference_s: avg('timing/reference_s'),
+      update_s: avg('timing/update_s'),
+    },
+    matmul_gflops: matmulGflops,
+    model_gflops: modelGflops,
+    utilisation: modelGflops / matmulGflops,
+  };
+  if (f.json) console.log(JSON.stringify(result));
+  else console.log(JSON.stringify(result, null, 2));
+  policy.dispose();
+});

@@ -1,0 +1,245 @@
+// A training session: one run's policy, trainer and base model behind a small async interface, reporting
+// through one typed event callback. It runs in-process (Node tests, scripts) or behind a worker; callers
+// cannot tell which. No DOM, no worker messaging, no storage: the caller persists checkpoints.
+
+import type { Env } from '../envs/env.ts';
+import { getEnv } from '../envs/registry.ts';
+import { parameterCount } from '../model/config.ts';
+import type { WeightInit } from '../model/gpt.ts';
+import { Policy } from '../model/policy.ts';
+import { readWeights, WeightsError } from '../model/weights.ts';
+import { evaluateChallenger, evaluateSolver, heldOutSet, type ChallengerEval, type SolverEval } from './evaluate.ts';
+import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
+import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
+import { SelfPlayTrainer, type StepReport, type TrainerState } from './selfplay.ts';
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface Checkpoint {
+  config: RunConfig;
+  state: TrainerState;
+}
+
+export interface SessionInfo {
+  env: string;
+  preset: string;
+  parameterCount: number;
+  step: number;
+  /** Whether a base model is in place (loaded, pretrained or restored), so self-play can start. */
+  ready: boolean;
+}
+
+export interface EvaluationReport {
+  step: number;
+  /** Held-out Solver accuracy (greedy) of the current policy and of the base model, per difficulty level. */
+  current: SolverEval;
+  base: SolverEval;
+  challenger: ChallengerEval;
+}
+
+/** What went wrong, as plain data (named, so the UI can act on the kind; cloneable across a worker). */
+export interface SessionErrorInfo {
+  name: string;
+  message: string;
+}
+
+export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'backend';
+
+export type SessionEvent =
+  | { type: 'pretrain'; progress: PretrainProgress }
+  | { type: 'step'; report: StepReport }
+  | { type: 'evaluation'; evaluation: EvaluationReport }
+  | { type: 'error'; during: SessionTask; error: SessionErrorInfo };
+
+export type SessionListener = (event: SessionEvent) => void;
+
+/** The interface the UI programs against; every method is async so a worker proxy has the same type. */
+export interface SessionApi {
+  /** Loads a base model file, or (null) starts from random weights that need pretraining or a checkpoint. */
+  init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo>;
+  /** Supervised pretraining from the current weights, `config.pretrainSteps` steps; false when stopped. */
+  pretrainFromScratch(): Promise<boolean>;
+  /** Asks a running pretraining to stop after its current step. */
+  stop(): Promise<void>;
+  /** One self-play step; its report arrives as a 'step' event. */
+  step(): Promise<void>;
+  /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
+  evaluate(count?: number): Promise<void>;
+  getCheckpoint(): Promise<Checkpoint>;
+  restore(checkpoint: Checkpoint): Promise<SessionInfo>;
+  dispose(): Promise<void>;
+}
+
+export class SessionStateError extends Error {
+  override name = 'SessionStateError';
+}
+
+/** Held-out examples per evaluation: enough for a few percent of resolution, fast on the tiny preset. */
+export const DEFAULT_EVAL_COUNT = 128;
+/** Challenger queries sampled per evaluation. */
+const CHALLENGER_EVAL_COUNT = 32;
+
+export class TrainingSession implements SessionApi {
+  private config: RunConfig | null = null;
+  private env: Env | null = null;
+  private policy: Policy | null = null;
+  private trainer: SelfPlayTrainer | null = null;
+  /** The base model's weights (the trainer's frozen reference), for evaluation against it. */
+  private baseWeights: Record<string, WeightInit> | null = null;
+  private baseEval: { count: number; result: SolverEval } | null = null;
+  private stopRequested = false;
+  /** Tasks run one at a time, in call order: a checkpoint never reads weights halfway through an update. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly onEvent: SessionListener = () => {}) {}
+
+  init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo> {
+    return this.task('init', async () => {
+      validateRunConfig(config);
+      this.release();
+      const env = getEnv(config.env);
+      let policy: Policy;
+      if (baseModel) {
+        policy = Policy.fromSafetensors(baseModel, env);
+        if (policy.preset !== config.preset) {
+          policy.dispose();
+          throw new WeightsError(`this model file is the "${policy.preset}" size, but the run asks for "${config.preset}"`);
+        }
+      } else {
+        policy = Policy.create(env, config.preset, config.seed);
+      }
+      this.config = config;
+      this.env = env;
+      this.policy = policy;
+      if (baseModel) await this.startSelfPlay();
+      return this.info();
+    });
+  }
+
+  pretrainFromScratch(): Promise<boolean> {
+    return this.task('pretrain', async () => {
+      const { config, env, policy } = this.require();
+      if (this.trainer) throw new SessionStateError('this session already has a base model; start a new run to pretrain from scratch');
+      this.stopRequested = false;
+      const steps = config.pretrainSteps;
+      await pretrain(
+        policy,
+        env,
+        { ...DEFAULT_PRETRAIN_CONFIG, steps, warmupSteps: Math.min(DEFAULT_PRETRAIN_CONFIG.warmupSteps, Math.ceil(steps / 10)), seed: config.seed },
+        (progress) => this.onEvent({ type: 'pretrain', progress }),
+        () => this.stopRequested,
+      );
+      if (this.stopRequested) {
+        // A half-pretrained model is not the run's base model: start over from the seeded initial weights.
+        policy.dispose();
+        this.policy = Policy.create(env, config.preset, config.seed);
+        return false;
+      }
+      await this.startSelfPlay();
+      return true;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+  }
+
+  step(): Promise<void> {
+    return this.task('step', async () => {
+      const report = await this.requireTrainer().runStep();
+      this.onEvent({ type: 'step', report });
+    });
+  }
+
+  evaluate(count = DEFAULT_EVAL_COUNT): Promise<void> {
+    return this.task('evaluate', async () => {
+      const { config, env, policy } = this.require();
+      const trainer = this.requireTrainer();
+      const examples = heldOutSet(env, count);
+      const current = await evaluateSolver(policy, env, examples);
+      if (!this.baseEval || this.baseEval.count !== count) {
+        const base = Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights!);
+        try {
+          this.baseEval = { count, result: await evaluateSolver(base, env, examples) };
+        } finally {
+          base.dispose();
+        }
+      }
+      const challenger = config.algorithm === 'grpo-data'
+        ? { validRate: 0, distinctRate: 0, meanDifficulty: 0, samples: [] }
+        : await evaluateChallenger(policy, env, CHALLENGER_EVAL_COUNT, config.temperature);
+      this.onEvent({ type: 'evaluation', evaluation: { step: trainer.step, current, base: this.baseEval.result, challenger } });
+    });
+  }
+
+  getCheckpoint(): Promise<Checkpoint> {
+    return this.task('checkpoint', async () => ({ config: this.require().config, state: await this.requireTrainer().getState() }));
+  }
+
+  restore(checkpoint: Checkpoint): Promise<SessionInfo> {
+    return this.task('restore', async () => {
+      const { config, policy, env } = this.require();
+      const theirs = checkpoint.config;
+      if (theirs.env !== config.env || theirs.preset !== config.preset) {
+        throw new SessionStateError(`this checkpoint is for ${theirs.env}/${theirs.preset}, but the session runs ${config.env}/${config.preset}`);
+      }
+      if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
+      this.trainer.setState(checkpoint.state);
+      this.baseWeights = checkpoint.state.reference;
+      this.baseEval = null;
+      return this.info();
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue.catch(() => {});
+    this.release();
+  }
+
+  /** Freezes the current weights as the base model and starts a trainer on them. */
+  private async startSelfPlay(): Promise<void> {
+    const { config, env, policy } = this.require();
+    this.baseWeights = await readWeights(policy.vars);
+    this.baseEval = null;
+    this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
+  }
+
+  private info(): SessionInfo {
+    const { config, policy } = this.require();
+    return { env: config.env, preset: config.preset, parameterCount: parameterCount(policy.config), step: this.trainer?.step ?? 0, ready: this.trainer !== null };
+  }
+
+  private require(): { config: RunConfig; env: Env; policy: Policy } {
+    if (!this.config || !this.env || !this.policy) throw new SessionStateError('the session has no run yet: call init first');
+    return { config: this.config, env: this.env, policy: this.policy };
+  }
+
+  private requireTrainer(): SelfPlayTrainer {
+    this.require();
+    if (!this.trainer) throw new SessionStateError('there is no base model yet: load the shipped model, pretrain from scratch, or restore a checkpoint');
+    return this.trainer;
+  }
+
+  /** Runs `work` after every earlier task; a failure is reported as an 'error' event and rethrown. */
+  private task<T>(during: SessionTask, work: () => Promise<T>): Promise<T> {
+    const run = this.queue.catch(() => {}).then(async () => {
+      try {
+        return await work();
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.onEvent({ type: 'error', during, error: { name: e.name, message: e.message } });
+        throw e;
+      }
+    });
+    this.queue = run;
+    return run;
+  }
+
+  private release(): void {
+    this.trainer?.dispose();
+    this.policy?.dispose();
+    this.trainer = null;
+    this.policy = null;
+    this.baseWeights = null;
+    this.baseEval = null;
+  }
+}

@@ -1,0 +1,183 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { backend, compareArrays } from './helpers.ts';
+import { modelConfigFor, parameterCount, validateModelConfig, ModelConfigError, PRESETS } from '../src/core/model/config.ts';
+import { initWeights, tokenLogProbs, weightShapes } from '../src/core/model/gpt.ts';
+import { toVariables, encodeSafetensors, decodeSafetensors, WeightsError } from '../src/core/model/weights.ts';
+import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS, type SampleOptions } from '../src/core/model/sample.ts';
+import { Tokenizer, EOS, TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
+import { packSequences, batchTensors } from '../src/core/train/batch.ts';
+import { Policy } from '../src/core/model/policy.ts';
+import { getEnv } from '../src/core/envs/registry.ts';
+import { Rng } from '../src/core/random.ts';
+
+const tokenizer = Tokenizer.fit('0123456789+-*');
+const config = modelConfigFor('tiny', tokenizer.vocabSize);
+
+beforeAll(() => backend('cpu'));
+
+describe('presets', () => {
+  it('tiny < 200k, small ~1M, base 5-10M parameters', () => {
+    expect(parameterCount(modelConfigFor('tiny', 30))).toBeLessThan(200_000);
+    const small = parameterCount(modelConfigFor('small', 30));
+    expect(small).toBeGreaterThan(700_000);
+    expect(small).toBeLessThan(1_400_000);
+    const base = parameterCount(modelConfigFor('base', 30));
+    expect(base).toBeGreaterThan(5_000_000);
+    expect(base).toBeLessThan(10_000_000);
+  });
+  it('parameterCount matches the created tensors', () => {
+    const total = weightShapes(config).reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
+    expect(parameterCount(config)).toBe(total);
+  });
+  it('rejects a config whose width does not split into heads', () => {
+    expect(() => validateModelConfig({ ...PRESETS.tiny, vocabSize: 10, nHead: 3 })).toThrow(ModelConfigError);
+    expect(() => validateModelConfig({ ...PRESETS.tiny, vocabSize: 10, nHead: 3 })).toThrow('nEmbd (64) must be divisible by nHead (3)');
+  });
+});
+
+describe('tokenizer', () => {
+  it('round-trips text and stops decoding at the end token', () => {
+    const ids = tokenizer.encode('12+34');
+    expect(tokenizer.decode([...ids, EOS, ...tokenizer.encode('99')])).toBe('12+34');
+  });
+  it('rejects characters outside its alphabet', () => {
+    expect(() => tokenizer.encode('1/2')).toThrow(TokenizerError);
+  });
+});
+
+describe('gradients against finite differences (tiny)', () => {
+  it('matches central differences on sampled weights of every tensor', async () => {
+    await backend('cpu');
+    const vars = toVariables(initWeights(config, new Rng(3)));
+    // Larger weights than the init so gradients are well above float32 noise.
+    for (const v of Object.values(vars)) v.assign(v.mul(5).add(tf.randomNormal(v.shape, 0, 0.05, 'float32', 9)));
+    const seqs = [
+      { prompt: [3, ...tokenizer.encode('12+3'), 4], completion: [...tokenizer.encode('15'), EOS] },
+      { prompt: [2], completion: [...tokenizer.encode('7*8'), EOS] },
+    ];
+    const b = batchTensors(packSequences(seqs));
+    const lossOf = () => tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp.mul(b.mask).sum().neg() as tf.Scalar);
+    const { grads } = tf.variableGrads(lossOf, Object.values(vars));
+    const rng = new Rng(11);
+    const eps = 1e-2;
+    let checked = 0;
+    const failures: string[] = [];
+    for (const [name, v] of Object.entries(vars)) {
+      const g = await grads[v.name].data();
+      const size = g.length;
+      for (let k = 0; k < 3; k++) {
+        const i = rng.int(0, size - 1);
+        const base = (await v.data()).slice();
+        const perturbed = (delta: number) => {
+          const copy = base.slice();
+          copy[i] += delta;
+          v.assign(tf.tensor(copy, v.shape));
+          const l = lossOf();
+          const out = l.dataSync()[0];
+          l.dispose();
+          return out;
+        };
+        const numeric = (perturbed(eps) - perturbed(-eps)) / (2 * eps);
+        v.assign(tf.tensor(base, v.shape));
+        const analytic = g[i];
+        const tol = 2e-2 * Math.max(1, Math.abs(numeric));
+        if (Math.abs(analytic - numeric) > tol) failures.push(`${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`);
+        checked++;
+      }
+    }
+    tf.dispose([...Object.values(grads), b.inputs, b.targets, b.mask, ...Object.values(vars)]);
+    expect(checked).toBeGreaterThan(60);
+    expect(failures, failures.slice(0, 5).join('\n')).toEqual([]);
+  });
+});
+
+describe('sampling', () => {
+  const prompts = [[2], [3, 5, 6, 4], [3, 7, 4], [2], [3, 8, 9, 10, 11, 4]];
+  const variants: [string, Partial<SampleOptions>][] = [
+    ['temperature 1', {}],
+    ['greedy', { temperature: 0 }],
+    ['top-k 3, temperature 0.7', { topK: 3, temperature: 0.7 }],
+    ['top-p 0.8', { topP: 0.8 }],
+  ];
+  for (const [label, opts] of variants) {
+    it(`the key/value cache reproduces recompute-without-cache token for token (${label})`, async () => {
+      const vars = toVariables(initWeights(config, new Rng(5)));
+      const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 12, ...opts };
+      const cached = await sampleBatch(vars, config, prompts, o, new Rng(42));
+      const recomputed = await sampleBatchNoCache(vars, config, prompts, o, new Rng(42));
+      expect(cached.map((r) => r.tokens)).toEqual(recomputed.map((r) => r.tokens));
+      cached.forEach((row, b) => {
+        const { maxDiff, mismatches } = compareArrays(row.logp, recomputed[b].logp, 1e-4);
+        expect(maxDiff, mismatches.join('; ')).toBeLessThan(1e-4);
+      });
+      expect(cached.some((r) => r.tokens.length > 1)).toBe(true);
+      tf.dispose(Object.values(vars));
+    });
+  }
+
+  it('returns the same per-token log-probabilities as the training forward', async () => {
+    const vars = toVariables(initWeights(config, new Rng(6)));
+    const rows = await sampleBatch(vars, config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 10 }, new Rng(1));
+    const packed = packSequences(rows.map((r, i) => ({ prompt: prompts[i], completion: r.tokens })));
+    const b = batchTensors(packed);
+    const logp = await tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp).data();
+    rows.forEach((row, i) => {
+      const fromForward: number[] = [];
+      for (let t = 0; t < packed.cols; t++) if (packed.mask[i * packed.cols + t]) fromForward.push(logp[i * packed.cols + t]);
+      const { maxDiff } = compareArrays(row.logp, fromForward, 1e-4);
+      expect(maxDiff).toBeLessThan(1e-4);
+    });
+    tf.dispose([b.inputs, b.targets, b.mask, ...Object.values(vars)]);
+  });
+
+  it('stops each row at its own end token and never emits prompt-only tokens', async () => {
+    const vars = toVariables(initWeights(config, new Rng(8)));
+    const rows = await sampleBatch(vars, config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 20 }, new Rng(3));
+    for (const row of rows) {
+      expect(row.tokens.length).toBeLessThanOrEqual(20);
+      const eos = row.tokens.indexOf(EOS);
+      if (row.finished) expect(eos).toBe(row.tokens.length - 1);
+      else expect(eos).toBe(-1);
+      expect(row.tokens.filter((t) => t === 0 || t === 2 || t === 3 || t === 4)).toEqual([]);
+    }
+    tf.dispose(Object.values(vars));
+  });
+
+  it('leaves no tensors behind', async () => {
+    const vars = toVariables(initWeights(config, new Rng(8)));
+    const before = tf.memory().numTensors;
+    await sampleBatch(vars, config, prompts, DEFAULT_SAMPLE_OPTIONS, new Rng(3));
+    await sampleBatchNoCache(vars, config, prompts, DEFAULT_SAMPLE_OPTIONS, new Rng(3));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(Object.values(vars));
+  });
+});
+
+describe('safetensors model files', () => {
+  const env = getEnv('arithmetic');
+  it('round-trip weights, config and tokenizer exactly', async () => {
+    const policy = Policy.create(env, 'tiny', 4);
+    const bytes = await policy.toSafetensors({ note: 'test' });
+    const back = Policy.fromSafetensors(bytes, env);
+    expect(back.config).toEqual(policy.config);
+    expect(back.tokenizer.chars).toBe(policy.tokenizer.chars);
+    for (const [name, v] of Object.entries(policy.vars)) expect(Array.from(await back.vars[name].data())).toEqual(Array.from(await v.data()));
+    policy.dispose();
+    back.dispose();
+  });
+  it('reject truncated, foreign and mismatched files with a named error', async () => {
+    const policy = Policy.create(env, 'tiny', 4);
+    const bytes = await policy.toSafetensors();
+    expect(() => decodeSafetensors(bytes.slice(0, 4))).toThrow(WeightsError);
+    expect(() => decodeSafetensors(bytes.slice(0, bytes.length - 100))).toThrow('truncated');
+    expect(() => decodeSafetensors(new TextEncoder().encode('PK\u0003\u0004 this is a zip file, not weights'))).toThrow(WeightsError);
+    expect(() => Policy.fromSafetensors(bytes, getEnv('strings'))).toThrow('trained for the "arithmetic" environment');
+    const foreign = encodeSafetensors(
+      Object.fromEntries(weightShapes(policy.config).map(([n, s]) => [n, { shape: s, values: new Float32Array(s.reduce((a, b) => a * b, 1)) }])),
+      { format: 'sparring-model', version: 1, env: 'arithmetic', preset: 'tiny', config: { ...policy.config, nEmbd: 32 }, tokenizer: policy.tokenizer.spec },
+    );
+    expect(() => decodeSafetensors(foreign)).toThrow(WeightsError);
+    policy.dispose();
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, it, expect } from 'vitest';
+import {
+  groupAdvantages, solverAdvantages, challengerAdvantages, klEstimate, clippedPolicyTerm, isClipped,
+  sequenceRatio, aggregationScale, aggregateTokenTerms, mean, std,
+} from '../src/core/rl/math.ts';
+import { validateLspConfig, configForAlgorithm, ConfigError, DEFAULT_LSP_CONFIG } from '../src/core/rl/config.ts';
+
+describe('advantages (hand-computed)', () => {
+  it('centres a group without std normalisation, as the paper', () => {
+    // scores 1, 0, 0, 1 -> mean 0.5 -> +0.5, -0.5, -0.5, +0.5
+    expect(groupAdvantages([1, 0, 0, 1], false)).toEqual([0.5, -0.5, -0.5, 0.5]);
+  });
+  it('divides by the group std when asked (GRPO)', () => {
+    // std of [1,0,0,1] is 0.5 -> advantages +-1 (up to eps)
+    const a = groupAdvantages([1, 0, 0, 1], true);
+    a.forEach((x, i) => expect(x).toBeCloseTo([1, -1, -1, 1][i], 5));
+  });
+  it('gives a group of equal scores no signal', () => {
+    groupAdvantages([0.7, 0.7, 0.7], true).forEach((a) => expect(Math.abs(a)).toBeLessThan(1e-9));
+  });
+  it('adds the quality self-reward to the Solver score: S = R + wQ Q', () => {
+    // group: R = [1, 0], Q = [0.5, 1], wQ = 1 -> S = [1.5, 1] -> A = [0.25, -0.25]
+    expect(solverAdvantages([[1, 0]], [[0.5, 1]], 1, false)).toEqual([[0.25, -0.25]]);
+    // wQ = 0 -> S = [1, 0] -> A = [0.5, -0.5]
+    expect(solverAdvantages([[1, 0]], [[0.5, 1]], 0, false)).toEqual([[0.5, -0.5]]);
+  });
+  it('rewards the Challenger where the Solver fails: A_i = mean(V) - V_i with wQ = 0', () => {
+    // V = [1, 0.5, 0] -> mean 0.5 -> A = [-0.5, 0, 0.5]
+    const R = [[1, 1], [1, 0], [0, 0]];
+    const Q = [[1, 1], [1, 1], [0, 0]];
+    expect(challengerAdvantages(R, Q, 0)).toEqual([-0.5, 0, 0.5]);
+  });
+  it('adds the quality term to the Challenger: C_i = -V_i + wQ VQ_i', () => {
+    // C = [-1 + 1, -0.5 + 1, 0 + 0] = [0, 0.5, 0] -> mean 1/6 -> [-1/6, 1/3, -1/6]
+    const R = [[1, 1], [1, 0], [0, 0]];
+    const Q = [[1, 1], [1, 1], [0, 0]];
+    const a = challengerAdvantages(R, Q, 1);
+    [-1 / 6, 1 / 3, -1 / 6].forEach((x, i) => expect(a[i]).toBeCloseTo(x, 12));
+  });
+  it('mean and population std', () => {
+    expect(mean([1, 2, 3, 4])).toBe(2.5);
+    expect(std([2, 4, 4, 4, 5, 5, 7, 9])).toBe(2);
+  });
+});
+
+describe('KL estimators (hand-computed)', () => {
+  // logp = -1, logpRef = -1.5 -> r = -0.5
+  it('k1 = -r', () => expect(klEstimate('k1', -1, -1.5)).toBeCloseTo(0.5, 12));
+  it('k2 = r^2 / 2', () => expect(klEstimate('k2', -1, -1.5)).toBeCloseTo(0.125, 12));
+  it('k3 = exp(r) - r - 1', () => expect(klEstimate('k3', -1, -1.5)).toBeCloseTo(Math.exp(-0.5) + 0.5 - 1, 12));
+  it('all are zero when the policies agree', () => {
+    for (const k of ['k1', 'k2', 'k3'] as const) expect(Math.abs(klEstimate(k, -2, -2))).toBe(0);
+  });
+});
+
+describe('clipping and aggregation (hand-computed)', () => {
+  it('PPO clip: positive advantage caps the ratio at 1 + eps', () => {
+    expect(clippedPolicyTerm(1.5, 2, 0.2)).toBeCloseTo(-2.4, 12); // min(3, 2.4) = 2.4
+    expect(clippedPolicyTerm(0.5, 2, 0.2)).toBeCloseTo(-1, 12); // min(1, 1.6) = 1
+    expect(isClipped(1.5, 2, 0.2)).toBe(true);
+    expect(isClipped(0.5, 2, 0.2)).toBe(false);
+  });
+  it('PPO clip: negative advantage caps the ratio at 1 - eps', () => {
+    expect(clippedPolicyTerm(0.5, -1, 0.2)).toBeCloseTo(0.8, 12); // min(-0.5, -0.8) = -0.8
+    expect(isClipped(0.5, -1, 0.2)).toBe(true);
+  });
+  it('GSPO sequence ratio is the geometric mean of token ratios', () => {
+    expect(sequenceRatio([-1, -2], [-1.5, -2.5])).toBeCloseTo(Math.exp(0.5), 12);
+  });
+  it('sum (paper), mean (GRPO), constant (Dr. GRPO)', () => {
+    const terms = [[1, 2, 3], [4]];
+    expect(aggregateTokenTerms(terms, 'sum', 10)).toBeCloseTo((6 + 4) / 2, 12);
+    expect(aggregateTokenTerms(terms, 'mean', 10)).toBeCloseTo((2 + 4) / 2, 12);
+    expect(aggregateTokenTerms(terms, 'constant', 10)).toBeCloseTo((0.6 + 0.4) / 2, 12);
+    expect(aggregationScale('mean', 0, 10)).toBe(0);
+  });
+});
+
+describe('config validation', () => {
+  it('accepts every algorithm preset', () => {
+    for (const a of ['lsp', 'lsp-zero', 'grpo-data', 'base'] as const) expect(() => validateLspConfig(configForAlgorithm(a))).not.toThrow();
+  });
+  it('LSP-Zero has no quality weight', () => expect(configForAlgorithm('lsp-zero').qualityWeight).toBe(0));
+  it('names the field, the value and the rule', () => {
+    const bad = { ...DEFAULT_LSP_CONFIG, groupSize: 1 };
+    expect(() => validateLspConfig(bad)).toThrow(ConfigError);
+    expect(() => validateLspConfig(bad)).toThrow('groupSize (1) must be an integer from 2 to 64');
+    try {
+      validateLspConfig({ ...DEFAULT_LSP_CONFIG, algorithm: 'lsp-zero', qualityWeight: 1 });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).field).toBe('qualityWeight');
+      expect((err as Error).message).toContain('must be 0 for lsp-zero');
+    }
+    expect(() => validateLspConfig({ ...DEFAULT_LSP_CONFIG, learningRate: Number.NaN })).toThrow('learningRate');
+    expect(() => validateLspConfig({ ...DEFAULT_LSP_CONFIG, klEstimator: 'k9' as 'k1' })).toThrow('klEstimator ("k9") must be one of k1, k2, k3');
+  });
+});

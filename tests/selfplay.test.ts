@@ -1,0 +1,181 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { backend } from './helpers.ts';
+import { getEnv } from '../src/core/envs/registry.ts';
+import { Policy } from '../src/core/model/policy.ts';
+import { SelfPlayTrainer, type StepReport } from '../src/core/train/selfplay.ts';
+import { configForAlgorithm, ConfigError, type LspConfig } from '../src/core/rl/config.ts';
+import { selfPlayLoss } from '../src/core/rl/loss.ts';
+import { aggregationScale, clippedPolicyTerm, klEstimate, sequenceRatio, mean } from '../src/core/rl/math.ts';
+import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
+import { readWeights } from '../src/core/model/weights.ts';
+import { Rng } from '../src/core/random.ts';
+
+const env = getEnv('arithmetic');
+const SMALL_STEP: Partial<LspConfig> = { numQueries: 4, groupSize: 4, learningRate: 1e-3 };
+
+beforeAll(() => backend('wasm'));
+
+/** Without timings, which differ between runs. */
+function stable(r: StepReport) {
+  const metrics = Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.startsWith('timing/') && k !== 'tokens_per_s'));
+  return { step: r.step, metrics, groups: r.groups };
+}
+
+describe('the tensor loss matches the array reference', () => {
+  const S = 3;
+  const T = 4;
+  const rng = new Rng(2);
+  const rand = (n: number, lo: number, hi: number) => Array.from({ length: n }, () => lo + (hi - lo) * rng.next());
+  const logp = rand(S * T, -3, -0.1);
+  const old = logp.map((l) => l + (rng.next() - 0.5) * 0.6);
+  const ref = rand(S * T, -3, -0.1);
+  const mask = [1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1];
+  const adv = [0.7, -0.4, 0.2];
+  const roleW = [0.5, 0.25, 0.25];
+  const lengths = [3, 2, 4];
+  const tokens = (s: number, arr: number[]) => arr.slice(s * T, s * T + T).filter((_, t) => mask[s * T + t] === 1);
+
+  for (const clipMode of ['token', 'sequence'] as const) {
+    for (const aggregation of ['sum', 'mean', 'constant'] as const) {
+      for (const klEstimator of ['k1', 'k2', 'k3'] as const) {
+        it(`${clipMode} clipping, ${aggregation} aggregation, ${klEstimator}`, () => {
+          const c = { klBeta: 0.1, klEstimator, clipMode, clipEpsilon: 0.2 };
+          const scales = lengths.map((n) => aggregationScale(aggregation, n, 6));
+          // Reference, from math.ts only.
+          let expected = 0;
+          for (let s = 0; s < S; s++) {
+            const lp = tokens(s, logp);
+            const od = tokens(s, old);
+            const rf = tokens(s, ref);
+            const kl = lp.reduce((sum, l, t) => sum + klEstimate(klEstimator, l, rf[t]), 0) * scales[s];
+            const policy = clipMode === 'token'
+              ? lp.reduce((sum, l, t) => sum + clippedPolicyTerm(Math.exp(l - od[t]), adv[s], 0.2), 0) * scales[s]
+              : clippedPolicyTerm(sequenceRatio(lp, od), adv[s], 0.2);
+            expected += roleW[s] * (policy + 0.1 * kl);
+          }
+          const actual = tf.tidy(() => selfPlayLoss(tf.tensor2d(logp, [S, T]), {
+            mask: tf.tensor2d(mask, [S, T]),
+            advantages: tf.tensor1d(adv),
+            scales: tf.tensor1d(scales),
+            roleWeights: tf.tensor1d(roleW),
+            refLogp: tf.tensor2d(ref, [S, T]),
+            oldLogp: tf.tensor2d(old, [S, T]),
+          }, c).loss.dataSync()[0]);
+          expect(actual).toBeCloseTo(expected, 4);
+        });
+      }
+    }
+  }
+
+  it('a single update (no old log-probabilities) has the gradient -A * dlogp / dtheta', () => {
+    const x = tf.tensor2d([[-1, -2], [-0.5, -0.1]]);
+    const inputs = {
+      mask: tf.tensor2d([[1, 1], [1, 0]]),
+      advantages: tf.tensor1d([2, -1]),
+      scales: tf.tensor1d([1, 1]),
+      roleWeights: tf.tensor1d([0.5, 0.5]),
+      refLogp: tf.tensor2d([[-1, -2], [-0.5, -0.1]]),
+      oldLogp: null,
+    };
+    const g = tf.grad((lp: tf.Tensor) => selfPlayLoss(lp as tf.Tensor2D, inputs, { klBeta: 0, klEstimator: 'k3', clipMode: 'token', clipEpsilon: 0.2 }).loss)(x);
+    expect(Array.from(g.dataSync())).toEqual([-1, -1, 0.5, 0]); // -roleWeight * A on each completion token
+  });
+});
+
+describe('self-play trainer (tiny)', () => {
+  it('the same seed twice gives identical rollouts and metrics', async () => {
+    const run = async () => {
+      const policy = Policy.create(env, 'tiny', 7);
+      const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', SMALL_STEP), 99);
+      const reports = [stable(await trainer.runStep()), stable(await trainer.runStep())];
+      trainer.dispose();
+      policy.dispose();
+      return reports;
+    };
+    const a = await run();
+    const b = await run();
+    expect(a).toEqual(b);
+    expect(a[0].groups.length).toBe(4);
+    expect(a[0].groups[0].answers.length).toBe(4);
+  });
+
+  it('one LSP step changes every trainable variable', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    const before = await readWeights(policy.vars);
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', SMALL_STEP), 3);
+    const report = await trainer.runStep();
+    expect(Number.isFinite(report.metrics.loss)).toBe(true);
+    const after = await readWeights(policy.vars);
+    const unchanged = Object.keys(before).filter((name) => before[name].values.every((v, i) => v === after[name].values[i]));
+    expect(unchanged).toEqual([]);
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('leaves tf.memory().numTensors the same after 20 steps as after 1', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', { ...SMALL_STEP, updatesPerBatch: 2 }), 5);
+    await trainer.runStep();
+    const afterOne = tf.memory().numTensors;
+    for (let i = 0; i < 19; i++) await trainer.runStep();
+    expect(tf.memory().numTensors).toBe(afterOne);
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('GRPO with data takes queries from the generator and trains only the Solver', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('grpo-data', SMALL_STEP), 5);
+    const report = await trainer.runStep();
+    expect(report.groups.every((g) => g.valid && g.challengerAdvantage === null)).toBe(true);
+    expect(report.metrics['challenger/reward']).toBeUndefined();
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('marks groups whose answers all score the same as giving no signal', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', SMALL_STEP), 5);
+    const { groups, metrics } = await trainer.runStep();
+    for (const g of groups) {
+      const scores = g.answers.map((a) => a.reward + a.quality);
+      expect(g.zeroVariance).toBe(scores.every((s) => Math.abs(s - scores[0]) < 1e-9));
+      expect(Math.abs(mean(g.answers.map((a) => a.advantage)))).toBeLessThan(1e-9);
+    }
+    expect(metrics['solver/frac_reward_zero_std']).toBe(groups.filter((g) => g.zeroVariance).length / groups.length);
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('restores a saved state and continues exactly as the original', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', SMALL_STEP), 5);
+    await trainer.runStep();
+    const state = await trainer.getState();
+    const next = stable(await trainer.runStep());
+    const policy2 = Policy.create(env, 'tiny', 123);
+    const trainer2 = new SelfPlayTrainer(policy2, env, configForAlgorithm('lsp', SMALL_STEP), 777);
+    trainer2.setState(state);
+    expect(stable(await trainer2.runStep())).toEqual(next);
+    [trainer, trainer2, policy, policy2].forEach((x) => x.dispose());
+  });
+
+  it('rejects an invalid config with the named error', () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    expect(() => new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', { numQueries: 0 }), 1)).toThrow(ConfigError);
+    policy.dispose();
+  });
+});
+
+describe('pretraining (tiny)', () => {
+  it('lowers the supervised loss and leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    const policy = Policy.create(env, 'tiny', 1);
+    const losses: number[] = [];
+    await pretrain(policy, env, { ...DEFAULT_PRETRAIN_CONFIG, steps: 60, batchSize: 32, learningRate: 3e-3, warmupSteps: 5 }, (p) => losses.push(p.loss));
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 5)) - 0.3);
+    policy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

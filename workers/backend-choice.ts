@@ -1,0 +1,86 @@
+// Choosing the worker's TensorFlow.js backend by what the browser offers: WebGPU on a real adapter; WASM when
+// WebGPU is missing or only a software fallback (SwiftShader runs ~50x slower than WASM on a CPU); then WebGL,
+// then CPU. Also watches a running WebGPU device for loss.
+
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES, BackendUnavailableError, measureMatmulGflops, useBackend, type BackendName } from '../src/core/backend.ts';
+import type { BackendChoice, BackendInfo } from './protocol.ts';
+
+/** The parts of the WebGPU API used here (the DOM lib in use has no WebGPU types). */
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface AdapterLike {
+  info?: AdapterInfoLike;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<AdapterLike | null>;
+}
+export interface DeviceLike {
+  lost: Promise<{ reason: string; message: string }>;
+  destroy(): void;
+}
+
+interface AdapterReport {
+  adapter: string | null;
+  /** True for a real (hardware) adapter. */
+  hardware: boolean;
+  why: string;
+}
+
+async function probeWebGpu(): Promise<AdapterReport> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+  if (!gpu) return { adapter: null, hardware: false, why: 'this browser offers no WebGPU' };
+  let adapter: AdapterLike | null = null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch {
+    adapter = null;
+  }
+  if (!adapter) return { adapter: null, hardware: false, why: 'WebGPU found no adapter' };
+  const info = adapter.info ?? {};
+  const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || info.architecture === 'swiftshader';
+  const name = [info.vendor, info.architecture || info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  return software
+    ? { adapter: `${name} (software)`, hardware: false, why: `the only WebGPU adapter is software (${name}), far slower than WASM on a CPU` }
+    : { adapter: name, hardware: true, why: `WebGPU runs on a hardware adapter (${name})` };
+}
+
+/** Starts the chosen backend, or for 'auto' the best available one, and measures it. */
+export async function startBackend(choice: BackendChoice, wasmPath: string): Promise<BackendInfo> {
+  const probe = await probeWebGpu();
+  let order: BackendName[];
+  let reason: string;
+  if (choice !== 'auto') {
+    order = [choice];
+    reason = `chosen by you${choice === 'webgpu' && probe.adapter ? ` (adapter: ${probe.adapter})` : ''}`;
+  } else if (probe.hardware) {
+    order = ['webgpu', 'wasm', 'webgl', 'cpu'];
+    reason = probe.why;
+  } else {
+    order = ['wasm', 'webgl', 'cpu'];
+    reason = `WASM, because ${probe.why}`;
+  }
+  const failures: string[] = [];
+  for (const name of order) {
+    try {
+      await useBackend(name, wasmPath);
+      const gflops = await measureMatmulGflops();
+      const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
+      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter };
+    } catch (err) {
+      failures.push(`${name} failed to start (${(err as Error).message})`);
+    }
+  }
+  throw new BackendUnavailableError(`no TensorFlow.js backend could start: ${failures.join('; ')}; tried ${order.join(', ')} of ${BACKEND_NAMES.join(', ')}`);
+}
+
+/** The running WebGPU backend's device, or null on another backend. */
+export function currentWebGpuDevice(): DeviceLike | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: DeviceLike }).device ?? null;
+}
