@@ -4,7 +4,7 @@ import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
 import { evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
-import { ALGORITHMS, configForAlgorithm, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
+import { ALGORITHMS, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
@@ -50,7 +50,7 @@ await runMain('selfplay', FLAGS, async (f) => {
   set('updatesPerBatch', 'updates');
   set('clipMode', 'clip');
   set('aggregation', 'aggregation');
-  const config = configForAlgorithm(f.algo as Algorithm, overrides);
+  const config = validateLspConfig(configForAlgorithm(f.algo as Algorithm, overrides)); // before any slow work
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
   const steps = f.algo === 'base' ? 0 : (f.steps as number);
   const emit = (obj: Record<string, unknown>) => {
