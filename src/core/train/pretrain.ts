@@ -21,7 +21,7 @@ export interface PretrainConfig {
   seed: number;
 }
 
-export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = { steps: 1500, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, solverFraction: 0.75, seed: 1 };
+export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = { steps: 1500, batchSize: 64, learningRate: 1e-3, warmupSteps: 50, solverFraction: 0.75, seed: 1 };
 
 export interface PretrainProgress {
   step: number;
