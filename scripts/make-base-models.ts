@@ -13,7 +13,7 @@ import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainConfig } from '../src/c
  *  has something to improve, and the held-out table shows by how much. */
 export const BASE_MODEL_RECIPES: Record<'tiny' | 'small', PretrainConfig> = {
   tiny: { ...DEFAULT_PRETRAIN_CONFIG, steps: 400, batchSize: 48, learningRate: 3e-3, seed: 1 },
-  small: { ...DEFAULT_PRETRAIN_CONFIG, learningRate: 1e-3, seed: 1 },
+  small: { ...DEFAULT_PRETRAIN_CONFIG, steps: 600, seed: 1 },
 };
 
 const FLAGS: Record<string, FlagSpec> = {

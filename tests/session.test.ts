@@ -84,6 +84,11 @@ describe('TrainingSession', () => {
     await c.session.step();
     expect(stable(c.reports()[0])).toEqual(stable(a.reports()[1]));
 
+    // Reset: back to the base model at step 0, and the same first step again.
+    expect(await c.session.reset()).toMatchObject({ step: 0, ready: true });
+    await c.session.step();
+    expect(stable(c.reports()[1])).toEqual(stable(a.reports()[0]));
+
     await a.session.dispose();
     await c.session.dispose();
     expect(tf.memory().numTensors).toBe(numTensors);

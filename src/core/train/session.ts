@@ -7,7 +7,7 @@ import { getEnv } from '../envs/registry.ts';
 import { parameterCount } from '../model/config.ts';
 import type { WeightInit } from '../model/gpt.ts';
 import { Policy } from '../model/policy.ts';
-import { readWeights, WeightsError } from '../model/weights.ts';
+import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
 import { evaluateChallenger, evaluateSolver, heldOutSet, type ChallengerEval, type SolverEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
@@ -60,12 +60,14 @@ export interface SessionApi {
   pretrainFromScratch(): Promise<boolean>;
   /** Asks a running pretraining to stop after its current step. */
   stop(): Promise<void>;
-  /** One self-play step; its report arrives as a 'step' event. */
-  step(): Promise<void>;
+  /** One self-play step; resolves with the step number, and its report arrives as a 'step' event. */
+  step(): Promise<number>;
   /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
   evaluate(count?: number): Promise<void>;
   getCheckpoint(): Promise<Checkpoint>;
   restore(checkpoint: Checkpoint): Promise<SessionInfo>;
+  /** Back to the base model at step 0, as if self-play had just started (same seed, fresh optimizer). */
+  reset(): Promise<SessionInfo>;
   dispose(): Promise<void>;
 }
 
@@ -143,10 +145,11 @@ export class TrainingSession implements SessionApi {
     this.stopRequested = true;
   }
 
-  step(): Promise<void> {
+  step(): Promise<number> {
     return this.task('step', async () => {
       const report = await this.requireTrainer().runStep();
       this.onEvent({ type: 'step', report });
+      return report.step;
     });
   }
 
@@ -186,6 +189,16 @@ export class TrainingSession implements SessionApi {
       this.trainer.setState(checkpoint.state);
       this.baseWeights = checkpoint.state.reference;
       this.baseEval = null;
+      return this.info();
+    });
+  }
+
+  reset(): Promise<SessionInfo> {
+    return this.task('restore', async () => {
+      const { config, env, policy } = this.require();
+      this.requireTrainer().dispose();
+      assignWeights(policy.vars, this.baseWeights!);
+      this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
       return this.info();
     });
   }

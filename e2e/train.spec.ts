@@ -1,0 +1,61 @@
+import { test, expect } from '@playwright/test';
+import { button, chartPoints, linkFor, openApp, rolloutTexts, stepOnce } from './helpers.ts';
+
+test('picks the tiny preset, trains three steps, and shows charts and rollouts', async ({ page }) => {
+  await openApp(page, '/');
+  await page.locator('select[name=preset]').selectOption('tiny');
+  await expect(page.getByTestId('status')).toHaveText(/ready/);
+  await expect(page.getByTestId('backend-name')).toHaveText(/WASM|WEBGPU|WEBGL|CPU/);
+
+  for (let step = 1; step <= 3; step++) await stepOnce(page, step);
+
+  for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']) {
+    expect(await chartPoints(page, chart), chart).toBe(3);
+  }
+  // The default batch: N = 8 queries, G = 8 answers each.
+  await expect(page.getByTestId('rollout-group')).toHaveCount(8);
+  await page.getByTestId('rollout-group').first().click();
+  const detail = page.getByTestId('group-detail');
+  await expect(detail).toBeVisible();
+  await expect(detail.locator('tbody tr')).toHaveCount(8);
+  await button(page, '← All queries').click();
+
+  await button(page, 'Evaluate').click();
+  await expect(page.getByTestId('evaluation').locator('tbody tr')).toHaveCount(5); // 4 difficulty levels + all
+});
+
+test('a reload resumes the run at the same step from IndexedDB', async ({ page }) => {
+  await openApp(page, linkFor({ numQueries: 4, groupSize: 3, seed: 11 }));
+  for (let step = 1; step <= 3; step++) await stepOnce(page, step);
+  const before = await rolloutTexts(page);
+  const url = page.url();
+
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveText('paused');
+  await expect(page.getByTestId('step')).toHaveText('3');
+  await expect(page.getByTestId('notice-run')).toContainText('Resumed this run at step 3');
+  expect(page.url()).toBe(url);
+  expect(await chartPoints(page, 'reward')).toBe(3);
+  expect(await rolloutTexts(page)).toEqual(before);
+
+  // Training continues from the checkpoint.
+  await stepOnce(page, 4);
+  await expect(page.getByTestId('runs-list').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('storage-use')).toContainText('MB used');
+});
+
+test('every environment and algorithm takes a step', async ({ page }) => {
+  for (const env of ['arithmetic', 'strings'] as const) {
+    for (const algorithm of ['lsp', 'lsp-zero', 'grpo-data'] as const) {
+      await openApp(page, linkFor({ env, algorithm, qualityWeight: algorithm === 'lsp-zero' ? 0 : 1, numQueries: 3, groupSize: 2 }));
+      await expect(page.locator('select[name=env]')).toHaveValue(env);
+      await expect(page.locator('select[name=algorithm]')).toHaveValue(algorithm);
+      // Same page: after the first, each link arrives as a hash change and starts a new run.
+      await expect(page.getByTestId('status')).toHaveText('ready');
+      await expect(page.getByTestId('step')).toHaveText('0');
+      await stepOnce(page, 1);
+      await expect(page.getByTestId('rollout-group')).toHaveCount(3);
+      await expect(page.getByTestId('notice-run')).toHaveCount(0);
+    }
+  }
+});

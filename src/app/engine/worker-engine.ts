@@ -1,0 +1,66 @@
+// The thin wrapper around the trainer worker: starts it on a backend and hands back a SessionApi, the same
+// interface an in-process TrainingSession has. Terminating the worker rejects every call still pending,
+// so no caller waits forever on a worker that is gone (a lost GPU device, a backend switch).
+
+import * as Comlink from 'comlink';
+import type { SessionApi, SessionListener } from '../../core/train/session.ts';
+import type { BackendChoice, BackendInfo, EngineWorkerApi } from '../../../workers/protocol.ts';
+
+export class EngineStoppedError extends Error {
+  override name = 'EngineStoppedError';
+}
+
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError';
+}
+
+export interface Engine {
+  readonly session: SessionApi;
+  readonly backend: BackendInfo;
+  /** Test hook: destroys the WebGPU device (false on other backends). */
+  loseDevice(): Promise<boolean>;
+  terminate(): void;
+}
+
+/** The folder of TensorFlow.js's .wasm binaries, as an absolute URL (the worker resolves nothing itself). */
+function wasmFolderUrl(): string {
+  return new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href;
+}
+
+export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionListener): Promise<Engine> {
+  const worker = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'sparring-trainer' });
+  let stop: (err: Error) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => {});
+  worker.addEventListener('error', (e) => stop(new WorkerStartError(`the trainer worker failed: ${e.message || 'it could not load'}`)));
+  const guard = <T>(call: Promise<T>): Promise<T> => Promise.race([call, stopped]);
+
+  const api = Comlink.wrap<EngineWorkerApi>(worker);
+  try {
+    const backend = await guard(api.startBackend(choice, wasmFolderUrl()));
+    const remote = await guard(api.createSession(Comlink.proxy(onEvent)));
+    const session: SessionApi = {
+      init: (config, baseModel) => guard(remote.init(config, baseModel)),
+      pretrainFromScratch: () => guard(remote.pretrainFromScratch()),
+      stop: () => guard(remote.stop()),
+      step: () => guard(remote.step()),
+      evaluate: (count) => guard(remote.evaluate(count)),
+      getCheckpoint: () => guard(remote.getCheckpoint()),
+      restore: (checkpoint) => guard(remote.restore(checkpoint)),
+      reset: () => guard(remote.reset()),
+      dispose: () => guard(remote.dispose()),
+    };
+    return {
+      session,
+      backend,
+      loseDevice: () => guard(api.loseDevice()),
+      terminate() {
+        stop(new EngineStoppedError('the trainer was stopped'));
+        worker.terminate();
+      },
+    };
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
+}

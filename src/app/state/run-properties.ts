@@ -1,0 +1,65 @@
+// The one table of a run's properties: every field of RunConfig with its label, its form control and its
+// schema. The share link reads and writes through it, and the settings form is drawn from it
+// (TensorFlow Playground style), so adding a hyper-parameter is one row here.
+
+import * as v from 'valibot';
+import { ENV_KEYS } from '../../core/envs/registry.ts';
+import { PRESET_NAMES } from '../../core/model/config.ts';
+import { BASE_MODEL_SOURCES, RUN_ALGORITHMS, type RunConfig } from '../../core/train/run-config.ts';
+
+export type PropertyInput =
+  | { kind: 'select'; options: readonly string[] }
+  | { kind: 'number'; step: number; min?: number; max?: number }
+  | { kind: 'toggle' };
+
+/** Where a property sits in the form: the run's identity first, then the knobs by topic. */
+export type PropertyGroup = 'run' | 'batch' | 'reward' | 'loss' | 'optimizer' | 'sampling';
+
+export interface RunProperty<K extends keyof RunConfig> {
+  label: string;
+  help: string;
+  group: PropertyGroup;
+  input: PropertyInput;
+  /** Type-level check of a value read from a link; ranges and cross-field rules are validateRunConfig's. */
+  schema: v.GenericSchema<unknown, RunConfig[K]>;
+}
+
+const integer = v.pipe(v.number(), v.integer());
+const number = v.pipe(v.number(), v.finite());
+
+/** Mapped over RunConfig, so the compiler insists on a row for every field. */
+export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
+  env: { label: 'Environment', help: 'The task the Challenger writes and the Solver answers.', group: 'run', input: { kind: 'select', options: ENV_KEYS }, schema: v.picklist(ENV_KEYS as string[]) },
+  algorithm: { label: 'Algorithm', help: 'LSP: self-play with a quality self-reward; LSP-Zero: without it; GRPO with data: queries from the generator, Solver only.', group: 'run', input: { kind: 'select', options: RUN_ALGORITHMS }, schema: v.picklist(RUN_ALGORITHMS) },
+  preset: { label: 'Model size', help: 'tiny ~0.1M, small ~1M, base ~7M parameters.', group: 'run', input: { kind: 'select', options: PRESET_NAMES }, schema: v.picklist(PRESET_NAMES) },
+  base: { label: 'Base model', help: 'The shipped pretrained file, or supervised pretraining here in the tab.', group: 'run', input: { kind: 'select', options: BASE_MODEL_SOURCES }, schema: v.picklist(BASE_MODEL_SOURCES) },
+  pretrainSteps: { label: 'Pretrain steps', help: 'Supervised steps when pretraining from scratch.', group: 'run', input: { kind: 'number', step: 50, min: 1 }, schema: integer },
+  seed: { label: 'Seed', help: 'Seeds all sampling: the same seed and backend give the same rollouts.', group: 'run', input: { kind: 'number', step: 1, min: 0 }, schema: integer },
+  numQueries: { label: 'Queries N', help: 'Challenger queries per step.', group: 'batch', input: { kind: 'number', step: 1, min: 2, max: 256 }, schema: integer },
+  groupSize: { label: 'Answers G', help: 'Solver answers per query.', group: 'batch', input: { kind: 'number', step: 1, min: 2, max: 64 }, schema: integer },
+  qualityWeight: { label: 'Quality weight wQ', help: 'Weight of the rubric self-reward (0 for LSP-Zero).', group: 'reward', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
+  challengerWeight: { label: 'Challenger weight', help: 'alphaCh: weight of the Challenger loss.', group: 'reward', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
+  normalizeByStd: { label: 'Divide by group std', help: 'GRPO does; the LSP paper does not.', group: 'reward', input: { kind: 'toggle' }, schema: v.boolean() },
+  klBeta: { label: 'KL beta', help: 'Weight of KL(pi || pi_ref), the leash to the base model.', group: 'loss', input: { kind: 'number', step: 0.01, min: 0 }, schema: number },
+  klEstimator: { label: 'KL estimator', help: 'Per-token estimator of the KL term.', group: 'loss', input: { kind: 'select', options: ['k1', 'k2', 'k3'] }, schema: v.picklist(['k1', 'k2', 'k3']) },
+  aggregation: { label: 'Token aggregation', help: 'sum (paper), mean (GRPO) or constant (Dr. GRPO).', group: 'loss', input: { kind: 'select', options: ['sum', 'mean', 'constant'] }, schema: v.picklist(['sum', 'mean', 'constant']) },
+  updatesPerBatch: { label: 'Updates per batch', help: 'Above 1 the ratio to the sampling policy is clipped.', group: 'loss', input: { kind: 'number', step: 1, min: 1, max: 16 }, schema: integer },
+  clipMode: { label: 'Clip mode', help: 'token (PPO) or sequence (GSPO).', group: 'loss', input: { kind: 'select', options: ['token', 'sequence'] }, schema: v.picklist(['token', 'sequence']) },
+  clipEpsilon: { label: 'Clip epsilon', help: 'Ratio clipping range.', group: 'loss', input: { kind: 'number', step: 0.05, min: 0.01, max: 0.99 }, schema: number },
+  learningRate: { label: 'Learning rate', help: 'Adam step size.', group: 'optimizer', input: { kind: 'number', step: 0.00001, min: 0 }, schema: number },
+  maxGradNorm: { label: 'Max grad norm', help: 'Global gradient-norm clip.', group: 'optimizer', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
+  temperature: { label: 'Temperature', help: 'Sampling temperature for both roles.', group: 'sampling', input: { kind: 'number', step: 0.1, min: 0.1, max: 5 }, schema: number },
+  topK: { label: 'Top-k', help: '0 keeps every token.', group: 'sampling', input: { kind: 'number', step: 1, min: 0 }, schema: integer },
+  topP: { label: 'Top-p', help: '1 keeps every token.', group: 'sampling', input: { kind: 'number', step: 0.05, min: 0.05, max: 1 }, schema: number },
+};
+
+export const RUN_PROPERTY_KEYS = Object.keys(RUN_PROPERTIES) as (keyof RunConfig)[];
+
+export const PROPERTY_GROUPS: { key: PropertyGroup; title: string }[] = [
+  { key: 'run', title: 'Run' },
+  { key: 'batch', title: 'Batch' },
+  { key: 'reward', title: 'Reward' },
+  { key: 'loss', title: 'Loss' },
+  { key: 'optimizer', title: 'Optimizer' },
+  { key: 'sampling', title: 'Sampling' },
+];

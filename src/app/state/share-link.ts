@@ -1,0 +1,77 @@
+// Share links: the URL hash holds a whole run config as `#v1.<payload>`, where the payload is the
+// lz-string-compressed JSON of the fields that differ from the algorithm's defaults. Reading a link checks
+// its version, its encoding, every field's type (valibot, from the property table) and the config's rules.
+
+import * as v from 'valibot';
+import LZString from 'lz-string';
+import { ConfigError } from '../../core/rl/config.ts';
+import { defaultRunConfig, RUN_ALGORITHMS, validateRunConfig, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
+import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
+
+export const LINK_VERSION = 1;
+
+export type ShareLinkProblem = 'malformed' | 'damaged' | 'future-version' | 'invalid';
+
+export class ShareLinkError extends Error {
+  override name = 'ShareLinkError';
+  constructor(
+    readonly problem: ShareLinkProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every property optional (absent means default); unknown keys are rejected, so a typo is reported. */
+const PayloadSchema = v.strictObject(
+  Object.fromEntries(RUN_PROPERTY_KEYS.map((key) => [key, v.optional(RUN_PROPERTIES[key].schema)])) as {
+    [K in keyof RunConfig]: v.OptionalSchema<v.GenericSchema<unknown, RunConfig[K]>, undefined>;
+  },
+);
+
+/** The hash for a config, with the leading '#'. */
+export function encodeShareLink(config: RunConfig): string {
+  // Defaults depend on the algorithm (LSP-Zero has no quality weight), so it is compared with the global default.
+  const defaults = { ...defaultRunConfig(config.algorithm), algorithm: defaultRunConfig().algorithm };
+  const changed: Partial<Record<keyof RunConfig, unknown>> = {};
+  for (const key of RUN_PROPERTY_KEYS) if (config[key] !== defaults[key]) changed[key] = config[key];
+  return `#v${LINK_VERSION}.${LZString.compressToEncodedURIComponent(JSON.stringify(changed))}`;
+}
+
+/** The config a hash describes; the defaults for an empty hash. Throws ShareLinkError with a readable message. */
+export function decodeShareLink(hash: string): RunConfig {
+  const text = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (text === '') return defaultRunConfig();
+  const match = /^v(\d+)\.(.*)$/s.exec(text);
+  if (!match) throw new ShareLinkError('malformed', 'This link does not hold Sparring settings (it should start with #v1.).');
+  const version = Number(match[1]);
+  if (version > LINK_VERSION) {
+    throw new ShareLinkError('future-version', `This link was made by a newer version of Sparring (link format v${version}; this page reads v${LINK_VERSION}). Reload to get the newest version.`);
+  }
+  if (version !== LINK_VERSION) throw new ShareLinkError('malformed', `Unknown link format v${version}.`);
+
+  let raw: unknown;
+  try {
+    const json = LZString.decompressFromEncodedURIComponent(match[2]);
+    if (!json) throw new Error('empty');
+    raw = JSON.parse(json);
+  } catch {
+    throw new ShareLinkError('damaged', 'This link is incomplete or damaged: was it cut off when it was copied?');
+  }
+  const parsed = v.safeParse(PayloadSchema, raw);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const field = v.getDotPath(issue);
+    throw new ShareLinkError('invalid', field ? `This link's setting "${field}" is not valid: ${issue.message}.` : `This link's settings are not valid: ${issue.message}.`);
+  }
+  const given = Object.fromEntries(Object.entries(parsed.output).filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
+  const algorithm: RunAlgorithm = given.algorithm ?? defaultRunConfig().algorithm;
+  if (!RUN_ALGORITHMS.includes(algorithm)) throw new ShareLinkError('invalid', `This link's algorithm "${algorithm}" is not known.`);
+  const config = { ...defaultRunConfig(algorithm), ...given };
+  try {
+    return validateRunConfig(config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ShareLinkError('invalid', `This link's settings break a rule: ${err.message}.`);
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest';
+import LZString from 'lz-string';
+import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
+import { decodeShareLink, encodeShareLink, ShareLinkError, type ShareLinkProblem } from '../src/app/state/share-link.ts';
+import { RUN_PROPERTY_KEYS } from '../src/app/state/run-properties.ts';
+
+/** A hash whose payload is this JSON text, compressed as the codec does. */
+const hashOf = (json: string, version = 1) => `#v${version}.${LZString.compressToEncodedURIComponent(json)}`;
+
+function problemOf(hash: string): { problem: ShareLinkProblem; message: string } {
+  try {
+    decodeShareLink(hash);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ShareLinkError);
+    return { problem: (err as ShareLinkError).problem, message: (err as Error).message };
+  }
+  throw new Error(`expected ${hash} to be rejected`);
+}
+
+describe('share link codec', () => {
+  it('round-trips a config with every field changed', () => {
+    const config: RunConfig = {
+      env: 'strings', algorithm: 'grpo-data', preset: 'small', base: 'scratch', pretrainSteps: 321, seed: 4242,
+      numQueries: 5, groupSize: 3, qualityWeight: 0.25, challengerWeight: 0.5, normalizeByStd: true,
+      klBeta: 0.125, klEstimator: 'k2', aggregation: 'constant', updatesPerBatch: 2, clipMode: 'sequence',
+      clipEpsilon: 0.3, learningRate: 3e-6, maxGradNorm: 0.7, temperature: 0.9, topK: 5, topP: 0.95,
+    };
+    // The test covers every property of the table.
+    expect(Object.keys(config).sort()).toEqual([...RUN_PROPERTY_KEYS].sort());
+    expect(decodeShareLink(encodeShareLink(config))).toEqual(config);
+  });
+
+  it('round-trips the defaults of each algorithm, compactly', () => {
+    for (const algo of ['lsp', 'lsp-zero', 'grpo-data'] as const) {
+      const config = defaultRunConfig(algo);
+      const hash = encodeShareLink(config);
+      expect(hash).toMatch(/^#v1\./);
+      expect(hash.length).toBeLessThan(60);
+      expect(decodeShareLink(hash)).toEqual(config);
+    }
+  });
+
+  it('writes only the fields that differ from the defaults', () => {
+    const hash = encodeShareLink({ ...defaultRunConfig(), seed: 9 });
+    expect(LZString.decompressFromEncodedURIComponent(hash.slice(4))).toBe('{"seed":9}');
+  });
+
+  it('reads an empty hash as the defaults', () => {
+    expect(decodeShareLink('')).toEqual(defaultRunConfig());
+    expect(decodeShareLink('#')).toEqual(defaultRunConfig());
+  });
+
+  it('rejects a hash that is not a Sparring link', () => {
+    expect(problemOf('#hello').problem).toBe('malformed');
+    expect(problemOf('#v0.abc').problem).toBe('malformed');
+  });
+
+  it('rejects a link from a future version with a message that says so', () => {
+    const { problem, message } = problemOf(hashOf('{}', 2));
+    expect(problem).toBe('future-version');
+    expect(message).toMatch(/newer version/);
+  });
+
+  it('rejects a truncated or garbled payload as damaged', () => {
+    const full = encodeShareLink({ ...defaultRunConfig('lsp-zero'), seed: 12345, learningRate: 0.0003, numQueries: 16 });
+    for (const cut of [full.length - 3, full.length - 8, 6]) {
+      expect(problemOf(full.slice(0, cut)).problem).toBe('damaged');
+    }
+    expect(problemOf('#v1.').problem).toBe('damaged');
+    expect(problemOf('#v1.%%%%').problem).toBe('damaged');
+  });
+
+  it('rejects wrong types and unknown fields, naming the field', () => {
+    expect(problemOf(hashOf('{"seed":"one"}'))).toMatchObject({ problem: 'invalid', message: expect.stringContaining('"seed"') });
+    expect(problemOf(hashOf('{"numQueries":2.5}'))).toMatchObject({ problem: 'invalid', message: expect.stringContaining('"numQueries"') });
+    expect(problemOf(hashOf('{"env":"chess"}'))).toMatchObject({ problem: 'invalid', message: expect.stringContaining('"env"') });
+    expect(problemOf(hashOf('{"learningRat":0.1}'))).toMatchObject({ problem: 'invalid', message: expect.stringContaining('learningRat') });
+    expect(problemOf(hashOf('[1,2]')).problem).toBe('invalid');
+    expect(problemOf(hashOf('null')).problem).toBe('invalid');
+  });
+
+  it('rejects values that break the config rules, stating the rule', () => {
+    expect(problemOf(hashOf('{"groupSize":1}')).message).toMatch(/groupSize \(1\) must be an integer from 2 to 64/);
+    expect(problemOf(hashOf('{"algorithm":"lsp-zero","qualityWeight":1}')).message).toMatch(/must be 0 for lsp-zero/);
+    expect(problemOf(hashOf('{"algorithm":"base"}')).problem).toBe('invalid');
+  });
+});
