@@ -60,7 +60,7 @@ describe('gradients against finite differences (tiny)', () => {
     const lossOf = () => tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp.mul(b.mask).sum().neg() as tf.Scalar);
     const { grads } = tf.variableGrads(lossOf, Object.values(vars));
     const rng = new Rng(11);
-    const eps = 1e-2;
+    const eps = 2e-3; // small enough that curvature stays below the tolerance, large enough for float32
     let checked = 0;
     const failures: string[] = [];
     for (const [name, v] of Object.entries(vars)) {
