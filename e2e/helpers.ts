@@ -8,7 +8,7 @@ import { encodeShareLink } from '../src/app/state/share-link.ts';
 export const SMALL_BATCH: Partial<RunConfig> = { numQueries: 4, groupSize: 3 };
 
 export function linkFor(overrides: Partial<RunConfig> = {}): string {
-  return `/${encodeShareLink({ ...defaultRunConfig(), ...overrides })}`;
+  return `/${encodeShareLink({ ...defaultRunConfig(), preset: 'tiny', ...overrides })}`;
 }
 
 /** Opens the app and waits until the base model is loaded (or, with `until`, another status). */

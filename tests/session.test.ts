@@ -8,7 +8,7 @@ import { defaultRunConfig, validateRunConfig, type RunConfig } from '../src/core
 import { TrainingSession, SessionStateError, type SessionEvent } from '../src/core/train/session.ts';
 import type { StepReport } from '../src/core/train/selfplay.ts';
 
-const CONFIG: RunConfig = { ...defaultRunConfig('lsp'), numQueries: 3, groupSize: 2, learningRate: 1e-3, seed: 7 };
+const CONFIG: RunConfig = { ...defaultRunConfig('lsp'), preset: 'tiny', numQueries: 3, groupSize: 2, learningRate: 1e-3, seed: 7 };
 let baseModel: Uint8Array;
 
 beforeAll(async () => {
