@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { defaultRunConfig } from '../src/core/train/run-config.ts';
 import { button, openApp } from './helpers.ts';
 
 test('the main screen renders with a few steps trained', async ({ page }) => {
@@ -11,7 +12,7 @@ test('the main screen renders with a few steps trained', async ({ page }) => {
   await expect(page.getByTestId('evaluation').locator('table')).toBeVisible();
 
   for (const id of ['reward', 'kl', 'loss']) await expect(page.getByTestId(`chart-${id}`).locator('canvas')).toBeVisible();
-  await expect(page.getByTestId('rollout-group')).toHaveCount(8);
+  await expect(page.getByTestId('rollout-group')).toHaveCount(defaultRunConfig().numQueries);
   await page.waitForTimeout(300); // let the last chart frame paint
   await page.screenshot({ path: 'test-results/main-screen.png' });
 });

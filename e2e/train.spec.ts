@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { defaultRunConfig } from '../src/core/train/run-config.ts';
 import { button, chartPoints, linkFor, openApp, rolloutTexts, stepOnce } from './helpers.ts';
 
 test('picks the tiny preset, trains three steps, and shows charts and rollouts', async ({ page }) => {
@@ -12,12 +13,13 @@ test('picks the tiny preset, trains three steps, and shows charts and rollouts',
   for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']) {
     expect(await chartPoints(page, chart), chart).toBe(3);
   }
-  // The default batch: N = 8 queries, G = 8 answers each.
-  await expect(page.getByTestId('rollout-group')).toHaveCount(8);
+  // The default batch: N queries, G answers each.
+  const { numQueries, groupSize } = defaultRunConfig();
+  await expect(page.getByTestId('rollout-group')).toHaveCount(numQueries);
   await page.getByTestId('rollout-group').first().click();
   const detail = page.getByTestId('group-detail');
   await expect(detail).toBeVisible();
-  await expect(detail.locator('tbody tr')).toHaveCount(8);
+  await expect(detail.locator('tbody tr')).toHaveCount(groupSize);
   await button(page, '← All queries').click();
 
   await button(page, 'Evaluate').click();
