@@ -46,6 +46,7 @@ export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionL
       step: () => guard(remote.step()),
       evaluate: (count) => guard(remote.evaluate(count)),
       getCheckpoint: () => guard(remote.getCheckpoint()),
+      // Cloned, not transferred: the caller keeps its checkpoint (one buffer, so the clone is one copy).
       restore: (checkpoint) => guard(remote.restore(checkpoint)),
       reset: () => guard(remote.reset()),
       dispose: () => guard(remote.dispose()),

@@ -5,6 +5,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunConfig } from '../../core/train/run-config.ts';
 import type { Checkpoint, EvaluationReport } from '../../core/train/session.ts';
+import { packTrainerState, type PackedTrainerState } from '../../core/train/checkpoint-pack.ts';
+import type { TrainerState } from '../../core/train/selfplay.ts';
 import type { RolloutGroup } from '../../core/train/selfplay.ts';
 
 export interface RunRecord {
@@ -26,10 +28,19 @@ export interface MetricRow {
   values: Record<string, number>;
 }
 
+/** A packed checkpoint as stored: its buffer as a Blob. IndexedDB stores a Blob by reference, while a 16 MB
+ *  ArrayBuffer in the record would be cloned, cloned back for the key path and compressed on the page's main
+ *  thread inside put() (90 ms of CPU on the small preset). */
+interface StoredCheckpoint {
+  config: Checkpoint['config'];
+  state: Omit<PackedTrainerState, 'buffer'> & { data: Blob };
+}
+
 interface CheckpointRecord {
   runId: string;
   savedAt: number;
-  checkpoint: Checkpoint;
+  /** Checkpoints saved before packing hold an unpacked TrainerState. */
+  checkpoint: StoredCheckpoint | { config: Checkpoint['config']; state: TrainerState };
 }
 
 interface SparringSchema extends DBSchema {
@@ -94,7 +105,9 @@ export class RunsDb {
     try {
       const writes: Promise<unknown>[] = [tx.objectStore('runs').put(run)];
       for (const row of metrics) writes.push(tx.objectStore('metrics').put(row));
-      writes.push(tx.objectStore('checkpoints').put({ runId: run.id, savedAt: Date.now(), checkpoint }));
+      const { buffer, ...state } = checkpoint.state;
+      const stored: StoredCheckpoint = { config: checkpoint.config, state: { ...state, data: new Blob([buffer]) } };
+      writes.push(tx.objectStore('checkpoints').put({ runId: run.id, savedAt: Date.now(), checkpoint: stored }));
       await Promise.all([...writes, tx.done]);
     } catch (err) {
       try {
@@ -117,7 +130,15 @@ export class RunsDb {
     ]);
     await tx.done;
     if (!run || !checkpoint) return null;
-    return { run, metrics: metrics.filter((m) => m.step <= checkpoint.checkpoint.state.step), checkpoint: checkpoint.checkpoint };
+    const saved = checkpoint.checkpoint;
+    let packed: Checkpoint;
+    if ('data' in saved.state) {
+      const { data, ...state } = saved.state;
+      packed = { config: saved.config, state: { ...state, buffer: await data.arrayBuffer() } };
+    } else {
+      packed = { config: saved.config, state: packTrainerState(saved.state) }; // an older, unpacked checkpoint: packed once, on load
+    }
+    return { run, metrics: metrics.filter((m) => m.step <= packed.state.step), checkpoint: packed };
   }
 
   /** Every run, most recently updated first. */

@@ -11,12 +11,14 @@ import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
 import { evaluateChallenger, evaluateSolver, heldOutSet, type ChallengerEval, type SolverEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
-import { SelfPlayTrainer, type StepReport, type TrainerState } from './selfplay.ts';
+import { SelfPlayTrainer, type StepReport } from './selfplay.ts';
+import { packTrainerState, unpackTrainerState, type PackedTrainerState } from './checkpoint-pack.ts';
 
-/** Everything needed to continue a run exactly where it stopped. */
+/** Everything needed to continue a run exactly where it stopped. The trainer state is packed into one
+ *  ArrayBuffer, so a checkpoint crosses a worker boundary by transfer and is stored as one value. */
 export interface Checkpoint {
   config: RunConfig;
-  state: TrainerState;
+  state: PackedTrainerState;
 }
 
 export interface SessionInfo {
@@ -175,7 +177,7 @@ export class TrainingSession implements SessionApi {
   }
 
   getCheckpoint(): Promise<Checkpoint> {
-    return this.task('checkpoint', async () => ({ config: this.require().config, state: await this.requireTrainer().getState() }));
+    return this.task('checkpoint', async () => ({ config: this.require().config, state: packTrainerState(await this.requireTrainer().getState()) }));
   }
 
   restore(checkpoint: Checkpoint): Promise<SessionInfo> {
@@ -185,9 +187,10 @@ export class TrainingSession implements SessionApi {
       if (theirs.env !== config.env || theirs.preset !== config.preset) {
         throw new SessionStateError(`this checkpoint is for ${theirs.env}/${theirs.preset}, but the session runs ${config.env}/${config.preset}`);
       }
+      const state = unpackTrainerState(checkpoint.state); // before touching the trainer: a damaged one changes nothing
       if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
-      this.trainer.setState(checkpoint.state);
-      this.baseWeights = checkpoint.state.reference;
+      this.trainer.setState(state);
+      this.baseWeights = state.reference;
       this.baseEval = null;
       return this.info();
     });
