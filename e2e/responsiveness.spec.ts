@@ -2,6 +2,7 @@ import { test, expect } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { button, openApp } from './helpers.ts';
+import { defaultRunConfig } from '../src/core/train/run-config.ts';
 
 const STEPS = 20;
 const LIMIT_MS = 50;
@@ -64,7 +65,7 @@ test('the page stays responsive while training: no main-thread task over 50 ms',
   const cores = cpus().length;
   const result = {
     backend: await page.getByTestId('backend-name').innerText(),
-    preset: 'tiny',
+    preset: defaultRunConfig().preset,
     steps,
     seconds,
     stepsPerSecond: steps / seconds,

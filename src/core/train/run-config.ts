@@ -25,10 +25,10 @@ export interface RunConfig extends LspConfig {
   seed: number;
 }
 
-/** Tiny is the app's default: a step in ~0.25 s on WASM, so the page feels live anywhere, and its checkpoints are
- *  small enough to store without a long main-thread task. Small (~1M, the CLI's default) is one click away. */
+/** Small (~1M parameters) is the default without a GPU: about a second per step on WASM, and its base model has
+ *  room to improve. Tiny (a step in ~0.3 s) is one click away for a quick look. */
 export function defaultRunConfig(algorithm: RunAlgorithm = 'lsp'): RunConfig {
-  return { ...configForAlgorithm(algorithm), algorithm, env: 'arithmetic', preset: 'tiny', base: 'shipped', pretrainSteps: 600, seed: 1 };
+  return { ...configForAlgorithm(algorithm), algorithm, env: 'arithmetic', preset: 'small', base: 'shipped', pretrainSteps: 600, seed: 1 };
 }
 
 /** The self-play part of a run config, as the trainer takes it. */
