@@ -34,8 +34,9 @@ export class Adam {
     }
   }
 
-  /** Clips gradients to maxGradNorm (global L2) and applies one update. Returns the pre-clip norm as a scalar
-   *  tensor (the caller disposes it). Disposes nothing it was given. */
+  /** Clips gradients to maxGradNorm (global L2) and applies one update. `grads` is keyed by tfjs variable name,
+   *  as tf.variableGrads returns it. Returns the pre-clip norm as a scalar tensor (the caller disposes it).
+   *  Disposes nothing it was given. */
   apply(grads: Record<string, tf.Tensor>, learningRate: number, maxGradNorm: number): tf.Scalar {
     this.step += 1;
     const t = this.step;
@@ -45,7 +46,7 @@ export class Adam {
       const { beta1, beta2, epsilon } = this.opts;
       const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
       for (const [name, variable] of Object.entries(this.vars)) {
-        const g = grads[name].mul(scale);
+        const g = grads[variable.name].mul(scale);
         const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
         const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));
         this.m[name].assign(m);

@@ -68,9 +68,7 @@ export async function pretrain(policy: Policy, env: Env, c: PretrainConfig, onPr
       const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction);
       const lr = learningRateAt(c, step);
       const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.vars));
-      const named: Record<string, tf.Tensor> = {};
-      for (const [name, v] of Object.entries(policy.vars)) named[name] = grads[v.name];
-      const norm = adam.apply(named, lr, 1);
+      const norm = adam.apply(grads, lr, 1);
       lastLoss = (await value.data())[0];
       tf.dispose([value, norm, ...Object.values(grads)]);
       if (!Number.isFinite(lastLoss)) throw new Error(`pretraining loss became ${lastLoss} at step ${step}; lower the learning rate`);

@@ -144,7 +144,6 @@ export class SelfPlayTrainer {
     // 4-5. Advantages for both roles.
     const wQ = config.qualityWeight;
     const solverAdv = solverAdvantages(R, Q, wQ, config.normalizeByStd);
-    const hasChallenger = queries.rows !== null && config.challengerWeight > 0;
     const challengerAdv = queries.rows ? challengerAdvantages(R, Q, wQ) : null;
 
     // 6. The batch: Challenger sequences first (if trained), then Solver sequences.
@@ -153,7 +152,7 @@ export class SelfPlayTrainer {
     const scales: number[] = [];
     const roleWeights: number[] = [];
     const roles: ('challenger' | 'solver')[] = [];
-    if (hasChallenger && queries.rows && challengerAdv) {
+    if (queries.rows && challengerAdv && config.challengerWeight > 0) {
       queries.rows.forEach((row, i) => {
         seqs.push({ prompt: tok.challengerPrompt(), completion: row.tokens });
         advantages.push(challengerAdv[i]);
@@ -202,14 +201,12 @@ export class SelfPlayTrainer {
           seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
           return selfPlayLoss(logp, { ...lossInputs, refLogp, oldLogp }, config).loss;
         }, varList);
-        const named: Record<string, tf.Tensor> = {};
-        for (const [name, v] of Object.entries(policy.vars)) named[name] = grads[v.name];
         try {
           const lossNow = (await value.data())[0];
           if (!Number.isFinite(lossNow)) {
             throw new NonFiniteLossError(`the loss became ${lossNow} at step ${this.step + 1}; the weights were not updated. Lower the learning rate or the KL weight.`);
           }
-          const norm = this.adam.apply(named, config.learningRate, config.maxGradNorm);
+          const norm = this.adam.apply(grads, config.learningRate, config.maxGradNorm);
           const normValue = (await norm.data())[0];
           norm.dispose();
           const [logpNow, entNow] = (await Promise.all(seen.map((t) => t.data()))) as Float32Array[];
