@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 
 const PORT = Number(process.env.E2E_PORT ?? 4391);
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+/** The build served to the tests; E2E_DIST lets two test runs on one machine keep separate builds. */
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -36,8 +38,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npm run build && npx tsx scripts/serve.ts',
-    env: { PORT: String(PORT) },
+    command: `npx vite build --outDir ${DIST} --emptyOutDir && npx tsx scripts/serve.ts`,
+    env: { PORT: String(PORT), SPARRING_DIST: DIST },
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,

@@ -6,7 +6,8 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { ROOT } from './lib/node-env.ts';
 
-const DIST = resolve(ROOT, 'dist');
+/** SPARRING_DIST serves another build folder (parallel end-to-end runs each build their own). */
+const DIST = resolve(ROOT, process.env.SPARRING_DIST ?? 'dist');
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 4173);
 
