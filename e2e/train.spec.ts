@@ -60,4 +60,13 @@ test('every environment and algorithm takes a step', async ({ page }) => {
       await expect(page.getByTestId('notice-run')).toHaveCount(0);
     }
   }
+  // Writing's sequences (up to 123 tokens) do not fit tiny, so it runs on small: one algorithm and the
+  // smallest batch, since a small step on writing is the slowest of all.
+  await openApp(page, linkFor({ env: 'writing', preset: 'small', algorithm: 'lsp', numQueries: 2, groupSize: 2 }));
+  await expect(page.locator('select[name=env]')).toHaveValue('writing');
+  await expect(page.locator('select[name=preset]')).toHaveValue('small');
+  await expect(page.getByTestId('status')).toHaveText('ready');
+  await stepOnce(page, 1);
+  await expect(page.getByTestId('rollout-group')).toHaveCount(2);
+  await expect(page.getByTestId('notice-run')).toHaveCount(0);
 });

@@ -6,6 +6,7 @@ import { evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { PRESET_NAMES, parameterCount, type PresetName } from '../src/core/model/config.ts';
+import { assertPresetFits } from '../src/core/train/preset-fit.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
 
@@ -27,6 +28,7 @@ await runMain('pretrain', FLAGS, async (f) => {
   const env = getEnv(f.env as string);
   await startBackend(f.backend as BackendName);
   const preset = f.preset as PresetName;
+  assertPresetFits(env, preset);
   const policy = Policy.create(env, preset, f.seed as number);
   const config = { ...DEFAULT_PRETRAIN_CONFIG, steps: f.steps as number, batchSize: f.batch as number, learningRate: f.lr as number, solverFraction: f['solver-fraction'] as number, seed: f.seed as number };
   if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.config)} parameters) for ${config.steps} steps`);

@@ -56,13 +56,15 @@ await runMain('results', FLAGS, async (f) => {
   const lines = [
     `${f.env}, ${f.preset} base model, seed ${f.seed}, ${f.steps} steps each:`,
     '',
-    '| | held-out accuracy % | by level 1 / 2 / 3 / 4 | valid queries % | distinct queries % | mean query difficulty | minutes |',
-    '|---|---|---|---|---|---|---|',
+    '| | held-out accuracy % | by level 1 / 2 / 3 / 4 | valid queries % | distinct queries % | mean query difficulty | win rate vs base % (W / T / L) | minutes |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const algo of ALGORITHMS) {
     const r = results[algo];
     const levels = [1, 2, 3, 4].map((k) => pct(r[`eval/accuracy_level_${k}`])).join(' / ');
-    lines.push(`| ${LABELS[algo]} | ${pct(r['eval/accuracy'])} | ${levels} | ${pct(r['eval/query_valid_rate'])} | ${pct(r['eval/query_distinct_rate'])} | ${Number(r['eval/query_difficulty']).toFixed(2)} | ${(Number(r.seconds) / 60).toFixed(1)} |`);
+    // Only judged environments (writing) report a win rate; a verified one has accuracy instead.
+    const win = r['eval/win_rate'] === undefined ? '–' : `${pct(r['eval/win_rate'])} (${r['eval/wins']} / ${r['eval/ties']} / ${r['eval/losses']})`;
+    lines.push(`| ${LABELS[algo]} | ${pct(r['eval/accuracy'])} | ${levels} | ${pct(r['eval/query_valid_rate'])} | ${pct(r['eval/query_distinct_rate'])} | ${Number(r['eval/query_difficulty']).toFixed(2)} | ${win} | ${(Number(r.seconds) / 60).toFixed(1)} |`);
   }
   console.log(lines.join('\n'));
 });

@@ -6,7 +6,9 @@ import { evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { ALGORITHMS, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
-import { PRESET_NAMES } from '../src/core/model/config.ts';
+import { parseRubricFlags, validateRubricOverrides } from '../src/core/train/rubric-overrides.ts';
+import { PRESET_NAMES, type PresetName } from '../src/core/model/config.ts';
+import { assertPresetFits } from '../src/core/train/preset-fit.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -30,6 +32,9 @@ const FLAGS: Record<string, FlagSpec> = {
   updates: { kind: 'number', help: 'updates per batch' },
   clip: { kind: 'string', help: 'ratio clipping with several updates', choices: ['token', 'sequence'] },
   aggregation: { kind: 'string', help: 'token aggregation', choices: ['sum', 'mean', 'constant'] },
+  'norm-std': { kind: 'boolean', help: 'divide Solver advantages by the group standard deviation (GRPO)' },
+  'rubric-off': { kind: 'string', help: "rubric criteria to switch off, comma-separated (e.g. 'distinct,no_leak')" },
+  'rubric-weight': { kind: 'string', help: "rubric criteria re-weighted, key=weight comma-separated (e.g. 'answer_form=3')" },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -50,25 +55,30 @@ await runMain('selfplay', FLAGS, async (f) => {
   set('updatesPerBatch', 'updates');
   set('clipMode', 'clip');
   set('aggregation', 'aggregation');
+  set('normalizeByStd', 'norm-std');
   const config = validateLspConfig(configForAlgorithm(f.algo as Algorithm, overrides)); // before any slow work
+  const rubric = validateRubricOverrides(env, parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined));
+  assertPresetFits(env, f.preset as PresetName);
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
+  // A judged environment is evaluated by pairwise wins against the untouched base model.
+  const base = env.verifiable ? undefined : loadPolicy(env, f.preset as string, f.from as string | undefined);
   const steps = f.algo === 'base' ? 0 : (f.steps as number);
   const emit = (obj: Record<string, unknown>) => {
     if (f.json) console.log(JSON.stringify(obj));
   };
   const started = performance.now();
-  const initial = await evalMetrics(policy, env, config.temperature);
+  const initial = await evalMetrics(policy, env, config.temperature, base);
   emit({ step: 0, ...initial });
   if (!f.json) console.error(`${env.key} ${config.algorithm} ${f.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
   if (steps > 0) {
-    const trainer = new SelfPlayTrainer(policy, env, config, f.seed as number);
+    const trainer = new SelfPlayTrainer(policy, env, config, f.seed as number, rubric);
     const every = f['eval-every'] as number;
     for (let s = 1; s <= steps; s++) {
       const report = await trainer.runStep();
       const line: Record<string, unknown> = { step: report.step, ...report.metrics };
       if ((every > 0 && s % every === 0) || s === steps) {
-        final = await evalMetrics(policy, env, config.temperature);
+        final = await evalMetrics(policy, env, config.temperature, base);
         Object.assign(line, final);
       }
       emit(line);
@@ -79,6 +89,7 @@ await runMain('selfplay', FLAGS, async (f) => {
     }
     trainer.dispose();
   }
+  base?.dispose();
   const summary = {
     summary: true,
     env: env.key,

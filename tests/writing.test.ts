@@ -211,7 +211,7 @@ describe('writing: task criteria', () => {
     expect(score.total).toBe(1);
     expect(score.passes).toEqual({
       line_count: true, uses_word: true, avoids_word: null, rhymes: true, theme_once: true,
-      no_repeat: true, variety: true, line_length: true, no_echo: true,
+      no_repeat: true, variety: true, line_length: true, no_echo: true, cadence: null, // no surprisal given
     });
     expect(env.reward(query, 'the rain falls slow/a grey cloud hangs low')).toBe(1);
   });
@@ -272,7 +272,8 @@ describe('writing: weights', () => {
   const answer = 'the rain falls slow/the rain waits'; // fails uses_word, theme_once, no_repeat
 
   it('is the weighted mean over asked criteria, weights overridable, criteria switchable', () => {
-    const asked = WRITING_CRITERIA.filter((criterion) => criterion.key !== 'avoids_word' && criterion.key !== 'rhymes');
+    // Not asked: avoids_word and rhymes (by the query), cadence (no surprisal given).
+    const asked = WRITING_CRITERIA.filter((criterion) => !['avoids_word', 'rhymes', 'cadence'].includes(criterion.key));
     expect(writingScore(query, answer).total).toBeCloseTo((asked.length - 3) / asked.length, 12);
     expect(writingScore(query, answer, { theme_once: 0, uses_word: 0, no_repeat: 0 }).total).toBe(1);
     expect(writingScore(query, answer, {}, { theme_once: false, uses_word: false, no_repeat: false }).total).toBe(1);

@@ -14,6 +14,11 @@ class WorkerSession extends TrainingSession {
     const checkpoint = await super.getCheckpoint();
     return Comlink.transfer(checkpoint, [checkpoint.state.buffer]);
   }
+
+  override async exportModel(): Promise<Uint8Array> {
+    const bytes = await super.exportModel();
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+  }
 }
 
 const api: EngineWorkerApi = {

@@ -41,11 +41,13 @@ export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionL
     const remote = await guard(api.createSession(Comlink.proxy(onEvent)));
     const session: SessionApi = {
       init: (config, baseModel) => guard(remote.init(config, baseModel)),
-      pretrainFromScratch: () => guard(remote.pretrainFromScratch()),
+      pretrainFromScratch: (corpus) => guard(remote.pretrainFromScratch(corpus)),
       stop: () => guard(remote.stop()),
       step: () => guard(remote.step()),
+      setRubric: (overrides) => guard(remote.setRubric(overrides)),
       evaluate: (count) => guard(remote.evaluate(count)),
       getCheckpoint: () => guard(remote.getCheckpoint()),
+      exportModel: () => guard(remote.exportModel()),
       // Cloned, not transferred: the caller keeps its checkpoint (one buffer, so the clone is one copy).
       restore: (checkpoint) => guard(remote.restore(checkpoint)),
       reset: () => guard(remote.reset()),

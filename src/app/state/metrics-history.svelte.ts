@@ -37,6 +37,15 @@ export class MetricsHistory {
     return col && col.length ? col[col.length - 1] : null;
   }
 
+  /** Every step as a row of the metrics it reported (the shape they are stored and exported in). */
+  rows(): { step: number; values: Record<string, number> }[] {
+    return this.stepColumn.map((step, i) => {
+      const values: Record<string, number> = {};
+      for (const [key, col] of this.columns) if (col[i] !== null && col[i] !== undefined) values[key] = col[i] as number;
+      return { step, values };
+    });
+  }
+
   append(step: number, values: Record<string, number>): void {
     if (step <= this.lastStep && this.length) this.truncateAfter(step - 1);
     this.push(step, values);

@@ -5,15 +5,23 @@
 
 import { ConfigError } from '../../core/rl/config.ts';
 import type { PretrainProgress } from '../../core/train/pretrain.ts';
+import { fitBatchToEnv, fitPresetToEnv } from '../../core/train/preset-fit.ts';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
+import { getEnv } from '../../core/envs/registry.ts';
+import { rescoreGroups } from '../../core/train/rescore.ts';
+import { canonicalRubricOverrides, type RubricOverrides } from '../../core/train/rubric-overrides.ts';
 import type { RolloutGroup } from '../../core/train/selfplay.ts';
 import type { Checkpoint, EvaluationReport, SessionEvent, SessionTask } from '../../core/train/session.ts';
 import { BACKEND_CHOICES, type BackendChoice, type BackendInfo } from '../../../workers/protocol.ts';
 import { EngineStoppedError, startWorkerEngine, type Engine } from '../engine/worker-engine.ts';
 import { RunsDb, StorageFullError, type MetricRow, type RunRecord, type StoredRun } from '../storage/runs-db.ts';
+import { checkModelFile } from '../../core/model/model-import.ts';
 import { MetricsHistory } from './metrics-history.svelte.ts';
+import { RunComparison } from './run-comparison.svelte.ts';
+import { RunTransfer } from './run-transfer.svelte.ts';
 import { RunLibrary } from './run-library.svelte.ts';
 import { decodeShareLink, encodeShareLink, ShareLinkError } from './share-link.ts';
+import { decodeViewOptions, encodeViewPart, NO_VIEW_OPTIONS, type ViewOptions } from './view-options.ts';
 
 /** Checkpoint cadence while playing (and always on pause and after a single step). */
 export const CHECKPOINT_EVERY = 10;
@@ -73,14 +81,20 @@ export class RunController {
   pretrainProgress = $state.raw<PretrainProgress | null>(null);
   notices = $state.raw<Partial<Record<NoticeTopic, Notice>>>({});
   formError = $state.raw<FormError | null>(null);
+  /** Why the last rubric edit was refused (the rule it broke), or null. */
+  rubricError = $state<string | null>(null);
+  /** Workshop options from the link (locked and hidden controls, the open lesson); they stay in the hash. */
+  view = $state.raw<ViewOptions>(NO_VIEW_OPTIONS);
 
   readonly metrics = new MetricsHistory();
   readonly pretrainLoss = new MetricsHistory();
   readonly library = new RunLibrary(() => this.db);
+  readonly comparison = new RunComparison(() => this.db);
+  readonly transfer: RunTransfer = new RunTransfer(this);
 
   readonly hasModel = $derived(this.status === 'ready' || this.status === 'running' || this.status === 'stepping');
   readonly canEdit = $derived(!['running', 'stepping', 'pretraining', 'switching', 'starting'].includes(this.status));
-  readonly shareUrl = $derived(`${location.origin}${location.pathname}${encodeShareLink(this.config)}`);
+  readonly shareUrl = $derived(`${location.origin}${location.pathname}${encodeShareLink(this.config)}${encodeViewPart(this.view)}`);
   readonly stepSeconds = $derived.by(() => {
     void this.metrics.version;
     return this.metrics.latest('timing/step_s');
@@ -102,6 +116,11 @@ export class RunController {
   private groupsTimer = 0;
   private writtenHash = '';
   private readonly modelCache = new Map<string, Uint8Array | null>();
+  /** The last imported model file, the base of runs of its environment and size whose config says base 'imported'
+   *  (until the page closes). */
+  private importedModel: { env: string; preset: string; bytes: Uint8Array } | null = null;
+  /** The run that the latest Evaluate was pressed for. */
+  private evaluatedRunId = '';
 
   async boot(): Promise<void> {
     this.backendChoice = readBackendChoice();
@@ -169,6 +188,7 @@ export class RunController {
     const engine = this.engine;
     if (!engine || !this.hasModel || this.evaluating) return;
     this.evaluating = true;
+    this.evaluatedRunId = this.runId;
     try {
       await engine.session.evaluate();
     } catch (err) {
@@ -178,7 +198,8 @@ export class RunController {
     }
   }
 
-  async pretrainFromScratch(): Promise<void> {
+  /** `corpus`: plain text for the writing environment's Solver examples (see envs/corpus.ts), or none. */
+  async pretrainFromScratch(corpus?: string): Promise<void> {
     const engine = this.engine;
     if (!engine || (this.status !== 'missing-model' && this.status !== 'needs-pretrain')) return;
     this.status = 'pretraining';
@@ -192,7 +213,7 @@ export class RunController {
         this.writeHash();
         await engine.session.init(this.config, null);
       }
-      const completed = await engine.session.pretrainFromScratch();
+      const completed = await engine.session.pretrainFromScratch(corpus);
       if (engine !== this.engine) return;
       this.status = completed ? 'ready' : 'needs-pretrain';
       if (completed) await this.checkpointNow(engine); // the pretrained base model survives a reload
@@ -211,6 +232,23 @@ export class RunController {
     const next: RunConfig = { ...this.config, [key]: value };
     // Each algorithm has its own quality weight default (LSP-Zero has none).
     if (key === 'algorithm') next.qualityWeight = defaultRunConfig(next.algorithm).qualityWeight;
+    // Rubric overrides name one environment's criteria: another environment starts from its own rubric.
+    if (key === 'env') next.rubric = {};
+    // A new environment whose sequences do not fit the model size moves to the smallest size that fits
+    // (writing on tiny -> small) rather than leaving the form stuck on an error; an explicit size choice
+    // that does not fit is still reported as one.
+    // The same for a batch too large for the environment's long sequences (writing: 16 x 8 -> 8 x 4).
+    const notes: string[] = [];
+    if (key === 'env') {
+      const sized = fitPresetToEnv(next);
+      if (sized.moved) notes.push(`Model size changed from ${next.preset} to ${sized.config.preset}: the ${next.env} environment's sequences do not fit ${next.preset}.`);
+      next.preset = sized.config.preset;
+      const batched = fitBatchToEnv(next);
+      if (batched.moved) notes.push(`Batch changed from ${next.numQueries} x ${next.groupSize} to ${batched.config.numQueries} x ${batched.config.groupSize}: longer sequences need more memory per row.`);
+      next.numQueries = batched.config.numQueries;
+      next.groupSize = batched.config.groupSize;
+    }
+    const sizeNote = notes.length > 0 ? notes.join(' ') : null;
     try {
       validateRunConfig(next);
     } catch (err) {
@@ -224,6 +262,7 @@ export class RunController {
     if (sameConfig(next, this.config)) return;
     await this.pause();
     await this.newRun(next);
+    if (sizeNote) this.notify('run', 'info', sizeNote); // after newRun, which clears the run's notices
   }
 
   async chooseBackend(choice: BackendChoice): Promise<void> {
@@ -244,9 +283,75 @@ export class RunController {
     await this.resume(saved);
   }
 
+  /** The current policy as a safetensors model file; null when there is no model yet. */
+  async exportModel(): Promise<Uint8Array | null> {
+    if (!this.engine || !this.hasModel) return null;
+    return this.engine.session.exportModel();
+  }
+
+  /**
+   * Makes a model file the base model of a NEW run (these settings, the file's model size, base 'imported'):
+   * the open run's metrics and checkpoint belong to its own base model, so it stays stored as it is. The file
+   * is checked first; a bad one throws (WeightsError, ConfigError) and nothing changes, nothing is stored.
+   */
+  async importBaseModel(bytes: Uint8Array): Promise<void> {
+    const checked = checkModelFile(bytes, getEnv(this.config.env));
+    const config = validateRunConfig({ ...this.config, preset: checked.preset, base: 'imported' });
+    await this.pause();
+    this.importedModel = { env: config.env, preset: config.preset, bytes };
+    await this.newRun(config);
+    const engine = this.engine;
+    if (engine && this.status === 'ready') await this.checkpointNow(engine); // stored at once: a reload keeps the imported base
+  }
+
   async deleteRun(id: string): Promise<void> {
     await this.library.delete(id);
     if (id === this.runId) this.savedStep = null;
+  }
+
+  /** Loads a whole config as a new run (a lesson's run); a config equal to the open one keeps the run. */
+  async applyConfig(next: RunConfig): Promise<void> {
+    validateRunConfig(next);
+    if (sameConfig(next, this.config)) return;
+    await this.pause();
+    await this.newRun(next);
+  }
+
+  /** Opens a lesson (null closes it); the link keeps it, so a reload opens it again. */
+  openLesson(key: string | null): void {
+    this.view = { ...this.view, lesson: key };
+    this.writeHash();
+  }
+
+  /**
+   * New rubric overrides for the open run, which goes on: the last step's rollouts are re-scored at once on
+   * this page, the link and the stored run's config follow, and training uses them from its next step.
+   */
+  async setRubric(overrides: RubricOverrides): Promise<void> {
+    const env = getEnv(this.config.env);
+    const next: RunConfig = { ...this.config, rubric: canonicalRubricOverrides(env, overrides) };
+    try {
+      validateRunConfig(next);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        this.rubricError = err.message;
+        return;
+      }
+      throw err;
+    }
+    this.rubricError = null;
+    this.config = next;
+    this.writeHash();
+    this.showGroups(rescoreGroups(env, this.latestGroups, next.rubric, next));
+    const engine = this.engine;
+    if (!engine) return;
+    try {
+      await engine.session.setRubric(next.rubric); // queued after the session's running task
+      // Paused: store the run with its new config now, so a reload of the new link resumes it.
+      if (this.status === 'ready' && engine === this.engine) await this.checkpointNow(engine);
+    } catch (err) {
+      this.reportFailure('rubric', err);
+    }
   }
 
   dismiss(topic: NoticeTopic): void {
@@ -263,6 +368,7 @@ export class RunController {
   private readLink(hash: string): { config: RunConfig; given: 'none' | 'valid' | 'invalid' } {
     try {
       const config = decodeShareLink(hash);
+      this.view = decodeViewOptions(hash);
       return { config, given: hash.length > 1 ? 'valid' : 'none' };
     } catch (err) {
       if (!(err instanceof ShareLinkError)) throw err;
@@ -276,6 +382,8 @@ export class RunController {
     const link = this.readLink(location.hash);
     if (link.given === 'invalid') return;
     this.clearNotice('link');
+    // Only the workshop options changed: the open run stays.
+    if (sameConfig(link.config, this.config)) return this.writeHash();
     await this.pause();
     await this.newRun(link.config);
   }
@@ -305,6 +413,7 @@ export class RunController {
     this.evaluation = null;
     this.pending = [];
     this.lastCheckpoint = null;
+    this.rubricError = null;
     this.clearNotice('run');
   }
 
@@ -321,14 +430,18 @@ export class RunController {
     this.status = 'loading';
     this.clearNotice('model');
     try {
-      const bytes = config.base === 'shipped' ? await this.fetchBaseModel(config.env, config.preset) : null;
+      const bytes = config.base === 'shipped' ? await this.fetchBaseModel(config.env, config.preset) : config.base === 'imported' ? this.importedFor(config) : null;
       const info = await engine.session.init(config, bytes);
       if (engine !== this.engine) return;
       this.parameterCount = info.parameterCount;
       this.step = info.step;
       if (info.ready) this.status = 'ready';
       else if (config.base === 'scratch') this.status = 'needs-pretrain';
-      else {
+      else if (config.base === 'imported') {
+        // A link cannot carry a model file: the run needs the file again (or another base).
+        this.status = 'missing-model';
+        this.notify('model', 'warning', `This run's base model is an imported ${config.env} / ${config.preset} model file, which is not loaded here (a link cannot carry a file). Import the file, choose the shipped base model, or pretrain one here.`);
+      } else {
         this.status = 'missing-model';
         this.notify('model', 'warning', `There is no shipped base model for ${config.env} / ${config.preset}. You can pretrain one from scratch here.`);
       }
@@ -336,6 +449,12 @@ export class RunController {
       this.reportFailure('init', err);
       if (engine === this.engine) this.status = 'failed';
     }
+  }
+
+  /** The imported model file if it fits this config's environment and size (another one needs its own file). */
+  private importedFor(config: RunConfig): Uint8Array | null {
+    const file = this.importedModel;
+    return file && file.env === config.env && file.preset === config.preset ? file.bytes : null;
   }
 
   /** The shipped model file, or null when there is none (a 404, or the dev server's HTML fallback). */
@@ -440,6 +559,20 @@ export class RunController {
     void this.library.refresh();
   }
 
+  /**
+   * Stores an evaluation with its run as soon as it arrives (the comparison table reads it from there), after any
+   * checkpoint write already queued, so an older record cannot overwrite it.
+   */
+  private saveEvaluation(runId: string, evaluation: EvaluationReport): void {
+    this.writing = this.writing.then(async () => {
+      try {
+        if (await this.db?.saveEvaluation(runId, evaluation)) await this.comparison.refresh();
+      } catch (err) {
+        this.notify('storage', 'warning', `The evaluation could not be saved with the run: ${(err as Error).message}. It is saved with the next checkpoint.`);
+      }
+    });
+  }
+
   /** Resolves once the report of `step` has arrived (or after a timeout: a checkpoint is never held up for long). */
   private waitForStep(step: number): Promise<void> {
     if (this.step >= step) return Promise.resolve();
@@ -541,9 +674,14 @@ export class RunController {
         this.pretrainProgress = event.progress;
         this.pretrainLoss.append(event.progress.step, { loss: event.progress.loss });
         break;
-      case 'evaluation':
-        this.evaluation = event.evaluation;
+      case 'evaluation': {
+        // The session evaluated the run open when Evaluate was pressed (its tasks run in order), which may no
+        // longer be the open one: the result belongs to that run, and is shown only if it is still open.
+        const runId = this.evaluatedRunId || this.runId;
+        if (runId === this.runId) this.evaluation = event.evaluation;
+        this.saveEvaluation(runId, event.evaluation);
         break;
+      }
       case 'error':
         if (event.error.name === 'DeviceLostError') void this.switchEngine('wasm', 'The WebGPU device was lost');
         else this.notify('run', 'error', `${describeTask(event.during)} failed: ${event.error.message}`);
@@ -579,7 +717,7 @@ export class RunController {
   }
 
   private writeHash(): void {
-    this.writtenHash = encodeShareLink(this.config);
+    this.writtenHash = encodeShareLink(this.config) + encodeViewPart(this.view);
     window.history.replaceState(null, '', `${location.pathname}${location.search}${this.writtenHash}`);
   }
 }
@@ -593,6 +731,8 @@ function describeTask(task: SessionTask): string {
     checkpoint: 'Reading a checkpoint',
     restore: 'Restoring the checkpoint',
     backend: 'The backend',
+    export: 'Exporting the model',
+    rubric: 'Changing the rubric',
   };
   return names[task];
 }

@@ -10,7 +10,9 @@ import { BASE_MODEL_SOURCES, RUN_ALGORITHMS, type RunConfig } from '../../core/t
 export type PropertyInput =
   | { kind: 'select'; options: readonly string[] }
   | { kind: 'number'; step: number; min?: number; max?: number }
-  | { kind: 'toggle' };
+  | { kind: 'toggle' }
+  /** Not a form field: the rubric editor (RubricEditor.svelte) edits it. */
+  | { kind: 'rubric' };
 
 /** Where a property sits in the form: the run's identity first, then the knobs by topic. */
 export type PropertyGroup = 'run' | 'batch' | 'reward' | 'loss' | 'optimizer' | 'sampling';
@@ -26,6 +28,11 @@ export interface RunProperty<K extends keyof RunConfig> {
 
 const integer = v.pipe(v.number(), v.integer());
 const number = v.pipe(v.number(), v.finite());
+/** Shape only; which keys are criteria, the weight range and "not all off" are validateRunConfig's (they depend on the env). */
+const rubricOverrides = v.strictObject({
+  enabled: v.optional(v.record(v.string(), v.boolean())),
+  weights: v.optional(v.record(v.string(), number)),
+});
 
 /** Mapped over RunConfig, so the compiler insists on a row for every field. */
 export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
@@ -51,6 +58,7 @@ export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
   temperature: { label: 'Temperature', help: 'Sampling temperature for both roles.', group: 'sampling', input: { kind: 'number', step: 0.1, min: 0.1, max: 5 }, schema: number },
   topK: { label: 'Top-k', help: '0 keeps every token.', group: 'sampling', input: { kind: 'number', step: 1, min: 0 }, schema: integer },
   topP: { label: 'Top-p', help: '1 keeps every token.', group: 'sampling', input: { kind: 'number', step: 0.05, min: 0.05, max: 1 }, schema: number },
+  rubric: { label: 'Rubric', help: 'Criteria of the rubrics switched off or re-weighted, in the rubric editor.', group: 'reward', input: { kind: 'rubric' }, schema: rubricOverrides },
 };
 
 export const RUN_PROPERTY_KEYS = Object.keys(RUN_PROPERTIES) as (keyof RunConfig)[];

@@ -5,7 +5,9 @@
 import * as v from 'valibot';
 import LZString from 'lz-string';
 import { ConfigError } from '../../core/rl/config.ts';
+import { ENV_KEYS, getEnv } from '../../core/envs/registry.ts';
 import { defaultRunConfig, RUN_ALGORITHMS, validateRunConfig, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
+import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
 
 export const LINK_VERSION = 1;
@@ -33,9 +35,18 @@ const PayloadSchema = v.strictObject(
 export function encodeShareLink(config: RunConfig): string {
   // Defaults depend on the algorithm (LSP-Zero has no quality weight), so it is compared with the global default.
   const defaults = { ...defaultRunConfig(config.algorithm), algorithm: defaultRunConfig().algorithm };
+  // Rubric overrides go in their short form (only what differs from the criteria's definitions), so a link
+  // names only what was changed and two links with the same effect are the same link.
+  const rubric = config.rubric ?? {};
+  const compact: RunConfig = { ...config, rubric: ENV_KEYS.includes(config.env) ? canonicalRubricOverrides(getEnv(config.env), rubric) : rubric };
   const changed: Partial<Record<keyof RunConfig, unknown>> = {};
-  for (const key of RUN_PROPERTY_KEYS) if (config[key] !== defaults[key]) changed[key] = config[key];
+  for (const key of RUN_PROPERTY_KEYS) if (!sameValue(compact[key], defaults[key])) changed[key] = compact[key];
   return `#v${LINK_VERSION}.${LZString.compressToEncodedURIComponent(JSON.stringify(changed))}`;
+}
+
+/** Plain values by ===, objects (the rubric overrides) by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return typeof a === 'object' && a !== null ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }
 
 /** The config a hash describes; the defaults for an empty hash. Throws ShareLinkError with a readable message. */
@@ -52,7 +63,8 @@ export function decodeShareLink(hash: string): RunConfig {
 
   let raw: unknown;
   try {
-    const json = LZString.decompressFromEncodedURIComponent(match[2]);
+    // A workshop link appends '.<view options>' (view-options.ts reads that part); lz-string never writes a '.'.
+    const json = LZString.decompressFromEncodedURIComponent(match[2].split('.')[0]);
     if (!json) throw new Error('empty');
     raw = JSON.parse(json);
   } catch {
@@ -69,7 +81,8 @@ export function decodeShareLink(hash: string): RunConfig {
   if (!RUN_ALGORITHMS.includes(algorithm)) throw new ShareLinkError('invalid', `This link's algorithm "${algorithm}" is not known.`);
   const config = { ...defaultRunConfig(algorithm), ...given };
   try {
-    return validateRunConfig(config);
+    validateRunConfig(config);
+    return { ...config, rubric: canonicalRubricOverrides(getEnv(config.env), config.rubric) };
   } catch (err) {
     if (err instanceof ConfigError) throw new ShareLinkError('invalid', `This link's settings break a rule: ${err.message}.`);
     throw err;

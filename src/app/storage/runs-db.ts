@@ -141,6 +141,23 @@ export class RunsDb {
     return { run, metrics: metrics.filter((m) => m.step <= packed.state.step), checkpoint: packed };
   }
 
+  /**
+   * Puts an evaluation on its stored run at once, so the comparison table has it before the next checkpoint.
+   * False when the run is not stored yet (its first checkpoint will carry the evaluation).
+   */
+  async saveEvaluation(runId: string, evaluation: EvaluationReport): Promise<boolean> {
+    const tx = this.db.transaction('runs', 'readwrite');
+    const run = await tx.store.get(runId);
+    if (run) await tx.store.put({ ...run, evaluation });
+    await tx.done;
+    return run !== undefined;
+  }
+
+  /** One run's metric rows, in step order. */
+  async loadMetrics(runId: string): Promise<MetricRow[]> {
+    return this.db.getAll('metrics', runRange(runId));
+  }
+
   /** Every run, most recently updated first. */
   async listRuns(): Promise<RunRecord[]> {
     const runs = await this.db.getAll('runs');

@@ -35,6 +35,11 @@ export function chartSpecs(env: Env): ChartSpec[] {
       series: [{ key: 'solver/entropy', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/entropy', label: 'Challenger', color: CHALLENGER_COLOR }] },
     { id: 'rubric', title: 'Rubric pass rate', hint: 'Share of answers passing each quality criterion.', digits: 2, range: [0, 1],
       series: env.rubric.map((c, i) => ({ key: `rubric/${c.key}`, label: c.key, color: PALETTE[i % PALETTE.length] })) },
+    // Where the task reward is itself a rubric (writing), its criteria get a chart of their own.
+    ...(env.rewardRubric
+      ? [{ id: 'task-rubric', title: 'Task rubric pass rate', hint: 'Share of answers passing each task criterion, among those whose task asks for it.', digits: 2, range: [0, 1] as [number, number],
+          series: env.rewardRubric.map((c, i) => ({ key: `rubric/${c.key}`, label: c.key, color: PALETTE[i % PALETTE.length] })) }]
+      : []),
     { id: 'queries', title: 'Queries', hint: 'Valid: parseable Challenger queries. Distinct: unique in the batch.', digits: 2, range: [0, 1],
       series: [{ key: 'query/valid_rate', label: 'valid', color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: 'distinct', color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: 'no-signal groups', color: '#9ca3af' }] },
     { id: 'difficulty', title: 'Query difficulty', hint: `Mean difficulty of valid queries (1 to ${env.difficultyLevels}).`, digits: 2, range: [1, env.difficultyLevels],

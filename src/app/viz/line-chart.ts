@@ -24,8 +24,12 @@ function showLatest(plot: uPlot): void {
   if (n > 0) plot.setLegend({ idx: n - 1 }, false);
 }
 
+/** Alarm markers: dashed vertical lines at steps (drawn over the series). */
+const MARKER_COLOR = '#8a6100';
+
 export class LineChart {
   private readonly plot: uPlot;
+  private markers: readonly number[] = [];
 
   constructor(target: HTMLElement, options: LineChartOptions) {
     const format = (_: uPlot, value: number | null) => (value == null ? '-' : value.toFixed(options.digits));
@@ -37,7 +41,7 @@ export class LineChart {
         cursor: { drag: { x: false, y: false }, points: { size: 6 } },
         legend: { live: true },
         // Away from the cursor the legend shows the latest values rather than dashes.
-        hooks: { setCursor: [(u) => (u.cursor.idx == null ? showLatest(u) : undefined)] },
+        hooks: { setCursor: [(u) => (u.cursor.idx == null ? showLatest(u) : undefined)], draw: [(u) => this.drawMarkers(u)] },
         scales: {
           x: { time: false },
           y: range ? { range: (_u, min, max) => [Math.min(range[0], min ?? range[0]), Math.max(range[1], max ?? range[1])] } : { auto: true },
@@ -60,6 +64,31 @@ export class LineChart {
   setData(x: readonly number[], columns: readonly (readonly (number | null)[])[]): void {
     this.plot.setData([x as number[], ...(columns as (number | null)[][])]);
     if (this.plot.cursor.idx == null) showLatest(this.plot);
+  }
+
+  /** Steps to mark with a dashed vertical line (alarms); redraws only when they change. */
+  setMarkers(steps: readonly number[]): void {
+    if (steps.length === this.markers.length && steps.every((s, i) => s === this.markers[i])) return;
+    this.markers = [...steps];
+    this.plot.redraw(false, false);
+  }
+
+  private drawMarkers(u: uPlot): void {
+    if (this.markers.length === 0) return;
+    const { ctx, bbox } = u;
+    ctx.save();
+    ctx.strokeStyle = MARKER_COLOR;
+    ctx.lineWidth = Math.max(1, devicePixelRatio);
+    ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+    for (const step of this.markers) {
+      const x = Math.round(u.valToPos(step, 'x', true));
+      if (!Number.isFinite(x) || x < bbox.left || x > bbox.left + bbox.width) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, bbox.top);
+      ctx.lineTo(x, bbox.top + bbox.height);
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   resize(width: number, height: number): void {

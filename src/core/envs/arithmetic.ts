@@ -87,6 +87,7 @@ const ALPHABET = '0123456789+-*';
 export const arithmeticEnv: Env<ArithmeticQuery> = {
   key: 'arithmetic',
   title: 'Arithmetic',
+  verifiable: true,
   challengerInstruction: 'Write one sum, difference or product of two whole numbers from 0 to 99.',
   queryTemplate: '<a><op><b>, a and b 0..99 without leading zeros, op one of + - *',
   alphabet: ALPHABET,

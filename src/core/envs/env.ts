@@ -22,16 +22,32 @@ export interface RubricContext {
   queryFinished: boolean;
   /** All queries of the same step's batch, this one included (for distinctness). */
   batchQueries: readonly string[];
+  /** The answer's per-token surprisal under the reference model (see RewardContext), when known. */
+  surprisal?: readonly number[];
 }
 
-/** A named binary criterion of the quality self-reward. */
-export interface RubricCriterion {
+/** What a task reward may use besides the query and the answer text. Every field is optional: a caller
+ *  without it (an evaluation that does not run the reference model) still gets a reward. */
+export interface RewardContext {
+  /**
+   * Surprisal -log p_ref (nats) of each answer token under the frozen reference model: one per character of
+   * the answer, then one for the end token when the answer finished.
+   */
+  surprisal?: readonly number[];
+}
+
+/** A criterion as plain data: what a UI shows and a rubric override names. */
+export interface RubricCriterionInfo {
   /** Stable key, used in metric names (`rubric/<key>`) and URLs. */
   key: string;
   /** One line for people. */
   description: string;
-  /** Relative weight; Q is the weighted mean of passed criteria, so in [0, 1]. */
+  /** Relative weight; a score is the weighted mean of passed criteria, so in [0, 1]. */
   weight: number;
+}
+
+/** A named binary criterion of the quality self-reward. */
+export interface RubricCriterion extends RubricCriterionInfo {
   /** 'query' criteria judge the Challenger's query alone; 'answer' criteria judge the Solver's answer. */
   role: 'query' | 'answer';
   check(ctx: RubricContext): boolean;
@@ -41,6 +57,11 @@ export interface Env<Q = unknown> {
   /** Registry key, e.g. 'arithmetic'. */
   key: string;
   title: string;
+  /**
+   * Whether `reward` is a verifier with a right answer (accuracy means something), or a judge such as a rubric
+   * (then evaluation compares answers with the base model's: a win rate).
+   */
+  verifiable: boolean;
   /** What the Challenger is asked to write, shown in the UI. */
   challengerInstruction: string;
   /** The query template, for people, e.g. '<a><op><b>' with its rules. */
@@ -52,8 +73,8 @@ export interface Env<Q = unknown> {
   maxAnswerLength: number;
   /** Parse a query; null when it does not follow the template. */
   parseQuery(text: string): Q | null;
-  /** Task reward in [0, 1] of an answer to a parsed query (the verifier). */
-  reward(query: Q, answer: string): number;
+  /** Task reward in [0, 1] of an answer to a parsed query (the verifier, or a judge that may use `context`). */
+  reward(query: Q, answer: string, context?: RewardContext): number;
   /** The correct answer to a parsed query (used by the rubric's leak check and by the generator). */
   solve(query: Q): string;
   /** Difficulty of a parsed query: an integer in [1, difficultyLevels]. */
@@ -61,6 +82,14 @@ export interface Env<Q = unknown> {
   difficultyLevels: number;
   /** The criteria of the quality self-reward. */
   rubric: readonly RubricCriterion[];
+  /**
+   * Environments whose task reward is itself a rubric (writing) give its criteria as plain data and each
+   * criterion's verdict (null where the query does not ask for it), so the reward can be shown, switched
+   * and re-weighted like the quality rubric: with no overrides, weightedPassScore(rewardRubric,
+   * rewardPasses(q, a)) equals reward(q, a). Keys must differ from the quality rubric's keys.
+   */
+  rewardRubric?: readonly RubricCriterionInfo[];
+  rewardPasses?(query: Q, answer: string, context?: RewardContext): Record<string, boolean | null>;
   /**
    * One example from the generator. `split` decides which side of a fixed hash split it comes from:
    * 'train' examples never equal any 'eval' example.

@@ -3,10 +3,12 @@
 import { arithmeticEnv } from './arithmetic.ts';
 import type { Env } from './env.ts';
 import { stringsEnv } from './strings.ts';
+import { writingEnv } from './writing.ts';
 
 export const ENVIRONMENTS: Readonly<Record<string, Env>> = {
   [arithmeticEnv.key]: arithmeticEnv,
   [stringsEnv.key]: stringsEnv,
+  [writingEnv.key]: writingEnv,
 };
 
 export const ENV_KEYS: readonly string[] = Object.keys(ENVIRONMENTS);

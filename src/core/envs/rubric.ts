@@ -14,6 +14,38 @@ export function rubricPasses(rubric: readonly RubricCriterion[], ctx: RubricCont
   return passes;
 }
 
+/** Criteria switched off or re-weighted, by criterion key; an absent key keeps the criterion as defined. */
+export interface RubricOverrides {
+  enabled?: Readonly<Record<string, boolean>>;
+  weights?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The weighted mean of passed criteria, in [0, 1], from verdicts already taken: `passes[key]` true or false,
+ * or null (or absent) where the criterion does not apply and so counts neither way. A criterion switched off
+ * (`enabled[key] === false`) is left out; `weights[key]` overrides its weight. 0 when the counted criteria
+ * weigh 0. The trainer and the page's re-scoring both go through here, so they cannot disagree.
+ */
+export function weightedPassScore(
+  criteria: readonly { key: string; weight: number }[],
+  passes: Readonly<Record<string, boolean | null | undefined>>,
+  overrides: RubricOverrides = {},
+): number {
+  let totalWeight = 0;
+  let passedWeight = 0;
+  for (const criterion of criteria) {
+    const weight = overrides.weights?.[criterion.key] ?? criterion.weight;
+    if (!Number.isFinite(weight) || weight < 0) {
+      throw new InvalidRubricWeightError(`rubric weight of '${criterion.key}' (${weight}) must be a finite number >= 0`);
+    }
+    const verdict = passes[criterion.key];
+    if (overrides.enabled?.[criterion.key] === false || verdict === null || verdict === undefined) continue;
+    totalWeight += weight;
+    if (verdict) passedWeight += weight;
+  }
+  return totalWeight > 0 ? passedWeight / totalWeight : 0;
+}
+
 /**
  * Q in [0, 1]: the weighted mean of passed criteria. `enabled[key] === false` leaves a criterion out;
  * `weights[key]` overrides its weight. 0 when the enabled criteria weigh 0 in total.
@@ -24,20 +56,7 @@ export function rubricScore(
   enabled: Readonly<Record<string, boolean>> = {},
   weights: Readonly<Record<string, number>> = {},
 ): number {
-  let totalWeight = 0;
-  let passedWeight = 0;
-  for (const criterion of rubric) {
-    if (enabled[criterion.key] === false) continue;
-    const weight = weights[criterion.key] ?? criterion.weight;
-    if (!Number.isFinite(weight) || weight < 0) {
-      throw new InvalidRubricWeightError(
-        `rubric weight of '${criterion.key}' (${weight}) must be a finite number >= 0`,
-      );
-    }
-    totalWeight += weight;
-    if (weight > 0 && criterion.check(ctx)) passedWeight += weight;
-  }
-  return totalWeight > 0 ? passedWeight / totalWeight : 0;
+  return weightedPassScore(rubric, rubricPasses(rubric, ctx), { enabled, weights });
 }
 
 /**

@@ -66,6 +66,7 @@ const ALPHABET = 'abcdefnrstv:0123456789';
 export const stringsEnv: Env<StringsQuery> = {
   key: 'strings',
   title: 'Strings',
+  verifiable: true,
   challengerInstruction: 'Ask to reverse, sort, or count one letter in a short string of the letters a to f.',
   queryTemplate: 'rev:<s> | srt:<s> | cnt:<l>:<s>, s 1..8 letters a-f, l one letter a-f',
   alphabet: ALPHABET,

@@ -8,6 +8,7 @@
 
 import { hashString, Rng } from '../random.ts';
 import type { Env, Example, RubricCriterion } from './env.ts';
+import { answerCharacterSurprisal, CADENCE_DESCRIPTION, cadenceInBand } from './writing-cadence.ts';
 import {
   answerFormCriterion,
   answerStopsCriterion,
@@ -96,15 +97,19 @@ export type WritingCriterionKey =
   | 'no_repeat'
   | 'variety'
   | 'line_length'
-  | 'no_echo';
+  | 'no_echo'
+  | 'cadence';
 
 /** Plain data (no functions), so it can cross a worker boundary and be shown and re-weighted by a UI. */
 export interface WritingCriterion {
   key: WritingCriterionKey;
   description: string;
   weight: number;
-  /** Which part of the query asks for it; 'always' criteria judge every answer. */
-  askedBy: 'always' | 'use' | 'no' | 'rhyme';
+  /**
+   * Which part of the query asks for it; 'always' criteria judge every answer; 'reference' ones judge every
+   * answer whose surprisal under the reference model is known (while training), and count neither way otherwise.
+   */
+  askedBy: 'always' | 'use' | 'no' | 'rhyme' | 'reference';
 }
 
 const LINE_WORDS_MIN = 2;
@@ -146,12 +151,15 @@ export const WRITING_CRITERIA: readonly WritingCriterion[] = [
     weight: 1,
     askedBy: 'always',
   },
+  { key: 'cadence', description: CADENCE_DESCRIPTION, weight: 1, askedBy: 'reference' },
 ];
 
-function isAsked(criterion: WritingCriterion, query: WritingQuery): boolean {
+function isAsked(criterion: WritingCriterion, query: WritingQuery, surprisal: readonly number[] | undefined): boolean {
   switch (criterion.askedBy) {
     case 'always':
       return true;
+    case 'reference':
+      return surprisal !== undefined;
     case 'use':
       return query.use !== null;
     case 'no':
@@ -182,7 +190,8 @@ function hasRepeatedBigram(lines: readonly string[][]): boolean {
 }
 
 /** Each criterion's check. An answer without words fails every one, avoids_word and no_repeat included. */
-const CHECKS: Readonly<Record<WritingCriterionKey, (query: WritingQuery, lines: string[][], words: string[]) => boolean>> = {
+type Check = (query: WritingQuery, lines: string[][], words: string[], characterSurprisal: readonly number[]) => boolean;
+const CHECKS: Readonly<Record<WritingCriterionKey, Check>> = {
   line_count: (query, lines) => lines.length === query.lines,
   uses_word: (query, _, words) => query.use !== null && words.includes(query.use),
   avoids_word: (query, _, words) => query.avoid !== null && !words.includes(query.avoid),
@@ -192,6 +201,7 @@ const CHECKS: Readonly<Record<WritingCriterionKey, (query: WritingQuery, lines: 
   variety: (_, __, words) => new Set(words).size / words.length >= VARIETY_MIN,
   line_length: (_, lines) => lines.every((line) => line.length >= LINE_WORDS_MIN && line.length <= LINE_WORDS_MAX),
   no_echo: (_, __, words) => words.every((word) => !/[:|]/.test(word) && !ECHO_WORDS.includes(word)),
+  cadence: (_, __, ___, characterSurprisal) => cadenceInBand(characterSurprisal),
 };
 
 export interface WritingScore {
@@ -204,14 +214,18 @@ export interface WritingScore {
 /**
  * The task reward with its parts. `weights[key]` overrides a criterion's weight, `enabled[key] === false`
  * leaves it out of the total (its verdict is still reported). Total 0 when the counted criteria weigh 0.
+ * `surprisal` (per answer token under the reference model, see RewardContext) lets 'cadence' be judged;
+ * without it 'cadence' is not asked (null).
  */
 export function writingScore(
   query: WritingQuery,
   answer: string,
   weights: Readonly<Partial<Record<WritingCriterionKey, number>>> = {},
   enabled: Readonly<Partial<Record<WritingCriterionKey, boolean>>> = {},
+  surprisal?: readonly number[],
 ): WritingScore {
   const lines = answerLines(answer);
+  const characterSurprisal = surprisal === undefined ? [] : answerCharacterSurprisal(answer, surprisal);
   const words = lines.flat();
   const passes = {} as Record<WritingCriterionKey, boolean | null>;
   let totalWeight = 0;
@@ -221,11 +235,11 @@ export function writingScore(
     if (!Number.isFinite(weight) || weight < 0) {
       throw new InvalidRubricWeightError(`writing weight of '${criterion.key}' (${weight}) must be a finite number >= 0`);
     }
-    if (!isAsked(criterion, query)) {
+    if (!isAsked(criterion, query, surprisal)) {
       passes[criterion.key] = null;
       continue;
     }
-    const passed = words.length > 0 && CHECKS[criterion.key](query, lines, words);
+    const passed = words.length > 0 && CHECKS[criterion.key](query, lines, words, characterSurprisal);
     passes[criterion.key] = passed;
     if (enabled[criterion.key] === false) continue;
     totalWeight += weight;
@@ -306,6 +320,8 @@ const ANSWER_PATTERN = /^[a-z]+( [a-z]+)*(\/[a-z]+( [a-z]+)*)*$/;
 export const writingEnv: Env<WritingQuery> = {
   key: 'writing',
   title: 'Writing',
+  // The rubric judges; no answer is "the" right one.
+  verifiable: false,
   challengerInstruction:
     'Set a short writing task: a theme word, 2 to 4 lines, and at most two of: a word to use, a word to avoid, rhyme.',
   queryTemplate: 'theme:<theme>|lines:<2-4>[|use:<word>][|no:<word>][|rhyme], at most two bracketed parts, in this order',
@@ -314,7 +330,10 @@ export const writingEnv: Env<WritingQuery> = {
   maxQueryLength: MAX_QUERY_LENGTH,
   maxAnswerLength: MAX_ANSWER_LENGTH,
   parseQuery: parseWritingQuery,
-  reward: (query, answer) => writingScore(query, answer).total,
+  reward: (query, answer, context) => writingScore(query, answer, {}, {}, context?.surprisal).total,
+  // The task reward is a rubric: shown, switched and re-weighted by the rubric editor (rubric overrides).
+  rewardRubric: WRITING_CRITERIA,
+  rewardPasses: (query, answer, context) => writingScore(query, answer, {}, {}, context?.surprisal).passes,
   solve: solveWriting,
   difficulty: writingDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,

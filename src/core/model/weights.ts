@@ -83,18 +83,36 @@ export function encodeSafetensors(weights: Record<string, WeightInit>, meta: Mod
   return out;
 }
 
+interface TensorEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+const isIndex = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+function isTensorEntry(x: unknown): x is TensorEntry {
+  const e = x as Partial<TensorEntry> | null;
+  return (
+    typeof e === 'object' && e !== null && typeof e.dtype === 'string' &&
+    Array.isArray(e.shape) && e.shape.every(isIndex) &&
+    Array.isArray(e.data_offsets) && e.data_offsets.length === 2 && e.data_offsets.every(isIndex) && e.data_offsets[0] <= e.data_offsets[1]
+  );
+}
+
 /** Decodes and validates a safetensors model file: every problem is a WeightsError saying what is wrong. */
 export function decodeSafetensors(bytes: Uint8Array): { meta: ModelFileMeta; weights: Record<string, WeightInit> } {
   if (bytes.length < 8) throw new WeightsError('not a safetensors file: shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength <= 0 || 8 + headerLength > bytes.length) throw new WeightsError('not a safetensors file: header length is out of range (truncated or another format)');
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> };
+  let header: Record<string, unknown> & { __metadata__?: Record<string, string> };
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch {
     throw new WeightsError('not a safetensors file: its header is not JSON');
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new WeightsError('not a safetensors file: its header is not a JSON object');
   const rawMeta = header.__metadata__?.sparring;
   if (!rawMeta) throw new WeightsError('this safetensors file was not written by Sparring: it has no model config or tokenizer');
   let meta: ModelFileMeta;
@@ -103,13 +121,22 @@ export function decodeSafetensors(bytes: Uint8Array): { meta: ModelFileMeta; wei
   } catch {
     throw new WeightsError('the model metadata in this file is not valid JSON');
   }
+  if (typeof meta !== 'object' || meta === null) throw new WeightsError('the model metadata in this file is not a JSON object');
   if (meta.format !== 'sparring-model' || meta.version !== 1) throw new WeightsError(`unsupported model file format ${meta.format} v${meta.version}`);
+  if (typeof meta.config !== 'object' || meta.config === null) throw new WeightsError('the model metadata has no model config');
+  if (typeof meta.tokenizer?.chars !== 'string') throw new WeightsError('the model metadata has no tokenizer');
   validateModelConfig(meta.config);
   const dataStart = 8 + headerLength;
+  const expected = weightShapes(meta.config);
+  // A tensor the model has no place for means the file is another model's: loading it would silently drop weights.
+  const known = new Set(expected.map(([name]) => name));
+  const extra = Object.keys(header).filter((name) => name !== '__metadata__' && !known.has(name));
+  if (extra.length) throw new WeightsError(`the file has tensors this model does not have: ${extra.slice(0, 3).map((n) => `"${n}"`).join(', ')}${extra.length > 3 ? ` and ${extra.length - 3} more` : ''}`);
   const weights: Record<string, WeightInit> = {};
-  for (const [name, shape] of weightShapes(meta.config)) {
+  for (const [name, shape] of expected) {
     const entry = header[name];
-    if (!entry) throw new WeightsError(`weight "${name}" is missing from the file`);
+    if (entry === undefined) throw new WeightsError(`weight "${name}" is missing from the file`);
+    if (!isTensorEntry(entry)) throw new WeightsError(`weight "${name}" has a malformed header entry (it needs dtype, shape and data_offsets)`);
     if (entry.dtype !== 'F32') throw new WeightsError(`weight "${name}" has dtype ${entry.dtype}; only F32 is supported`);
     if (entry.shape.join(',') !== shape.join(',')) throw new WeightsError(`weight "${name}" has shape [${entry.shape}] but the config needs [${shape}]`);
     const [begin, end] = entry.data_offsets;
@@ -118,7 +145,11 @@ export function decodeSafetensors(bytes: Uint8Array): { meta: ModelFileMeta; wei
     if (dataStart + end > bytes.length) throw new WeightsError(`the file is truncated: weight "${name}" ends past its end`);
     const values = new Float32Array(size);
     const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, size * 4);
-    for (let i = 0; i < size; i++) values[i] = dv.getFloat32(i * 4, true);
+    for (let i = 0; i < size; i++) {
+      values[i] = dv.getFloat32(i * 4, true);
+      // One NaN or infinity spreads to every output; such a model cannot be trained or evaluated.
+      if (!Number.isFinite(values[i])) throw new WeightsError(`weight "${name}" holds a non-finite value (${values[i]}) at index ${i}`);
+    }
     weights[name] = { shape, values };
   }
   return { meta, weights };

@@ -1,6 +1,7 @@
-// Evaluation: held-out Solver accuracy (greedy, overall and per difficulty level) and the Challenger's
-// query statistics (valid, distinct, mean difficulty). The held-out set is fixed by its own seed, so every
-// model of an environment is scored on the same questions.
+// Evaluation: held-out Solver accuracy (greedy, overall and per difficulty level), the win rate against the
+// base model for environments judged rather than verified, and the Challenger's query statistics (valid,
+// distinct, mean difficulty). The held-out set is fixed by its own seed, so every model of an environment is
+// scored on the same questions.
 
 import type { Env, Example } from '../envs/env.ts';
 import type { Policy } from '../model/policy.ts';
@@ -45,7 +46,11 @@ export async function solveGreedy(policy: Policy, env: Env, queries: readonly st
 }
 
 export async function evaluateSolver(policy: Policy, env: Env, examples: readonly Example[]): Promise<SolverEval> {
-  const answers = await solveGreedy(policy, env, examples.map((e) => e.query));
+  return scoreAnswers(env, examples, await solveGreedy(policy, env, examples.map((e) => e.query)));
+}
+
+/** Accuracy of given answers (one per example, in order): an answer counts when its task reward is 1. */
+export function scoreAnswers(env: Env, examples: readonly Example[], answers: readonly string[]): SolverEval {
   const levels = Array.from({ length: env.difficultyLevels }, (_, i) => ({ level: i + 1, count: 0, correct: 0 }));
   let correct = 0;
   examples.forEach((ex, i) => {
@@ -79,4 +84,85 @@ export async function evaluateChallenger(policy: Policy, env: Env, count: number
   const rows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: env.maxQueryLength + 1 }, new Rng(seed));
   const samples = rows.map((r) => policy.tokenizer.decode(r.tokens));
   return { ...queryStats(env, samples), samples };
+}
+
+/** One held-out task judged between the trained policy's answer and the base model's. */
+export interface JudgedPair {
+  query: string;
+  answer: string;
+  baseAnswer: string;
+  reward: number;
+  baseReward: number;
+}
+
+/** Pairwise comparison with the base model on the same held-out tasks (the paper's win rate). */
+export interface WinRateEval {
+  /** (wins + ties / 2) / count: 0.5 means no better and no worse than the base model. */
+  winRate: number;
+  wins: number;
+  ties: number;
+  losses: number;
+  count: number;
+  /** Mean task reward of each side, to tell "ties because both pass" from "ties because both fail". */
+  meanReward: number;
+  baseMeanReward: number;
+  /** The first few judged pairs, for people to read. */
+  examples: JudgedPair[];
+}
+
+/** Rewards this close are a tie: rubric totals are ratios of weights, equal verdicts give equal totals. */
+const TIE_TOLERANCE = 1e-9;
+const JUDGED_EXAMPLES_KEPT = 4;
+
+/** 1 for a win, 0.5 for a tie, 0 for a loss, by task reward. */
+export function pairOutcome(reward: number, baseReward: number): 0 | 0.5 | 1 {
+  if (Math.abs(reward - baseReward) <= TIE_TOLERANCE) return 0.5;
+  return reward > baseReward ? 1 : 0;
+}
+
+/**
+ * Judges each task's two answers by the environment's task reward (for writing: the rubric). A query that does
+ * not parse gives both answers reward 0, a tie. `answers` and `baseAnswers` are aligned with `queries`.
+ *
+ * The judge is the environment's own reward with its default weights, not a run's rubric overrides, so runs
+ * with different rubric settings are compared on one scale and a deliberately flawed rubric does not judge its
+ * own run. It gets no reference-model surprisal, so criteria that need it (writing's cadence) are not counted.
+ */
+export function judgePairs(env: Env, queries: readonly string[], answers: readonly string[], baseAnswers: readonly string[]): WinRateEval {
+  if (answers.length !== queries.length || baseAnswers.length !== queries.length) {
+    throw new RangeError(`judgePairs needs one answer of each side per query (${queries.length} queries, ${answers.length} and ${baseAnswers.length} answers)`);
+  }
+  let wins = 0;
+  let ties = 0;
+  let rewardSum = 0;
+  let baseRewardSum = 0;
+  const examples: JudgedPair[] = [];
+  queries.forEach((query, i) => {
+    const parsed = env.parseQuery(query);
+    const reward = parsed === null ? 0 : env.reward(parsed, answers[i]);
+    const baseReward = parsed === null ? 0 : env.reward(parsed, baseAnswers[i]);
+    const outcome = pairOutcome(reward, baseReward);
+    if (outcome === 1) wins += 1;
+    else if (outcome === 0.5) ties += 1;
+    rewardSum += reward;
+    baseRewardSum += baseReward;
+    if (examples.length < JUDGED_EXAMPLES_KEPT) examples.push({ query, answer: answers[i], baseAnswer: baseAnswers[i], reward, baseReward });
+  });
+  const count = queries.length;
+  return {
+    winRate: count ? (wins + ties / 2) / count : 0,
+    wins,
+    ties,
+    losses: count - wins - ties,
+    count,
+    meanReward: count ? rewardSum / count : 0,
+    baseMeanReward: count ? baseRewardSum / count : 0,
+    examples,
+  };
+}
+
+/** Greedy answers of both models to the held-out tasks, judged pairwise. */
+export async function evaluateWinRate(policy: Policy, base: Policy, env: Env, examples: readonly Example[]): Promise<WinRateEval> {
+  const queries = examples.map((e) => e.query);
+  return judgePairs(env, queries, await solveGreedy(policy, env, queries), await solveGreedy(base, env, queries));
 }

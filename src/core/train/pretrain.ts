@@ -2,7 +2,7 @@
 // to write queries, the Solver to answer them. Reports through one progress callback.
 
 import * as tf from '@tensorflow/tfjs';
-import type { Env } from '../envs/env.ts';
+import type { Env, Example } from '../envs/env.ts';
 import type { Policy } from '../model/policy.ts';
 import { tokenLogProbs } from '../model/gpt.ts';
 import { EOS } from '../tokenizer/tokenizer.ts';
@@ -37,12 +37,18 @@ export function learningRateAt(c: PretrainConfig, step: number): number {
   return c.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
 }
 
-/** One role-mixed batch: the first rows teach the Challenger, the rest (solverFraction of them) the Solver. */
-export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number, solverFraction = 0.5): Sequence[] {
+/** Where Solver examples come from: the environment's generator unless a corpus supplies some (see corpus.ts). */
+export type SolverSource = (rng: Rng) => Example;
+
+/**
+ * One role-mixed batch: the first rows teach the Challenger, the rest (solverFraction of them) the Solver.
+ * Challenger rows always come from the generator; Solver rows from `solverSource` when given.
+ */
+export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number, solverFraction = 0.5, solverSource?: SolverSource): Sequence[] {
   const tok = policy.tokenizer;
   const challengerRows = Math.round(size * (1 - solverFraction));
   return Array.from({ length: size }, (_, i) => {
-    const ex = env.sample(rng, 'train');
+    const ex = i >= challengerRows && solverSource ? solverSource(rng) : env.sample(rng, 'train');
     return i < challengerRows
       ? { prompt: tok.challengerPrompt(), completion: [...tok.encode(ex.query), EOS] }
       : { prompt: tok.solverPrompt(ex.query), completion: [...tok.encode(ex.answer), EOS] };
@@ -57,7 +63,14 @@ export function supervisedLoss(policy: Policy, seqs: readonly Sequence[]): tf.Sc
   return logp.mul(t.mask).sum().div(t.mask.sum()).neg() as tf.Scalar;
 }
 
-export async function pretrain(policy: Policy, env: Env, c: PretrainConfig, onProgress?: (p: PretrainProgress) => void, shouldStop?: () => boolean): Promise<number> {
+export async function pretrain(
+  policy: Policy,
+  env: Env,
+  c: PretrainConfig,
+  onProgress?: (p: PretrainProgress) => void,
+  shouldStop?: () => boolean,
+  solverSource?: SolverSource,
+): Promise<number> {
   const rng = new Rng(c.seed);
   const adam = new Adam(policy.vars);
   const started = performance.now();
@@ -65,7 +78,7 @@ export async function pretrain(policy: Policy, env: Env, c: PretrainConfig, onPr
   try {
     for (let step = 0; step < c.steps; step++) {
       if (shouldStop?.()) break;
-      const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction);
+      const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction, solverSource);
       const lr = learningRateAt(c, step);
       const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.vars));
       const norm = adam.apply(grads, lr, 1);

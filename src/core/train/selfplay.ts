@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { Env } from '../envs/env.ts';
-import { rubricPasses, rubricScore } from '../envs/rubric.ts';
+import { rubricPasses, weightedPassScore, type RubricOverrides } from '../envs/rubric.ts';
 import { tokenLogProbs, type Params, type WeightInit } from '../model/gpt.ts';
 import type { Policy } from '../model/policy.ts';
 import { sampleBatch, type SampledRow } from '../model/sample.ts';
@@ -14,13 +14,11 @@ import { validateLspConfig, type LspConfig } from '../rl/config.ts';
 import { aggregationScale, challengerAdvantages, klEstimate, isClipped, mean, sequenceRatio, solverAdvantages, std } from '../rl/math.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import { Adam, type AdamState } from './optimizer.ts';
-import { batchTensors, packSequences, type Sequence } from './batch.ts';
+import { scoreTask } from './rescore.ts';
+import { batchTensors, packSequences, type PackedBatch, type Sequence } from './batch.ts';
 
 /** Rubric overrides: criteria switched off and re-weighted (part of a run's configuration). */
-export interface RubricOverrides {
-  enabled?: Record<string, boolean>;
-  weights?: Record<string, number>;
-}
+export type { RubricOverrides } from '../envs/rubric.ts';
 
 export interface SolverAnswer {
   text: string;
@@ -29,6 +27,13 @@ export interface SolverAnswer {
   quality: number;
   advantage: number;
   passes: Record<string, boolean>;
+  /** The task rubric's verdicts (null where not asked), for environments whose task reward is a rubric. */
+  rewardPasses?: Record<string, boolean | null>;
+  /**
+   * Surprisal -log p_ref (nats) of each answer token under the frozen reference model, in order: one per
+   * character of `text`, then one for the end token when `finished` (so length = text.length + (finished ? 1 : 0)).
+   */
+  surprisal: number[];
 }
 
 /** One Challenger query and its group of G Solver answers. */
@@ -48,6 +53,19 @@ export interface StepReport {
   step: number;
   metrics: Record<string, number>;
   groups: RolloutGroup[];
+}
+
+/**
+ * -log p of a packed row's completion tokens, read from per-position log-probs [rows, cols] of the packed
+ * batch: the completion's targets are its row's masked positions, in order.
+ */
+export function completionSurprisal(packed: PackedBatch, logp: ArrayLike<number>, row: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < packed.cols; t++) {
+    const k = row * packed.cols + t;
+    if (packed.mask[k] !== 0) out.push(-logp[k]);
+  }
+  return out;
 }
 
 export class NonFiniteLossError extends Error {
@@ -80,12 +98,17 @@ export class SelfPlayTrainer {
     readonly env: Env,
     readonly config: LspConfig,
     seed: number,
-    private readonly rubric: RubricOverrides = {},
+    private rubric: RubricOverrides = {},
   ) {
     validateLspConfig(config);
     this.reference = cloneParams(policy.vars); // pi_ref: frozen at the start of self-play
     this.adam = new Adam(policy.vars);
     this.rng = new Rng(seed);
+  }
+
+  /** New rubric overrides (already validated for this env), applied from the next step on. */
+  setRubric(overrides: RubricOverrides): void {
+    this.rubric = overrides;
   }
 
   private sampleOptions(maxNewTokens: number) {
@@ -121,55 +144,87 @@ export class SelfPlayTrainer {
     const answers = await sampleBatch(policy.vars, policy.config, solverPrompts, this.sampleOptions(env.maxAnswerLength + 1), this.rng);
     time.generate = (performance.now() - t0) / 1000;
 
-    // 3. Task reward R and quality self-reward Q for every answer.
-    const parsed = queries.texts.map((q) => env.parseQuery(q));
-    const R: number[][] = [];
-    const Q: number[][] = [];
-    const passes: Record<string, boolean>[][] = [];
-    queries.texts.forEach((query, i) => {
-      R.push([]);
-      Q.push([]);
-      passes.push([]);
-      for (let j = 0; j < G; j++) {
-        const row = answers[i * G + j];
-        const answer = tok.decode(row.tokens);
-        const p = parsed[i];
-        R[i].push(p === null ? 0 : env.reward(p, answer));
-        const ctx = { query, answer, answerFinished: row.finished, queryFinished: queries.rows ? queries.rows[i].finished : true, batchQueries: queries.texts };
-        Q[i].push(rubricScore(env.rubric, ctx, this.rubric.enabled, this.rubric.weights));
-        passes[i].push(rubricPasses(env.rubric, ctx));
-      }
-    });
-
-    // 4-5. Advantages for both roles.
-    const wQ = config.qualityWeight;
-    const solverAdv = solverAdvantages(R, Q, wQ, config.normalizeByStd);
-    const challengerAdv = queries.rows ? challengerAdvantages(R, Q, wQ) : null;
-
-    // 6. The batch: Challenger sequences first (if trained), then Solver sequences.
+    // 3. The batch: Challenger sequences first (if trained), then Solver sequences. It is packed before the
+    // rewards are known because its reference log-probs give each answer's surprisal, which a task reward
+    // may judge (writing's cadence criterion); the advantages join it in step 5.
+    const trainChallenger = queries.rows !== null && config.challengerWeight > 0;
     const seqs: Sequence[] = [];
-    const advantages: number[] = [];
     const scales: number[] = [];
     const roleWeights: number[] = [];
     const roles: ('challenger' | 'solver')[] = [];
-    if (queries.rows && challengerAdv && config.challengerWeight > 0) {
-      queries.rows.forEach((row, i) => {
+    if (queries.rows && trainChallenger) {
+      queries.rows.forEach((row) => {
         seqs.push({ prompt: tok.challengerPrompt(), completion: row.tokens });
-        advantages.push(challengerAdv[i]);
         scales.push(aggregationScale(config.aggregation, row.tokens.length, env.maxQueryLength + 1));
         roleWeights.push(config.challengerWeight / N);
         roles.push('challenger');
       });
     }
+    const firstSolverRow = seqs.length;
     answers.forEach((row, k) => {
       seqs.push({ prompt: solverPrompts[k], completion: row.tokens });
-      advantages.push(solverAdv[Math.floor(k / G)][k % G]);
       scales.push(aggregationScale(config.aggregation, row.tokens.length, env.maxAnswerLength + 1));
       roleWeights.push(1 / (N * G));
       roles.push('solver');
     });
     const packed = packSequences(seqs);
     const batch = batchTensors(packed);
+
+    // Reference (and, for several updates, sampling-policy) log-probabilities: no gradient.
+    t0 = performance.now();
+    const refLogp = tf.tidy(() => tokenLogProbs(this.reference, policy.config, batch.inputs, batch.targets).logp);
+    const oldLogp = config.updatesPerBatch > 1 ? tf.tidy(() => tokenLogProbs(policy.vars, policy.config, batch.inputs, batch.targets).logp) : null;
+    // Until the update loop's own try/finally takes them over, a failure must release these by hand.
+    const releaseBatch = () => tf.dispose([batch.inputs, batch.targets, batch.mask, refLogp, ...(oldLogp ? [oldLogp] : [])]);
+    let refArr: Float32Array;
+    try {
+      refArr = (await refLogp.data()) as Float32Array;
+    } catch (err) {
+      releaseBatch();
+      throw err;
+    }
+    time.reference = (performance.now() - t0) / 1000;
+    const surprisal = answers.map((_, k) => completionSurprisal(packed, refArr, firstSolverRow + k));
+
+    // 4. Task reward R and quality self-reward Q for every answer. Pure functions of strings and numbers:
+    // a bad rubric override throws here, so the tensors made above are released on the way out.
+    const parsed = queries.texts.map((q) => env.parseQuery(q));
+    const R: number[][] = [];
+    const Q: number[][] = [];
+    const passes: Record<string, boolean>[][] = [];
+    const taskPasses: (Record<string, boolean | null> | null)[][] = [];
+    try {
+      queries.texts.forEach((query, i) => {
+        R.push([]);
+        Q.push([]);
+        passes.push([]);
+        taskPasses.push([]);
+        for (let j = 0; j < G; j++) {
+          const row = answers[i * G + j];
+          const answer = tok.decode(row.tokens);
+          const p = parsed[i];
+          const answerSurprisal = surprisal[i * G + j];
+          const task = scoreTask(env, p, answer, this.rubric, { surprisal: answerSurprisal });
+          R[i].push(task.reward);
+          taskPasses[i].push(task.passes);
+          const ctx = { query, answer, answerFinished: row.finished, queryFinished: queries.rows ? queries.rows[i].finished : true, batchQueries: queries.texts, surprisal: answerSurprisal };
+          passes[i].push(rubricPasses(env.rubric, ctx));
+          Q[i].push(weightedPassScore(env.rubric, passes[i][j], this.rubric));
+        }
+      });
+    } catch (err) {
+      releaseBatch();
+      throw err;
+    }
+
+    // 5. Advantages for both roles, in the batch's row order.
+    const wQ = config.qualityWeight;
+    const solverAdv = solverAdvantages(R, Q, wQ, config.normalizeByStd);
+    const challengerAdv = queries.rows ? challengerAdvantages(R, Q, wQ) : null;
+    const advantages: number[] = [
+      ...(trainChallenger && challengerAdv ? challengerAdv : []),
+      ...answers.map((_, k) => solverAdv[Math.floor(k / G)][k % G]),
+    ];
     const lossInputs = {
       mask: batch.mask,
       advantages: tf.tensor1d(advantages),
@@ -177,14 +232,7 @@ export class SelfPlayTrainer {
       roleWeights: tf.tensor1d(roleWeights),
     };
 
-    // Reference (and, for several updates, sampling-policy) log-probabilities: no gradient.
-    t0 = performance.now();
-    const refLogp = tf.tidy(() => tokenLogProbs(this.reference, policy.config, batch.inputs, batch.targets).logp);
-    const oldLogp = config.updatesPerBatch > 1 ? tf.tidy(() => tokenLogProbs(policy.vars, policy.config, batch.inputs, batch.targets).logp) : null;
-    const refArr = await refLogp.data();
-    time.reference = (performance.now() - t0) / 1000;
-
-    // 7. Updates.
+    // 6. Updates.
     t0 = performance.now();
     let lossValue = 0;
     let gradNorm = 0;
@@ -299,6 +347,11 @@ export class SelfPlayTrainer {
       });
     }
     for (const criterion of env.rubric) metrics[`rubric/${criterion.key}`] = mean(passes.flat().map((p) => (p[criterion.key] ? 1 : 0)));
+    // A task rubric's pass rates count only the answers whose query asks for the criterion.
+    for (const criterion of env.rewardRubric ?? []) {
+      const verdicts = taskPasses.flat().map((p) => p?.[criterion.key]).filter((v) => v !== null && v !== undefined);
+      if (verdicts.length) metrics[`rubric/${criterion.key}`] = mean(verdicts.map((v) => (v ? 1 : 0)));
+    }
 
     const groups: RolloutGroup[] = queries.texts.map((query, i) => ({
       query,
@@ -312,6 +365,8 @@ export class SelfPlayTrainer {
         quality: Q[i][j],
         advantage: solverAdv[i][j],
         passes: passes[i][j],
+        ...(taskPasses[i][j] ? { rewardPasses: taskPasses[i][j]! } : {}),
+        surprisal: surprisal[i * G + j],
       })),
       rewardStd: groupStds[i],
       zeroVariance: groupStds[i] < 1e-9,

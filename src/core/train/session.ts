@@ -3,14 +3,17 @@
 // cannot tell which. No DOM, no worker messaging, no storage: the caller persists checkpoints.
 
 import type { Env } from '../envs/env.ts';
+import { CorpusError, corpusSolverSource, prepareWritingCorpus } from '../envs/corpus.ts';
 import { getEnv } from '../envs/registry.ts';
+import { writingEnv } from '../envs/writing.ts';
 import { parameterCount } from '../model/config.ts';
 import type { WeightInit } from '../model/gpt.ts';
 import { Policy } from '../model/policy.ts';
 import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
-import { evaluateChallenger, evaluateSolver, heldOutSet, type ChallengerEval, type SolverEval } from './evaluate.ts';
+import { evaluateChallenger, heldOutSet, judgePairs, scoreAnswers, solveGreedy, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
+import type { RubricOverrides } from './rubric-overrides.ts';
 import { SelfPlayTrainer, type StepReport } from './selfplay.ts';
 import { packTrainerState, unpackTrainerState, type PackedTrainerState } from './checkpoint-pack.ts';
 
@@ -36,6 +39,10 @@ export interface EvaluationReport {
   current: SolverEval;
   base: SolverEval;
   challenger: ChallengerEval;
+  /** The base model's Challenger queries, sampled the same way (absent from evaluations stored before it was kept). */
+  baseChallenger?: ChallengerEval;
+  /** Win rate against the base model, judged by the task reward: only for environments that are not verifiable. */
+  winRate?: WinRateEval;
 }
 
 /** What went wrong, as plain data (named, so the UI can act on the kind; cloneable across a worker). */
@@ -44,7 +51,7 @@ export interface SessionErrorInfo {
   message: string;
 }
 
-export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'backend';
+export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'backend' | 'export' | 'rubric';
 
 export type SessionEvent =
   | { type: 'pretrain'; progress: PretrainProgress }
@@ -58,15 +65,22 @@ export type SessionListener = (event: SessionEvent) => void;
 export interface SessionApi {
   /** Loads a base model file, or (null) starts from random weights that need pretraining or a checkpoint. */
   init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo>;
-  /** Supervised pretraining from the current weights, `config.pretrainSteps` steps; false when stopped. */
-  pretrainFromScratch(): Promise<boolean>;
+  /**
+   * Supervised pretraining from the current weights, `config.pretrainSteps` steps; false when stopped.
+   * `corpus`: plain text whose passages join the Solver's examples (writing only; see envs/corpus.ts).
+   */
+  pretrainFromScratch(corpus?: string): Promise<boolean>;
   /** Asks a running pretraining to stop after its current step. */
   stop(): Promise<void>;
   /** One self-play step; resolves with the step number, and its report arrives as a 'step' event. */
   step(): Promise<number>;
+  /** New rubric overrides for the run (validated like the config); they apply from the next step on. */
+  setRubric(overrides: RubricOverrides): Promise<void>;
   /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
   evaluate(count?: number): Promise<void>;
   getCheckpoint(): Promise<Checkpoint>;
+  /** The current policy as a safetensors model file, its config, tokenizer and provenance in the metadata. */
+  exportModel(): Promise<Uint8Array>;
   restore(checkpoint: Checkpoint): Promise<SessionInfo>;
   /** Back to the base model at step 0, as if self-play had just started (same seed, fresh optimizer). */
   reset(): Promise<SessionInfo>;
@@ -89,7 +103,8 @@ export class TrainingSession implements SessionApi {
   private trainer: SelfPlayTrainer | null = null;
   /** The base model's weights (the trainer's frozen reference), for evaluation against it. */
   private baseWeights: Record<string, WeightInit> | null = null;
-  private baseEval: { count: number; result: SolverEval } | null = null;
+  /** The base model's side of the evaluation, computed once per base model and held-out set size. */
+  private baseEval: { count: number; result: SolverEval; answers: string[]; challenger: ChallengerEval | null } | null = null;
   private stopRequested = false;
   /** Tasks run one at a time, in call order: a checkpoint never reads weights halfway through an update. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -119,10 +134,13 @@ export class TrainingSession implements SessionApi {
     });
   }
 
-  pretrainFromScratch(): Promise<boolean> {
+  pretrainFromScratch(corpus?: string): Promise<boolean> {
     return this.task('pretrain', async () => {
       const { config, env, policy } = this.require();
       if (this.trainer) throw new SessionStateError('this session already has a base model; start a new run to pretrain from scratch');
+      // Checked before anything changes: a bad corpus leaves the session as it was.
+      if (corpus !== undefined && env.key !== writingEnv.key) throw new CorpusError(`a text corpus can pretrain the ${writingEnv.key} environment only, not ${env.key}`);
+      const solverSource = corpus === undefined ? undefined : corpusSolverSource(prepareWritingCorpus(corpus).examples);
       this.stopRequested = false;
       const steps = config.pretrainSteps;
       await pretrain(
@@ -131,6 +149,7 @@ export class TrainingSession implements SessionApi {
         { ...DEFAULT_PRETRAIN_CONFIG, steps, warmupSteps: Math.min(DEFAULT_PRETRAIN_CONFIG.warmupSteps, Math.ceil(steps / 10)), seed: config.seed },
         (progress) => this.onEvent({ type: 'pretrain', progress }),
         () => this.stopRequested,
+        solverSource,
       );
       if (this.stopRequested) {
         // A half-pretrained model is not the run's base model: start over from the seeded initial weights.
@@ -155,29 +174,56 @@ export class TrainingSession implements SessionApi {
     });
   }
 
+  setRubric(overrides: RubricOverrides): Promise<void> {
+    return this.task('rubric', async () => {
+      // Queued like every task, so a step already under way finishes with the rubric it started with.
+      const next = validateRunConfig({ ...this.require().config, rubric: overrides });
+      this.config = next;
+      this.trainer?.setRubric(next.rubric);
+    });
+  }
+
   evaluate(count = DEFAULT_EVAL_COUNT): Promise<void> {
     return this.task('evaluate', async () => {
       const { config, env, policy } = this.require();
       const trainer = this.requireTrainer();
       const examples = heldOutSet(env, count);
-      const current = await evaluateSolver(policy, env, examples);
-      if (!this.baseEval || this.baseEval.count !== count) {
+      const queries = examples.map((e) => e.query);
+      const answers = await solveGreedy(policy, env, queries);
+      const current = scoreAnswers(env, examples, answers);
+      // GRPO with data never trains its Challenger, so its queries say nothing about the run.
+      const askChallenger = config.algorithm !== 'grpo-data';
+      if (!this.baseEval || this.baseEval.count !== count || (askChallenger && !this.baseEval.challenger)) {
         const base = Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights!);
         try {
-          this.baseEval = { count, result: await evaluateSolver(base, env, examples) };
+          const baseAnswers = await solveGreedy(base, env, queries);
+          const challenger = askChallenger ? await evaluateChallenger(base, env, CHALLENGER_EVAL_COUNT, config.temperature) : null;
+          this.baseEval = { count, result: scoreAnswers(env, examples, baseAnswers), answers: baseAnswers, challenger };
         } finally {
           base.dispose();
         }
       }
-      const challenger = config.algorithm === 'grpo-data'
-        ? { validRate: 0, distinctRate: 0, meanDifficulty: 0, samples: [] }
-        : await evaluateChallenger(policy, env, CHALLENGER_EVAL_COUNT, config.temperature);
-      this.onEvent({ type: 'evaluation', evaluation: { step: trainer.step, current, base: this.baseEval.result, challenger } });
+      const challenger = askChallenger
+        ? await evaluateChallenger(policy, env, CHALLENGER_EVAL_COUNT, config.temperature)
+        : { validRate: 0, distinctRate: 0, meanDifficulty: 0, samples: [] };
+      const evaluation: EvaluationReport = { step: trainer.step, current, base: this.baseEval.result, challenger };
+      if (this.baseEval.challenger) evaluation.baseChallenger = this.baseEval.challenger;
+      // A judged environment has no right answer: compare each answer with the base model's instead.
+      if (!env.verifiable) evaluation.winRate = judgePairs(env, queries, answers, this.baseEval.answers);
+      this.onEvent({ type: 'evaluation', evaluation });
     });
   }
 
   getCheckpoint(): Promise<Checkpoint> {
     return this.task('checkpoint', async () => ({ config: this.require().config, state: packTrainerState(await this.requireTrainer().getState()) }));
+  }
+
+  exportModel(): Promise<Uint8Array> {
+    return this.task('export', async () => {
+      const { config, policy } = this.require();
+      // Provenance only: loading reads the config and tokenizer, never these notes.
+      return policy.toSafetensors({ algorithm: config.algorithm, seed: config.seed, step: this.trainer?.step ?? 0, run: config });
+    });
   }
 
   restore(checkpoint: Checkpoint): Promise<SessionInfo> {
@@ -188,7 +234,7 @@ export class TrainingSession implements SessionApi {
         throw new SessionStateError(`this checkpoint is for ${theirs.env}/${theirs.preset}, but the session runs ${config.env}/${config.preset}`);
       }
       const state = unpackTrainerState(checkpoint.state); // before touching the trainer: a damaged one changes nothing
-      if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
+      if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
       this.trainer.setState(state);
       this.baseWeights = state.reference;
       this.baseEval = null;
@@ -201,7 +247,7 @@ export class TrainingSession implements SessionApi {
       const { config, env, policy } = this.require();
       this.requireTrainer().dispose();
       assignWeights(policy.vars, this.baseWeights!);
-      this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
+      this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
       return this.info();
     });
   }
@@ -216,7 +262,7 @@ export class TrainingSession implements SessionApi {
     const { config, env, policy } = this.require();
     this.baseWeights = await readWeights(policy.vars);
     this.baseEval = null;
-    this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed);
+    this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
   }
 
   private info(): SessionInfo {

@@ -1,0 +1,54 @@
+// The writing environment in the app: switching to it on tiny moves to small (and to a batch that fits), and the pretraining panel's
+// corpus upload rejects an oversized or binary file with a clear error while nothing else changes.
+
+import { test, expect } from '@playwright/test';
+import { button, linkFor, openApp, stepOnce } from './helpers.ts';
+
+test('switching to writing on the tiny preset moves the model size to small and the batch to 8 x 4, and says why', async ({ page }) => {
+  await openApp(page, linkFor({ env: 'arithmetic', preset: 'tiny' }));
+  await page.locator('select[name=env]').selectOption('writing');
+  await expect(page.locator('select[name=preset]')).toHaveValue('small');
+  await expect(page.getByTestId('notice-run')).toContainText('Model size changed from tiny to small');
+  // The default batch (16 x 8) of 123-token sequences does not fit WebAssembly's memory: it moves to 8 x 4.
+  await expect(page.getByTestId('notice-run')).toContainText('Batch changed from 16 x 8 to 8 x 4');
+  await expect(page.locator('input[name=numQueries]')).toHaveValue('8');
+  await expect(page.locator('input[name=groupSize]')).toHaveValue('4');
+  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 60_000 });
+  // That batch trains in the browser: one step of 8 queries x 4 answers on the shipped writing model.
+  await stepOnce(page, 1);
+  await expect(page.getByTestId('rollout-group')).toHaveCount(8);
+  // Choosing tiny explicitly is refused with the rule, and the run stays on small.
+  await page.locator('select[name=preset]').selectOption('tiny');
+  await expect(page.locator('.settings .error')).toContainText('presets that fit: small, base');
+  await expect(page.locator('select[name=env]')).toHaveValue('writing');
+});
+
+test('an oversized or binary corpus shows its error and changes nothing; a good one is summarised and used', async ({ page }) => {
+  await openApp(page, linkFor({ env: 'writing', preset: 'small', base: 'scratch', pretrainSteps: 2, numQueries: 8, groupSize: 4 }), /needs pretraining/);
+  const panel = page.getByTestId('pretrain-panel');
+  await panel.getByText('Your own corpus (optional)').click();
+
+  const poem = 'The rain falls on the roof tonight\nand every cloud moves slow and grey\n'.repeat(6) + '\n' + 'A storm is waiting past the hill\nthe pool is dark and still\n'.repeat(6);
+  await page.getByTestId('corpus-text').fill(poem);
+  await button(page, 'Use pasted text').click();
+  const summary = page.getByTestId('corpus-summary');
+  await expect(summary).toContainText('Using pasted text');
+  const accepted = await summary.innerText();
+
+  const file = page.getByTestId('corpus-file');
+  await file.setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.alloc(256 * 1024 + 1, 'a') });
+  await expect(page.getByTestId('corpus-error')).toHaveText(/the limit is 256 KiB/);
+  await expect(summary).toHaveText(accepted);
+
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+  await file.setInputFiles({ name: 'picture.png', mimeType: 'image/png', buffer: png });
+  await expect(page.getByTestId('corpus-error')).toHaveText(/not a text file: it has a NUL byte at offset 8/);
+  await expect(summary).toHaveText(accepted);
+  await expect(page.getByTestId('status')).toHaveText('needs pretraining');
+  await expect(page.getByTestId('step')).toHaveText('0');
+
+  // The accepted corpus goes to the worker with "Pretrain from scratch" (2 steps) and the run becomes ready.
+  await button(page, 'Pretrain from scratch').click();
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 120_000 });
+  await expect(page.getByTestId('notice-run')).toHaveCount(0);
+});

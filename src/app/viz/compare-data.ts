@@ -1,0 +1,131 @@
+// What the comparison view draws, as pure functions over stored runs: the metrics to overlay, each run's
+// series aligned on one step axis (uPlot wants one x), and the evaluation table in the shape of the LSP paper's
+// (one row per run, plus the base model).
+
+import { getEnv } from '../../core/envs/registry.ts';
+import type { EvaluationReport } from '../../core/train/session.ts';
+import type { RunConfig } from '../../core/train/run-config.ts';
+
+/** A stored run as the comparison reads it. */
+export interface ComparedRun {
+  id: string;
+  config: RunConfig;
+  step: number;
+  evaluation: EvaluationReport | null;
+  rows: readonly { step: number; values: Record<string, number> }[];
+}
+
+/** Run colours in selection order: distinct at a glance, none of them the chart grid's grey. */
+export const RUN_COLORS = ['#2f6fb0', '#c0622f', '#3d8f5a', '#8a5bb5', '#b0892f', '#2f9aa0', '#b04a6f', '#374151'];
+
+export const runColor = (index: number) => RUN_COLORS[index % RUN_COLORS.length];
+
+const ALGORITHM_NAMES: Record<string, string> = { lsp: 'LSP', 'lsp-zero': 'LSP-Zero', 'grpo-data': 'GRPO with data' };
+
+/** The legend name of a run: algorithm and seed, then what it ran on. */
+export function runLabel(config: RunConfig): string {
+  return `${ALGORITHM_NAMES[config.algorithm] ?? config.algorithm} · seed ${config.seed} · ${config.env}/${config.preset}`;
+}
+
+/** The metrics worth overlaying, in reading order, with a title and the digits to show. */
+export const COMPARED_METRICS: readonly { key: string; title: string; digits: number }[] = [
+  { key: 'solver/reward', title: 'Solver reward', digits: 3 },
+  { key: 'challenger/reward', title: 'Challenger reward', digits: 3 },
+  { key: 'solver/kl', title: 'Solver KL to the base model', digits: 4 },
+  { key: 'solver/entropy', title: 'Solver entropy', digits: 3 },
+  { key: 'query/valid_rate', title: 'Valid queries', digits: 2 },
+  { key: 'query/distinct_rate', title: 'Distinct queries', digits: 2 },
+  { key: 'query/difficulty', title: 'Query difficulty', digits: 2 },
+  { key: 'solver/frac_reward_zero_std', title: 'No-signal groups', digits: 2 },
+  { key: 'solver/completions/mean_length', title: 'Answer length', digits: 1 },
+  { key: 'loss', title: 'Loss', digits: 4 },
+];
+
+/** The compared metrics that at least one of the runs reported. */
+export function metricsPresent(runs: readonly ComparedRun[]): typeof COMPARED_METRICS {
+  return COMPARED_METRICS.filter(({ key }) => runs.some((run) => run.rows.some((row) => key in row.values)));
+}
+
+/** One metric of several runs on a shared step axis: the union of their steps, null where a run has no value. */
+export function alignRuns(runs: readonly ComparedRun[], key: string): { steps: number[]; columns: (number | null)[][] } {
+  const steps = [...new Set(runs.flatMap((run) => run.rows.map((row) => row.step)))].sort((a, b) => a - b);
+  const at = new Map(steps.map((step, i) => [step, i]));
+  const columns = runs.map((run) => {
+    const column: (number | null)[] = new Array(steps.length).fill(null);
+    for (const row of run.rows) {
+      const value = row.values[key];
+      if (value !== undefined && Number.isFinite(value)) column[at.get(row.step)!] = value;
+    }
+    return column;
+  });
+  return { steps, columns };
+}
+
+/** One row of the evaluation table; null where the number was not measured or does not apply. */
+export interface EvaluationRow {
+  label: string;
+  /** Index of the run in the selection (its colour), or null for a base model row. */
+  runIndex: number | null;
+  step: number | null;
+  evaluated: boolean;
+  accuracy: number | null;
+  validRate: number | null;
+  meanDifficulty: number | null;
+  winRate: number | null;
+  /** "wins / ties / losses" behind the win rate. */
+  winCounts: string | null;
+}
+
+/** Runs with the same base model share one Base row: a shipped base is one per environment and size; a base
+ *  pretrained here depends on its seed and steps; an imported one is known only to its run. */
+function baseKey(run: ComparedRun): string {
+  const { env, preset, base, seed, pretrainSteps } = run.config;
+  if (base === 'scratch') return `${env}/${preset}/scratch/${seed}/${pretrainSteps}`;
+  if (base === 'imported') return `${env}/${preset}/imported/${run.id}`;
+  return `${env}/${preset}/${base}`;
+}
+
+function baseLabel(run: ComparedRun): string {
+  const { env, preset, base, seed } = run.config;
+  const how = base === 'scratch' ? `, pretrained here, seed ${seed}` : base === 'imported' ? ', imported' : '';
+  return `Base (${env}/${preset}${how})`;
+}
+
+/** Base rows first (one per distinct base model among the evaluated runs), then one row per run in selection order. */
+export function evaluationRows(runs: readonly ComparedRun[]): EvaluationRow[] {
+  const bases = new Map<string, EvaluationRow>();
+  const rows: EvaluationRow[] = [];
+  runs.forEach((run, index) => {
+    const evaluation = run.evaluation;
+    const verifiable = getEnv(run.config.env).verifiable;
+    const trainsChallenger = run.config.algorithm !== 'grpo-data';
+    if (evaluation && !bases.has(baseKey(run))) {
+      const queries = evaluation.baseChallenger ?? null;
+      bases.set(baseKey(run), {
+        label: baseLabel(run),
+        runIndex: null,
+        step: null,
+        evaluated: true,
+        accuracy: verifiable ? evaluation.base.accuracy : null,
+        validRate: queries?.validRate ?? null,
+        meanDifficulty: queries?.meanDifficulty ?? null,
+        // Greedy answers of the base model against themselves: every task a tie.
+        winRate: verifiable ? null : 0.5,
+        winCounts: null,
+      });
+    }
+    const win = evaluation?.winRate;
+    rows.push({
+      label: runLabel(run.config),
+      runIndex: index,
+      step: evaluation?.step ?? null,
+      evaluated: evaluation !== null,
+      accuracy: evaluation && verifiable ? evaluation.current.accuracy : null,
+      validRate: evaluation && trainsChallenger ? evaluation.challenger.validRate : null,
+      meanDifficulty: evaluation && trainsChallenger ? evaluation.challenger.meanDifficulty : null,
+      winRate: win ? win.winRate : null,
+      winCounts: win ? `${win.wins} / ${win.ties} / ${win.losses}` : null,
+    });
+  });
+  return [...bases.values(), ...rows];
+}

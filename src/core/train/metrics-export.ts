@@ -1,0 +1,66 @@
+// A run's metric rows as files people can load elsewhere: CSV (one line per step, one column per metric,
+// TRL-style names as stored) and JSON (the rows and the run's settings). Pure: no DOM, no downloads.
+
+import type { RunConfig } from './run-config.ts';
+
+/** One step's metrics, as stored. */
+export interface MetricStepRow {
+  step: number;
+  values: Record<string, number>;
+}
+
+/** Every metric name in the rows, sorted, so the same metrics always give the same columns. */
+export function metricColumns(rows: readonly MetricStepRow[]): string[] {
+  const keys = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row.values)) keys.add(key);
+  return [...keys].sort();
+}
+
+/** A CSV field: quoted (with doubled quotes) only where a comma, quote or line break would break the row. */
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Numbers in full precision (String round-trips a double); missing or non-finite values are empty cells. */
+function csvNumber(value: number | undefined): string {
+  return value !== undefined && Number.isFinite(value) ? String(value) : '';
+}
+
+const byStep = (rows: readonly MetricStepRow[]) => [...rows].sort((a, b) => a.step - b.step);
+
+/** `step,<metric>,...` then one line per step, in step order, lines ending in '\n'. */
+export function metricsToCsv(rows: readonly MetricStepRow[]): string {
+  const columns = metricColumns(rows);
+  const lines = [['step', ...columns].map(csvField).join(',')];
+  for (const row of byStep(rows)) lines.push([String(row.step), ...columns.map((key) => csvNumber(row.values[key]))].join(','));
+  return lines.join('\n') + '\n';
+}
+
+export interface MetricsFile {
+  format: 'sparring-metrics';
+  version: 1;
+  runId: string;
+  config: RunConfig;
+  /** One object per step: `step` and the metrics by their stored names; a non-finite value is null. */
+  rows: Record<string, number | null>[];
+}
+
+export function metricsToJson(rows: readonly MetricStepRow[], runId: string, config: RunConfig): string {
+  const file: MetricsFile = {
+    format: 'sparring-metrics',
+    version: 1,
+    runId,
+    config,
+    rows: byStep(rows).map((row) => {
+      const out: Record<string, number | null> = { step: row.step };
+      for (const [key, value] of Object.entries(row.values)) out[key] = Number.isFinite(value) ? value : null;
+      return out;
+    }),
+  };
+  return JSON.stringify(file, null, 1);
+}
+
+/** A file name that says what the file holds: environment, algorithm, size, seed and step. */
+export function exportFileName(config: RunConfig, step: number, extension: string): string {
+  return `sparring-${config.env}-${config.algorithm}-${config.preset}-seed${config.seed}-step${step}.${extension}`;
+}

@@ -1,0 +1,165 @@
+import { describe, it, expect } from 'vitest';
+import {
+  ALARM_WINDOW,
+  criterionSaturationAlarm,
+  detectAlarms,
+  entropyCollapseAlarms,
+  klSpikeAlarms,
+  lengthDriftAlarms,
+  metricTable,
+  queryDiversityAlarm,
+  queryValidityAlarm,
+  windowMean,
+} from '../src/core/analysis/alarms.ts';
+
+/** A table of `steps` steps (1..steps) whose metric `key` follows `f(step)`, and any others given. */
+function table(steps: number, series: Record<string, (step: number) => number>) {
+  return metricTable(
+    Array.from({ length: steps }, (_, i) => ({
+      step: i + 1,
+      values: Object.fromEntries(Object.entries(series).map(([key, f]) => [key, f(i + 1)])),
+    })),
+  );
+}
+
+/** Noise that repeats every 4 steps, mean 0, amplitude `a` (deterministic, so the tests are). */
+const wobble = (step: number, a: number) => [a, -a, a / 2, -a / 2][step % 4];
+
+describe('windowMean', () => {
+  it('averages the values present in the window and needs at least half of them', () => {
+    expect(windowMean([1, 2, 3, 4], 3, 2)).toBe(3.5);
+    expect(windowMean([1, null, 3, null], 3, 4)).toBe(2);
+    expect(windowMean([null, null, null, 4], 3, 4)).toBeNull();
+    expect(windowMean([5, 7], 1, 10)).toBeNull(); // 2 of 10
+  });
+});
+
+describe('query diversity', () => {
+  it('fires when the distinct rate falls 20 points below the start, at the first window that shows it', () => {
+    // 1.0 for 20 steps, then 0.5: the ten-step window ending at step 24 holds six 1.0s and four 0.5s (mean 0.8).
+    const t = table(40, { 'query/distinct_rate': (s) => (s <= 20 ? 1 : 0.5) });
+    const alarm = queryDiversityAlarm(t)!;
+    expect(alarm.step).toBe(24);
+    expect(alarm.message).toBe(
+      "Query diversity fell: 80% of the Challenger's queries are distinct (steps 15-24), down from 100% at the start. It is repeating the queries that pay.",
+    );
+  });
+
+  it('does not fire on noise around a steady rate, or on a small dip', () => {
+    expect(queryDiversityAlarm(table(60, { 'query/distinct_rate': (s) => 0.9 + wobble(s, 0.1) }))).toBeNull();
+    expect(queryDiversityAlarm(table(60, { 'query/distinct_rate': (s) => (s <= 20 ? 1 : 0.85) }))).toBeNull();
+  });
+
+  it('needs two full windows of history', () => {
+    expect(queryDiversityAlarm(table(2 * ALARM_WINDOW - 1, { 'query/distinct_rate': (s) => (s <= 5 ? 1 : 0) }))).toBeNull();
+  });
+});
+
+describe('query validity', () => {
+  it('fires when the Challenger drifts to junk, not while it stays valid', () => {
+    const drifting = table(50, { 'query/valid_rate': (s) => Math.max(0, 0.95 - 0.04 * Math.max(0, s - 10)) });
+    // The window ending at step s has mean 0.95 - 0.04 * (s - 14.5): 0.73 at s = 20, 0.69 (<= 0.95 - 0.25) at s = 21.
+    const alarm = queryValidityAlarm(drifting)!;
+    expect(alarm.step).toBe(21);
+    expect(alarm.message).toMatch(/69% of its queries parse \(steps 12-21\), down from 95% at the start/);
+    expect(queryValidityAlarm(table(50, { 'query/valid_rate': (s) => 0.95 + wobble(s, 0.05) }))).toBeNull();
+  });
+});
+
+describe('length drift', () => {
+  it('fires for a role whose mean length grows by half and by two tokens', () => {
+    // Solver: 4 tokens, then 8 from step 21. The window ending at 22 holds two 8s: mean 4.8 (+0.8, too little);
+    // ending at 25 five 8s: mean 6 (+2 = 50%): fires.
+    const t = table(40, { 'solver/completions/mean_length': (s) => (s <= 20 ? 4 : 8), 'challenger/completions/mean_length': () => 6 });
+    const alarms = lengthDriftAlarms(t);
+    expect(alarms.map((a) => [a.key, a.step])).toEqual([['length-drift/solver', 25]]);
+    expect(alarms[0].message).toMatch(/answers grew from 4\.0 to 6\.0 tokens on average \(\+50%, steps 16-25\)/);
+  });
+
+  it('ignores big fractions of short lengths (under two tokens) and shrinking by less than half', () => {
+    expect(lengthDriftAlarms(table(40, { 'solver/completions/mean_length': (s) => (s <= 20 ? 2 : 3.5) }))).toEqual([]);
+    expect(lengthDriftAlarms(table(40, { 'challenger/completions/mean_length': (s) => (s <= 20 ? 10 : 6) }))).toEqual([]);
+    const shrink = lengthDriftAlarms(table(40, { 'challenger/completions/mean_length': (s) => (s <= 20 ? 10 : 2) }));
+    expect(shrink[0].message).toMatch(/queries shrank from 10\.0/);
+  });
+});
+
+describe('KL spikes', () => {
+  it('fires on a step far above the recent median, naming the ratio', () => {
+    // 0.2 +- 0.02, then 1.0 at step 30: 5x the median 0.2.
+    const t = table(40, { 'challenger/kl': (s) => (s === 30 ? 1 : 0.2 + wobble(s, 0.02)), 'solver/kl': (s) => 0.05 + wobble(s, 0.01) });
+    const alarms = klSpikeAlarms(t);
+    expect(alarms.map((a) => [a.key, a.step])).toEqual([['kl-spike/challenger', 30]]);
+    expect(alarms[0].message).toMatch(/1\.00 nats per token at step 30, 5\.0x the median 0\.20/);
+  });
+
+  it('does not fire on a slow rise, on small values near 0 at the start, or on noise', () => {
+    expect(klSpikeAlarms(table(80, { 'solver/kl': (s) => 0.02 * s }))).toEqual([]); // doubles only over many steps
+    expect(klSpikeAlarms(table(40, { 'solver/kl': (s) => (s < 12 ? 0.001 : 0.1) }))).toEqual([]); // 100x, but under the floor
+    expect(klSpikeAlarms(table(80, { 'solver/kl': (s) => 0.5 + wobble(s, 0.3) }))).toEqual([]);
+  });
+});
+
+describe('a criterion saturating while others fall', () => {
+  const criteria = ['parses', 'distinct', 'answer_form'];
+
+  it('fires when one criterion is passed by nearly all while another falls', () => {
+    const t = table(40, {
+      'rubric/parses': (s) => (s <= 20 ? 0.9 : 0.3),
+      'rubric/distinct': () => 1,
+      'rubric/answer_form': () => 0.8,
+    });
+    const alarm = criterionSaturationAlarm(t, criteria)!;
+    // parses' window mean reaches 0.9 - 0.25 = 0.65 with five steps at 0.3 (mean 0.6): the window ending at 25.
+    expect(alarm.step).toBe(25);
+    expect(alarm.message).toBe("'distinct' passes 100% while 'parses' fell from 90% to 60% (steps 16-25): the policy keeps the easy criterion and drops the rest.");
+    expect(alarm.metrics).toEqual(['rubric/distinct', 'rubric/parses']);
+  });
+
+  it('does not fire when all fall together (nothing saturated) or when none falls', () => {
+    const allFall = table(40, { 'rubric/parses': (s) => (s <= 20 ? 0.9 : 0.3), 'rubric/distinct': (s) => (s <= 20 ? 0.9 : 0.5) });
+    expect(criterionSaturationAlarm(allFall, criteria)).toBeNull();
+    const steady = table(40, { 'rubric/parses': () => 0.9, 'rubric/distinct': () => 1, 'rubric/answer_form': (s) => 0.8 + wobble(s, 0.1) });
+    expect(criterionSaturationAlarm(steady, criteria)).toBeNull();
+  });
+});
+
+describe('entropy collapse', () => {
+  it('fires when a role keeps under 40% of its starting entropy', () => {
+    const t = table(50, { 'solver/entropy': (s) => (s <= 20 ? 1.5 : 0.3), 'challenger/entropy': () => 1.8 });
+    const alarms = entropyCollapseAlarms(t);
+    // Window means: 1.5 - 1.2 * k/10 with k steps at 0.3; <= 0.6 needs k >= 7.5: eight steps, the window ending at 28.
+    expect(alarms.map((a) => [a.key, a.step])).toEqual([['entropy-collapse/solver', 28]]);
+    expect(alarms[0].message).toMatch(/0\.54 nats per token \(steps 19-28\), 36% of the 1\.50 at the start/);
+  });
+
+  it('does not fire on a gentle decline', () => {
+    expect(entropyCollapseAlarms(table(80, { 'solver/entropy': (s) => 1.5 - 0.005 * s }))).toEqual([]);
+  });
+});
+
+describe('detectAlarms', () => {
+  it('lists every alarm that fired, earliest first, and nothing for a healthy run', () => {
+    const hacked = table(60, {
+      'query/valid_rate': (s) => (s <= 20 ? 0.95 : 0.1),
+      'query/distinct_rate': () => 1,
+      'challenger/kl': (s) => (s < 40 ? 0.1 + wobble(s, 0.01) : 2),
+      'rubric/parses': (s) => (s <= 20 ? 0.95 : 0.1),
+      'rubric/distinct': () => 1,
+    });
+    const alarms = detectAlarms(hacked, ['parses', 'distinct']);
+    expect(alarms.map((a) => a.key)).toEqual(['criterion-saturation', 'query-validity', 'kl-spike/challenger']);
+    expect(alarms.map((a) => a.step)).toEqual([23, 23, 40]);
+    const healthy = table(60, {
+      'query/valid_rate': (s) => 0.95 + wobble(s, 0.04),
+      'query/distinct_rate': (s) => 0.97 + wobble(s, 0.03),
+      'challenger/kl': (s) => 0.01 * Math.min(s, 30),
+      'solver/kl': (s) => 0.003 * Math.min(s, 30),
+      'solver/entropy': (s) => 1.5 + wobble(s, 0.1),
+      'solver/completions/mean_length': (s) => 3.8 + wobble(s, 0.3),
+      'rubric/parses': (s) => 0.95 + wobble(s, 0.04),
+      'rubric/distinct': (s) => 0.97 + wobble(s, 0.03),
+    });
+    expect(detectAlarms(healthy, ['parses', 'distinct'])).toEqual([]);
+  });
+});

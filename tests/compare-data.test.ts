@@ -1,0 +1,80 @@
+import { describe, it, expect } from 'vitest';
+import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
+import type { EvaluationReport } from '../src/core/train/session.ts';
+import { alignRuns, evaluationRows, metricsPresent, runLabel, type ComparedRun } from '../src/app/viz/compare-data.ts';
+
+const solver = (accuracy: number) => ({ accuracy, count: 10, byDifficulty: [] });
+const queries = (validRate: number, meanDifficulty: number) => ({ validRate, distinctRate: 1, meanDifficulty, samples: ['1+1'] });
+
+function run(id: string, config: Partial<RunConfig>, rows: ComparedRun['rows'], evaluation: EvaluationReport | null = null): ComparedRun {
+  return { id, config: { ...defaultRunConfig(config.algorithm ?? 'lsp'), preset: 'tiny', ...config }, step: rows.at(-1)?.step ?? 0, evaluation, rows };
+}
+
+describe('overlaying runs', () => {
+  const a = run('a', { algorithm: 'lsp' }, [
+    { step: 1, values: { 'solver/reward': 0.1, loss: 2 } },
+    { step: 2, values: { 'solver/reward': 0.2 } },
+  ]);
+  const b = run('b', { algorithm: 'grpo-data' }, [
+    { step: 2, values: { 'solver/reward': 0.5 } },
+    { step: 3, values: { 'solver/reward': Number.NaN } },
+  ]);
+
+  it('puts every run on the union of their steps, null where a run has no finite value', () => {
+    expect(alignRuns([a, b], 'solver/reward')).toEqual({ steps: [1, 2, 3], columns: [[0.1, 0.2, null], [null, 0.5, null]] });
+    expect(alignRuns([a, b], 'loss')).toEqual({ steps: [1, 2, 3], columns: [[2, null, null], [null, null, null]] });
+    expect(alignRuns([], 'loss')).toEqual({ steps: [], columns: [] });
+  });
+
+  it('offers only the metrics some run reported, in reading order', () => {
+    expect(metricsPresent([a, b]).map((m) => m.key)).toEqual(['solver/reward', 'loss']);
+  });
+
+  it('names a run by algorithm and seed, then environment and size', () => {
+    expect(runLabel({ ...defaultRunConfig('lsp-zero'), seed: 3, preset: 'tiny' })).toBe('LSP-Zero · seed 3 · arithmetic/tiny');
+  });
+});
+
+describe('the evaluation table', () => {
+  const evaluated = (current: number, base: number, extra: Partial<EvaluationReport> = {}): EvaluationReport => ({
+    step: 20,
+    current: solver(current),
+    base: solver(base),
+    challenger: queries(0.9, 2.5),
+    baseChallenger: queries(0.8, 2),
+    ...extra,
+  });
+
+  it('one Base row for runs on the same shipped base, then one row per run; GRPO has no Challenger numbers', () => {
+    const rows = evaluationRows([
+      run('lsp', { algorithm: 'lsp' }, [], evaluated(0.4, 0.25)),
+      run('grpo', { algorithm: 'grpo-data' }, [], evaluated(0.35, 0.25)),
+      run('new', { algorithm: 'lsp-zero', seed: 2 }, [], null),
+    ]);
+    expect(rows.map((r) => r.label)).toEqual(['Base (arithmetic/tiny)', 'LSP · seed 1 · arithmetic/tiny', 'GRPO with data · seed 1 · arithmetic/tiny', 'LSP-Zero · seed 2 · arithmetic/tiny']);
+    expect(rows[0]).toMatchObject({ runIndex: null, accuracy: 0.25, validRate: 0.8, meanDifficulty: 2, winRate: null });
+    expect(rows[1]).toMatchObject({ runIndex: 0, step: 20, accuracy: 0.4, validRate: 0.9, meanDifficulty: 2.5, winRate: null, evaluated: true });
+    expect(rows[2]).toMatchObject({ runIndex: 1, accuracy: 0.35, validRate: null, meanDifficulty: null });
+    expect(rows[3]).toMatchObject({ runIndex: 2, evaluated: false, accuracy: null, validRate: null, winRate: null });
+  });
+
+  it('writing runs show a win rate and no accuracy; their Base row wins exactly half against itself', () => {
+    const winRate = { winRate: 0.625, wins: 4, ties: 2, losses: 2, count: 8, meanReward: 0.7, baseMeanReward: 0.6, examples: [] };
+    const rows = evaluationRows([run('w', { env: 'writing', preset: 'small' }, [], evaluated(0.1, 0.05, { winRate }))]);
+    expect(rows[0]).toMatchObject({ label: 'Base (writing/small)', accuracy: null, winRate: 0.5 });
+    expect(rows[1]).toMatchObject({ accuracy: null, winRate: 0.625, winCounts: '4 / 2 / 2' });
+  });
+
+  it('runs on different base models get their own Base rows; an evaluation stored before base queries were kept shows none', () => {
+    const old = evaluated(0.3, 0.2);
+    delete old.baseChallenger;
+    const rows = evaluationRows([
+      run('s1', { base: 'scratch', seed: 1 }, [], old),
+      run('s2', { base: 'scratch', seed: 2 }, [], evaluated(0.3, 0.1)),
+    ]);
+    expect(rows.filter((r) => r.runIndex === null).map((r) => [r.label, r.accuracy, r.validRate])).toEqual([
+      ['Base (arithmetic/tiny, pretrained here, seed 1)', 0.2, null],
+      ['Base (arithmetic/tiny, pretrained here, seed 2)', 0.1, 0.8],
+    ]);
+  });
+});

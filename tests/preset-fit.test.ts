@@ -1,0 +1,114 @@
+// Tests of the registry (writing is registered) and of the one rule that an environment's longest sequence
+// must fit the preset's blockSize: its numbers, the ConfigError it raises, and the move to a fitting preset.
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
+import { ENV_KEYS, getEnv, UnknownEnvironmentError } from '../src/core/envs/registry.ts';
+import { stringsEnv } from '../src/core/envs/strings.ts';
+import { writingEnv } from '../src/core/envs/writing.ts';
+import { PRESETS } from '../src/core/model/config.ts';
+import { ConfigError } from '../src/core/rl/config.ts';
+import { assertPresetFits, batchFits, batchRows, fitBatchToEnv, fitPresetToEnv, longestSequence, MAX_BATCH_ROWS_X_LENGTH_SQUARED, presetFitRule, presetForEnv, presetsThatFit } from '../src/core/train/preset-fit.ts';
+import { defaultRunConfig, validateRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
+
+function configError(config: RunConfig): ConfigError {
+  try {
+    validateRunConfig(config);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError, but the config was accepted');
+}
+
+describe('the registry', () => {
+  it('registers writing beside arithmetic and strings', () => {
+    expect(ENV_KEYS).toEqual(['arithmetic', 'strings', 'writing']);
+    expect(getEnv('writing')).toBe(writingEnv);
+    expect(() => getEnv('poetry')).toThrow(UnknownEnvironmentError);
+    expect(() => getEnv('poetry')).toThrow(/known environments: arithmetic, strings, writing/);
+  });
+
+  it('ships a base model for every environment and preset that fits, among tiny and small', () => {
+    for (const key of ENV_KEYS) {
+      for (const preset of presetsThatFit(getEnv(key)).filter((name) => name !== 'base')) {
+        const file = resolve(import.meta.dirname, '../public/models', `${key}-${preset}.safetensors`);
+        expect(existsSync(file), file).toBe(true);
+      }
+    }
+  });
+});
+
+describe('longest sequence and blockSize', () => {
+  it('counts role token, query, separator, answer and end token', () => {
+    expect(longestSequence(arithmeticEnv)).toBe(1 + 5 + 1 + 5 + 1); // 13
+    expect(longestSequence(stringsEnv)).toBe(1 + 14 + 1 + 8 + 1); // 25
+    expect(longestSequence(writingEnv)).toBe(1 + 40 + 1 + 80 + 1); // 123
+  });
+
+  it('lists the presets that fit, smallest first', () => {
+    expect(PRESETS.tiny.blockSize).toBe(64);
+    expect(presetsThatFit(arithmeticEnv)).toEqual(['tiny', 'small', 'base']);
+    expect(presetsThatFit(writingEnv)).toEqual(['small', 'base']);
+    expect(presetsThatFit({ maxQueryLength: 100, maxAnswerLength: 100 })).toEqual([]);
+  });
+
+  it('validateRunConfig names the preset field and the presets that fit', () => {
+    const error = configError({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'tiny', numQueries: 8, groupSize: 4 });
+    expect(error.field).toBe('preset');
+    expect(error.message).toBe('preset ("tiny") must have blockSize >= 123, the longest sequence of the writing environment; presets that fit: small, base');
+    expect(presetFitRule({ key: 'huge', maxQueryLength: 100, maxAnswerLength: 100 })).toMatch(/no preset fits$/);
+    expect(validateRunConfig({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small', numQueries: 8, groupSize: 4 }).preset).toBe('small');
+    expect(validateRunConfig({ ...defaultRunConfig('lsp'), env: 'arithmetic', preset: 'tiny' }).preset).toBe('tiny');
+    // The scripts' form of the same rule.
+    expect(() => assertPresetFits(writingEnv, 'tiny')).toThrow(error.message);
+    expect(() => assertPresetFits(writingEnv, 'small')).not.toThrow();
+  });
+
+  it('switching to writing on tiny moves to small; a fitting preset stays; an unknown env is left to validation', () => {
+    expect(presetForEnv(writingEnv, 'tiny')).toBe('small');
+    expect(presetForEnv(writingEnv, 'base')).toBe('base');
+    const moved = fitPresetToEnv({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'tiny' as const });
+    expect(moved.moved).toBe(true);
+    expect(moved.config.preset).toBe('small');
+    expect(moved.config.env).toBe('writing');
+    expect(fitPresetToEnv({ env: 'arithmetic', preset: 'tiny' as const })).toEqual({ config: { env: 'arithmetic', preset: 'tiny' }, moved: false });
+    expect(fitPresetToEnv({ env: 'toString', preset: 'tiny' as const }).moved).toBe(false);
+  });
+});
+
+describe('batch size and sequence length', () => {
+  it('counts a query and its answers as rows, and bounds rows x length^2', () => {
+    expect(batchRows(16, 8)).toBe(144);
+    expect(MAX_BATCH_ROWS_X_LENGTH_SQUARED).toBe(800_000);
+    // writing: 123^2 = 15129; 52 rows = 786708 fit, 54 rows (6 x 8) = 816966 do not; 144 rows = 2178576.
+    expect(batchFits(writingEnv, 4, 12)).toBe(true); // 52 rows
+    expect(batchFits(writingEnv, 6, 8)).toBe(false); // 54 rows
+    expect(batchFits(writingEnv, 16, 8)).toBe(false);
+    expect(batchFits(writingEnv, 8, 4)).toBe(true); // 40 rows, the batch writing moves to
+    // arithmetic (13^2 = 169) keeps its defaults and far larger batches: 64 x (16 + 1) x 169 = 183872.
+    expect(batchFits(arithmeticEnv, 16, 8)).toBe(true);
+    expect(batchFits(arithmeticEnv, 64, 16)).toBe(true);
+  });
+
+  it('validateRunConfig names numQueries with the numbers and a batch that fits', () => {
+    const error = configError({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small' });
+    expect(error.field).toBe('numQueries');
+    expect(error.message).toBe(
+      'numQueries (16) x (groupSize (8) + 1) = 144 sequences of up to 123 tokens is too large a batch for the writing environment: ' +
+        "at most 52 sequences fit in WebAssembly's memory (e.g. numQueries 8, groupSize 4)",
+    );
+    expect(validateRunConfig({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small', numQueries: 8, groupSize: 4 }).numQueries).toBe(8);
+    // A non-integer batch gets the batch field's own rule first.
+    expect(configError({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small', numQueries: Number.NaN }).message).not.toMatch(/too large a batch/);
+  });
+
+  it('switching to writing moves a batch that does not fit to 8 x 4, and leaves one that fits', () => {
+    expect(fitBatchToEnv({ env: 'writing', numQueries: 16, groupSize: 8 })).toEqual({ config: { env: 'writing', numQueries: 8, groupSize: 4 }, moved: true });
+    expect(fitBatchToEnv({ env: 'writing', numQueries: 4, groupSize: 4 }).moved).toBe(false);
+    expect(fitBatchToEnv({ env: 'arithmetic', numQueries: 16, groupSize: 8 }).moved).toBe(false);
+  });
+});
+
