@@ -42,6 +42,33 @@ export const REWARD_HACKING_PRESETS: readonly RunPreset[] = [
   },
 ];
 
+/**
+ * The same pair on the writing task (small model, the 8 x 4 batch writing allows, alphaCh 1, learning rate 1e-4).
+ * Measured with `npm run selfplay -- --env writing --preset small --n 8 --g 4 --alpha-ch 1 --lr 1e-4 --json`
+ * and `npm run alarms` (seed 1): LSP-Zero (beta 0) is down to 3% parseable tasks by step 23 and 0% after,
+ * Challenger KL ~1.5; the Challenger KL-spike (step 11), criterion-saturation (step 20) and query-validity
+ * (step 23) alarms fire. LSP with beta 0.3 keeps 25-50% of its tasks parseable over 50 steps (the base model
+ * writes ~60%), Challenger KL <= 0.03, and its held-out tasks still parse 53% of the time; with beta 0.1 it
+ * drifted further (23% parseable by step 46, alarms at step 46). Neither Solver beat the base model within
+ * these steps: LSP's win rate was 47.8% at step 50 (ties half).
+ */
+const WRITING_HACKING_KNOBS: Partial<RunConfig> = { env: 'writing', preset: 'small', numQueries: 8, groupSize: 4, challengerWeight: 1, learningRate: 1e-4 };
+
+export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
+  {
+    id: 'writing-hacking-lsp-zero',
+    title: 'Writing: LSP-Zero',
+    summary: 'The writing task without the quality self-reward or the KL leash: the Challenger stops writing tasks that parse.',
+    config: { ...defaultRunConfig('lsp-zero'), ...WRITING_HACKING_KNOBS, klBeta: 0 },
+  },
+  {
+    id: 'writing-hacking-lsp',
+    title: 'Writing: LSP',
+    summary: 'The same push with the quality self-reward and a KL leash of 0.3: most tasks keep parsing.',
+    config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, klBeta: 0.3 },
+  },
+];
+
 /** The preset's link, as a hash ('#v1....'). */
 export function presetHash(preset: RunPreset): string {
   return encodeShareLink(preset.config);
