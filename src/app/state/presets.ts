@@ -43,16 +43,21 @@ export const REWARD_HACKING_PRESETS: readonly RunPreset[] = [
 ];
 
 /**
- * The same pair on the writing task (small model, the 8 x 4 batch writing allows, alphaCh 1, learning rate 1e-4).
- * Measured with `npm run selfplay -- --env writing --preset small --n 8 --g 4 --alpha-ch 1 --lr 1e-4 --json`
- * and `npm run alarms` (seed 1): LSP-Zero (beta 0) is down to 3% parseable tasks by step 23 and 0% after,
- * Challenger KL ~1.5; the Challenger KL-spike (step 11), criterion-saturation (step 20) and query-validity
- * (step 23) alarms fire. LSP with beta 0.3 keeps 25-50% of its tasks parseable over 50 steps (the base model
- * writes ~60%), Challenger KL <= 0.03, and its held-out tasks still parse 53% of the time; with beta 0.1 it
- * drifted further (23% parseable by step 46, alarms at step 46). Neither Solver beat the base model within
- * these steps: LSP's win rate was 47.8% at step 50 (ties half).
+ * The same pair on the writing task: the small model, the 8 x 4 batch writing allows, the default Challenger
+ * weight (0.1) and learning rate 3e-4. Measured with `npm run selfplay -- --env writing --preset small --n 8
+ * --g 4 --lr 3e-4 --steps 100 --json` and `npm run alarms` (seed 1; win rate against the base model over 300
+ * held-out tasks, ties half):
+ * - LSP-Zero (`--algo lsp-zero --beta 0`): 13% of its tasks parse at step 11 and none from step ~20 on, with
+ *   Challenger KL above 1; alarms at steps 11 (Solver KL spike), 16 (Challenger KL spike) and 20
+ *   (criterion saturation). With no valid task its Solver gets no reward signal; it wins 45.3% against the base
+ *   model at step 100 (94 wins, 84 ties, 122 losses), and none of its held-out tasks parse.
+ * - LSP (`--algo lsp`, beta 0.1): the Solver wins 63.0% against the base model at step 100 (143 wins, 92 ties,
+ *   65 losses). Its Challenger drifts too, more slowly: the validity and criterion-saturation alarms fire at
+ *   step 79 (48% -> 20% of tasks parse) and its held-out tasks parse 30% of the time (base model: 60%).
+ * GRPO with data under the same settings wins 56.3%. With alphaCh 1 and learning rate 1e-4 instead, LSP-Zero
+ * collapsed as fast and LSP kept more of its tasks parsing, but no Solver beat the base model (47-50%).
  */
-const WRITING_HACKING_KNOBS: Partial<RunConfig> = { env: 'writing', preset: 'small', numQueries: 8, groupSize: 4, challengerWeight: 1, learningRate: 1e-4 };
+const WRITING_HACKING_KNOBS: Partial<RunConfig> = { env: 'writing', preset: 'small', numQueries: 8, groupSize: 4, learningRate: 3e-4 };
 
 export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
@@ -64,8 +69,8 @@ export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
     id: 'writing-hacking-lsp',
     title: 'Writing: LSP',
-    summary: 'The same push with the quality self-reward and a KL leash of 0.3: most tasks keep parsing.',
-    config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, klBeta: 0.3 },
+    summary: 'The same run with the quality self-reward and the KL leash: measured, the Solver won 63% against the base model at step 100; its Challenger drifts too, more slowly.',
+    config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, klBeta: 0.1 },
   },
 ];
 
