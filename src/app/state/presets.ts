@@ -54,7 +54,9 @@ export const REWARD_HACKING_PRESETS: readonly RunPreset[] = [
  * - LSP (`--algo lsp`, beta 0.1): the Solver wins 63.0% against the base model at step 100 (143 wins, 92 ties,
  *   65 losses). Its Challenger drifts too, more slowly: the validity and criterion-saturation alarms fire at
  *   step 79 (48% -> 20% of tasks parse) and its held-out tasks parse 30% of the time (base model: 60%).
- * GRPO with data under the same settings wins 56.3%. With alphaCh 1 and learning rate 1e-4 instead, LSP-Zero
+ * With seed 2 the Solver results swap (LSP 47.2%, LSP-Zero 60.3%) while the Challenger results hold (LSP-Zero's
+ * tasks stop parsing; LSP's parse 23% on held-out): the pair shows the Challenger's reward hacking reliably, and
+ * the Solver's win rate after 100 steps is within seed noise. GRPO with data under the same settings wins 56.3%. With alphaCh 1 and learning rate 1e-4 instead, LSP-Zero
  * collapsed as fast and LSP kept more of its tasks parsing, but no Solver beat the base model (47-50%).
  */
 const WRITING_HACKING_KNOBS: Partial<RunConfig> = { env: 'writing', preset: 'small', numQueries: 8, groupSize: 4, learningRate: 3e-4 };
@@ -69,7 +71,7 @@ export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
     id: 'writing-hacking-lsp',
     title: 'Writing: LSP',
-    summary: 'The same run with the quality self-reward and the KL leash: measured, the Solver won 63% against the base model at step 100; its Challenger drifts too, more slowly.',
+    summary: 'The same run with the quality self-reward and the KL leash: most of its tasks keep parsing for longer, though it drifts too.',
     config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, klBeta: 0.1 },
   },
 ];
