@@ -3,15 +3,26 @@
 
 import type { Env } from '../../src/core/envs/env.ts';
 import type { Policy } from '../../src/core/model/policy.ts';
-import { evaluateChallenger, evaluateSolver, evaluateWinRate, heldOutSet } from '../../src/core/train/evaluate.ts';
+import { evaluateChallenger, heldOutSet, judgePairs, scoreAnswers, solveGreedy } from '../../src/core/train/evaluate.ts';
 
 export const EVAL_COUNT = 300;
 export const CHALLENGER_EVAL_COUNT = 128;
 
-/** With `base` (the frozen base model), a judged environment also gets `eval/win_rate` and its counts. */
-export async function evalMetrics(policy: Policy, env: Env, temperature: number, base?: Policy): Promise<Record<string, number>> {
+/** The held-out queries every script evaluates on, in order. */
+export function evalQueries(env: Env): string[] {
+  return heldOutSet(env, EVAL_COUNT).map((e) => e.query);
+}
+
+/**
+ * With `baseAnswers` (the base model's greedy answers to evalQueries(env), computed once per run since the base
+ * model never changes), a judged environment also gets `eval/win_rate` and its counts. The policy's greedy
+ * answers are sampled once and serve both the accuracy and the win rate.
+ */
+export async function evalMetrics(policy: Policy, env: Env, temperature: number, baseAnswers?: readonly string[]): Promise<Record<string, number>> {
   const examples = heldOutSet(env, EVAL_COUNT);
-  const solver = await evaluateSolver(policy, env, examples);
+  const queries = examples.map((e) => e.query);
+  const answers = await solveGreedy(policy, env, queries);
+  const solver = scoreAnswers(env, examples, answers);
   const challenger = await evaluateChallenger(policy, env, CHALLENGER_EVAL_COUNT, temperature);
   const out: Record<string, number> = {
     'eval/accuracy': solver.accuracy,
@@ -20,8 +31,8 @@ export async function evalMetrics(policy: Policy, env: Env, temperature: number,
     'eval/query_difficulty': challenger.meanDifficulty,
   };
   for (const b of solver.byDifficulty) out[`eval/accuracy_level_${b.level}`] = b.accuracy;
-  if (base && !env.verifiable) {
-    const win = await evaluateWinRate(policy, base, env, examples);
+  if (baseAnswers && !env.verifiable) {
+    const win = judgePairs(env, queries, answers, baseAnswers);
     Object.assign(out, { 'eval/win_rate': win.winRate, 'eval/wins': win.wins, 'eval/ties': win.ties, 'eval/losses': win.losses });
   }
   return out;
