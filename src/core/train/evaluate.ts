@@ -45,10 +45,6 @@ export async function solveGreedy(policy: Policy, env: Env, queries: readonly st
   return rows.map((r) => policy.tokenizer.decode(r.tokens));
 }
 
-export async function evaluateSolver(policy: Policy, env: Env, examples: readonly Example[]): Promise<SolverEval> {
-  return scoreAnswers(env, examples, await solveGreedy(policy, env, examples.map((e) => e.query)));
-}
-
 /** Accuracy of given answers (one per example, in order): an answer counts when its task reward is 1. */
 export function scoreAnswers(env: Env, examples: readonly Example[], answers: readonly string[]): SolverEval {
   const levels = Array.from({ length: env.difficultyLevels }, (_, i) => ({ level: i + 1, count: 0, correct: 0 }));
