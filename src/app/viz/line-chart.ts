@@ -3,6 +3,7 @@
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { cancelDraw } from './frame-budget.ts';
 
 export interface LineSeries {
   label: string;
@@ -98,4 +99,22 @@ export class LineChart {
   destroy(): void {
     this.plot.destroy();
   }
+}
+
+/**
+ * A chart as wide as `container` that follows its width. The returned function (for a component's teardown)
+ * stops following, drops a draw still queued for it, and removes it.
+ */
+export function chartInContainer(container: HTMLElement, options: Omit<LineChartOptions, 'width'>): [LineChart, () => void] {
+  const chart = new LineChart(container, { ...options, width: container.clientWidth || 320 });
+  const observer = new ResizeObserver(() => chart.resize(container.clientWidth, options.height));
+  observer.observe(container);
+  return [
+    chart,
+    () => {
+      cancelDraw(chart);
+      observer.disconnect();
+      chart.destroy();
+    },
+  ];
 }
