@@ -31,6 +31,31 @@ const PayloadSchema = v.strictObject(
   },
 );
 
+/**
+ * One lz-string-compressed JSON part of a link, checked by `schema`. Throws ShareLinkError: 'damaged' when the
+ * part does not decompress to JSON, 'invalid' (with the first issue's field, if any) when the schema refuses it.
+ */
+export function readLinkPart<T>(
+  part: string,
+  schema: v.GenericSchema<unknown, T>,
+  messages: { damaged: string; invalid: (field: string | null, detail: string) => string },
+): T {
+  let raw: unknown;
+  try {
+    const json = LZString.decompressFromEncodedURIComponent(part);
+    if (!json) throw new Error('empty');
+    raw = JSON.parse(json);
+  } catch {
+    throw new ShareLinkError('damaged', messages.damaged);
+  }
+  const parsed = v.safeParse(schema, raw);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new ShareLinkError('invalid', messages.invalid(v.getDotPath(issue), issue.message));
+  }
+  return parsed.output;
+}
+
 /** The hash for a config, with the leading '#'. */
 export function encodeShareLink(config: RunConfig): string {
   // Defaults depend on the algorithm (LSP-Zero has no quality weight), so it is compared with the global default.
@@ -61,22 +86,12 @@ export function decodeShareLink(hash: string): RunConfig {
   }
   if (version !== LINK_VERSION) throw new ShareLinkError('malformed', `Unknown link format v${version}.`);
 
-  let raw: unknown;
-  try {
-    // A workshop link appends '.<view options>' (view-options.ts reads that part); lz-string never writes a '.'.
-    const json = LZString.decompressFromEncodedURIComponent(match[2].split('.')[0]);
-    if (!json) throw new Error('empty');
-    raw = JSON.parse(json);
-  } catch {
-    throw new ShareLinkError('damaged', 'This link is incomplete or damaged: was it cut off when it was copied?');
-  }
-  const parsed = v.safeParse(PayloadSchema, raw);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const field = v.getDotPath(issue);
-    throw new ShareLinkError('invalid', field ? `This link's setting "${field}" is not valid: ${issue.message}.` : `This link's settings are not valid: ${issue.message}.`);
-  }
-  const given = Object.fromEntries(Object.entries(parsed.output).filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
+  // A workshop link appends '.<view options>' (view-options.ts reads that part); lz-string never writes a '.'.
+  const payload = readLinkPart(match[2].split('.')[0], PayloadSchema, {
+    damaged: 'This link is incomplete or damaged: was it cut off when it was copied?',
+    invalid: (field, detail) => (field ? `This link's setting "${field}" is not valid: ${detail}.` : `This link's settings are not valid: ${detail}.`),
+  });
+  const given = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
   const algorithm: RunAlgorithm = given.algorithm ?? defaultRunConfig().algorithm;
   if (!RUN_ALGORITHMS.includes(algorithm)) throw new ShareLinkError('invalid', `This link's algorithm "${algorithm}" is not known.`);
   const config = { ...defaultRunConfig(algorithm), ...given };

@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import LZString from 'lz-string';
 import { LESSON_KEYS } from '../lessons/index.ts';
 import { RUN_PROPERTY_KEYS } from './run-properties.ts';
-import { ShareLinkError } from './share-link.ts';
+import { readLinkPart, ShareLinkError } from './share-link.ts';
 
 /** Buttons and panels that are not run properties. */
 export const PANEL_CONTROLS = [
@@ -74,21 +74,11 @@ export function decodeViewOptions(hash: string): ViewOptions {
   // parts: ['v1', settings, view?]
   if (parts.length < 3) return NO_VIEW_OPTIONS;
   if (parts.length > 3) throw new ShareLinkError('malformed', 'This link has more parts than Sparring writes (settings, then workshop options).');
-  let raw: unknown;
-  try {
-    const json = LZString.decompressFromEncodedURIComponent(parts[2]);
-    if (!json) throw new Error('empty');
-    raw = JSON.parse(json);
-  } catch {
-    throw new ShareLinkError('damaged', 'This link’s workshop options are incomplete or damaged: was it cut off when it was copied?');
-  }
-  const parsed = v.safeParse(ViewSchema, raw);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const field = v.getDotPath(issue);
-    throw new ShareLinkError('invalid', `This link’s workshop option ${field ? `"${field}" ` : ''}is not valid: ${issue.message}.`);
-  }
-  return { lock: parsed.output.lock ?? [], hide: parsed.output.hide ?? [], lesson: parsed.output.lesson ?? null };
+  const options = readLinkPart(parts[2], ViewSchema, {
+    damaged: 'This link’s workshop options are incomplete or damaged: was it cut off when it was copied?',
+    invalid: (field, detail) => `This link’s workshop option ${field ? `"${field}" ` : ''}is not valid: ${detail}.`,
+  });
+  return { lock: options.lock ?? [], hide: options.hide ?? [], lesson: options.lesson ?? null };
 }
 
 /** What a component asks: is this control hidden, is it locked? Hidden wins over locked. */
