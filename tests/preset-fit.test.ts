@@ -10,7 +10,7 @@ import { stringsEnv } from '../src/core/envs/strings.ts';
 import { writingEnv } from '../src/core/envs/writing.ts';
 import { PRESETS } from '../src/core/model/config.ts';
 import { ConfigError } from '../src/core/rl/config.ts';
-import { assertPresetFits, batchFits, batchRows, fitBatchToEnv, fitPresetToEnv, longestSequence, MAX_BATCH_ROWS_X_LENGTH_SQUARED, presetFitRule, presetForEnv, presetsThatFit } from '../src/core/train/preset-fit.ts';
+import { assertPresetFits, fitPresetToEnv, longestSequence, presetFitRule, presetForEnv, presetsThatFit } from '../src/core/train/preset-fit.ts';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
 
 function configError(config: RunConfig): ConfigError {
@@ -78,37 +78,3 @@ describe('longest sequence and blockSize', () => {
     expect(fitPresetToEnv({ env: 'toString', preset: 'tiny' as const }).moved).toBe(false);
   });
 });
-
-describe('batch size and sequence length', () => {
-  it('counts a query and its answers as rows, and bounds rows x length^2', () => {
-    expect(batchRows(16, 8)).toBe(144);
-    expect(MAX_BATCH_ROWS_X_LENGTH_SQUARED).toBe(800_000);
-    // writing: 123^2 = 15129; 52 rows = 786708 fit, 54 rows (6 x 8) = 816966 do not; 144 rows = 2178576.
-    expect(batchFits(writingEnv, 4, 12)).toBe(true); // 52 rows
-    expect(batchFits(writingEnv, 6, 8)).toBe(false); // 54 rows
-    expect(batchFits(writingEnv, 16, 8)).toBe(false);
-    expect(batchFits(writingEnv, 8, 4)).toBe(true); // 40 rows, the batch writing moves to
-    // arithmetic (13^2 = 169) keeps its defaults and far larger batches: 64 x (16 + 1) x 169 = 183872.
-    expect(batchFits(arithmeticEnv, 16, 8)).toBe(true);
-    expect(batchFits(arithmeticEnv, 64, 16)).toBe(true);
-  });
-
-  it('validateRunConfig names numQueries with the numbers and a batch that fits', () => {
-    const error = configError({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small' });
-    expect(error.field).toBe('numQueries');
-    expect(error.message).toBe(
-      'numQueries (16) x (groupSize (8) + 1) = 144 sequences of up to 123 tokens is too large a batch for the writing environment: ' +
-        "at most 52 sequences fit in WebAssembly's memory (e.g. numQueries 8, groupSize 4)",
-    );
-    expect(validateRunConfig({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small', numQueries: 8, groupSize: 4 }).numQueries).toBe(8);
-    // A non-integer batch gets the batch field's own rule first.
-    expect(configError({ ...defaultRunConfig('lsp'), env: 'writing', preset: 'small', numQueries: Number.NaN }).message).not.toMatch(/too large a batch/);
-  });
-
-  it('switching to writing moves a batch that does not fit to 8 x 4, and leaves one that fits', () => {
-    expect(fitBatchToEnv({ env: 'writing', numQueries: 16, groupSize: 8 })).toEqual({ config: { env: 'writing', numQueries: 8, groupSize: 4 }, moved: true });
-    expect(fitBatchToEnv({ env: 'writing', numQueries: 4, groupSize: 4 }).moved).toBe(false);
-    expect(fitBatchToEnv({ env: 'arithmetic', numQueries: 16, groupSize: 8 }).moved).toBe(false);
-  });
-});
-

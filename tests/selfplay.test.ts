@@ -10,6 +10,7 @@ import { aggregationScale, clippedPolicyTerm, klEstimate, sequenceRatio, mean } 
 import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
 import { readWeights } from '../src/core/model/weights.ts';
 import { Rng } from '../src/core/random.ts';
+import { chunkRanges, packSequences, sliceRows } from '../src/core/train/batch.ts';
 
 const env = getEnv('arithmetic');
 const SMALL_STEP: Partial<LspConfig> = { numQueries: 4, groupSize: 4, learningRate: 1e-3 };
@@ -83,6 +84,29 @@ describe('the tensor loss matches the array reference', () => {
   });
 });
 
+describe('update chunks', () => {
+  it('cover the rows in order, each within the rows x cols^2 budget, at least one row each', () => {
+    expect(chunkRanges(10, 10, 250)).toEqual([[0, 2], [2, 4], [4, 6], [6, 8], [8, 10]]);
+    expect(chunkRanges(5, 10, 10_000)).toEqual([[0, 5]]);
+    expect(chunkRanges(3, 10, 1)).toEqual([[0, 1], [1, 2], [2, 3]]);
+    // writing's longest rows (123 columns) at the default budget: 16 rows a chunk
+    expect(chunkRanges(144, 123).map(([a, b]) => b - a)).toEqual([...Array(9).fill(16)]);
+  });
+
+  it('a slice of a packed batch is those rows of it', () => {
+    const packed = packSequences([
+      { prompt: [1, 2], completion: [3] },
+      { prompt: [1], completion: [4, 5, 6] },
+      { prompt: [1, 2, 3], completion: [7] },
+    ]);
+    const part = sliceRows(packed, 1, 3);
+    expect(part.rows).toBe(2);
+    expect(Array.from(part.inputs)).toEqual(Array.from(packed.inputs.slice(packed.cols, 3 * packed.cols)));
+    expect(Array.from(part.mask)).toEqual(Array.from(packed.mask.slice(packed.cols, 3 * packed.cols)));
+    expect(part.lengths).toEqual([3, 1]);
+  });
+});
+
 describe('self-play trainer (tiny)', () => {
   it('the same seed twice gives identical rollouts and metrics', async () => {
     const run = async () => {
@@ -119,6 +143,42 @@ describe('self-play trainer (tiny)', () => {
     await trainer.runStep();
     const afterOne = tf.memory().numTensors;
     for (let i = 0; i < 19; i++) await trainer.runStep();
+    expect(tf.memory().numTensors).toBe(afterOne);
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('an update in row chunks gives the same loss, metrics and weights as one pass over the batch', async () => {
+    const config = configForAlgorithm('lsp', { ...SMALL_STEP, updatesPerBatch: 2 });
+    const run = async (chunkBudget: number | null) => {
+      const policy = Policy.create(env, 'tiny', 7);
+      const trainer = new SelfPlayTrainer(policy, env, config, 11);
+      if (chunkBudget !== null) trainer.chunkBudget = chunkBudget;
+      const report = stable(await trainer.runStep());
+      const weights = await readWeights(policy.vars);
+      trainer.dispose();
+      policy.dispose();
+      return { report, weights };
+    };
+    const whole = await run(null);
+    const rowByRow = await run(1); // every row its own chunk: 4 + 16 chunks
+    expect(rowByRow.report.groups).toEqual(whole.report.groups);
+    for (const [key, value] of Object.entries(whole.report.metrics)) expect(rowByRow.report.metrics[key], key).toBeCloseTo(value, 5);
+    let largest = 0;
+    for (const [name, w] of Object.entries(whole.weights)) {
+      w.values.forEach((v, i) => (largest = Math.max(largest, Math.abs(v - rowByRow.weights[name].values[i]))));
+    }
+    // Adam's first steps move every weight by about the learning rate (1e-3): a wrong sum would show at that scale.
+    expect(largest).toBeLessThan(1e-5);
+  });
+
+  it('leaves no tensors behind when the update runs in chunks', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', { ...SMALL_STEP, updatesPerBatch: 2 }), 5);
+    trainer.chunkBudget = 1000; // about 6 rows of 13 columns per chunk
+    await trainer.runStep();
+    const afterOne = tf.memory().numTensors;
+    for (let i = 0; i < 4; i++) await trainer.runStep();
     expect(tf.memory().numTensors).toBe(afterOne);
     trainer.dispose();
     policy.dispose();

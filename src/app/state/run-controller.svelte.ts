@@ -5,7 +5,7 @@
 
 import { ConfigError } from '../../core/rl/config.ts';
 import type { PretrainProgress } from '../../core/train/pretrain.ts';
-import { fitBatchToEnv, fitPresetToEnv } from '../../core/train/preset-fit.ts';
+import { fitPresetToEnv } from '../../core/train/preset-fit.ts';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import { getEnv } from '../../core/envs/registry.ts';
 import { rescoreGroups } from '../../core/train/rescore.ts';
@@ -237,18 +237,12 @@ export class RunController {
     // A new environment whose sequences do not fit the model size moves to the smallest size that fits
     // (writing on tiny -> small) rather than leaving the form stuck on an error; an explicit size choice
     // that does not fit is still reported as one.
-    // The same for a batch too large for the environment's long sequences (writing: 16 x 8 -> 8 x 4).
-    const notes: string[] = [];
+    let sizeNote: string | null = null;
     if (key === 'env') {
       const sized = fitPresetToEnv(next);
-      if (sized.moved) notes.push(`Model size changed from ${next.preset} to ${sized.config.preset}: the ${next.env} environment's sequences do not fit ${next.preset}.`);
+      if (sized.moved) sizeNote = `Model size changed from ${next.preset} to ${sized.config.preset}: the ${next.env} environment's sequences do not fit ${next.preset}.`;
       next.preset = sized.config.preset;
-      const batched = fitBatchToEnv(next);
-      if (batched.moved) notes.push(`Batch changed from ${next.numQueries} x ${next.groupSize} to ${batched.config.numQueries} x ${batched.config.groupSize}: longer sequences need more memory per row.`);
-      next.numQueries = batched.config.numQueries;
-      next.groupSize = batched.config.groupSize;
     }
-    const sizeNote = notes.length > 0 ? notes.join(' ') : null;
     try {
       validateRunConfig(next);
     } catch (err) {

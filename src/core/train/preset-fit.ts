@@ -58,37 +58,3 @@ export function fitPresetToEnv<C extends { env: string; preset: PresetName }>(co
 export function assertPresetFits(env: Pick<Env, 'key' | 'maxQueryLength' | 'maxAnswerLength'>, preset: PresetName): void {
   if (!presetFits(env, preset)) throw new ConfigError('preset', preset, presetFitRule(env));
 }
-
-/**
- * Memory of one training batch grows with rows x (longest sequence)^2 (attention dominates long rows).
- * Measured on WASM in Node with writing-small (123 tokens): 40 rows took 2.4 GB, 72 rows 4.3 GB, and 144
- * rows (the default 16 queries x (8 answers + 1)) aborted at WebAssembly's 4 GB limit. This bound keeps
- * writing to ~52 rows; arithmetic (13 tokens) and strings (25) stay far below it at their defaults.
- */
-export const MAX_BATCH_ROWS_X_LENGTH_SQUARED = 800_000;
-/** The batch a run moves to when its environment's sequences make the current one too large. */
-export const LONG_SEQUENCE_BATCH = { numQueries: 8, groupSize: 4 } as const;
-
-/** Rows of one training batch: every query (the Challenger's sequence) and its answers. */
-export function batchRows(numQueries: number, groupSize: number): number {
-  return numQueries * (groupSize + 1);
-}
-
-export function batchFits(env: Pick<Env, 'maxQueryLength' | 'maxAnswerLength'>, numQueries: number, groupSize: number): boolean {
-  return batchRows(numQueries, groupSize) * longestSequence(env) ** 2 <= MAX_BATCH_ROWS_X_LENGTH_SQUARED;
-}
-
-export function batchFitRule(env: Pick<Env, 'key' | 'maxQueryLength' | 'maxAnswerLength'>, numQueries: number, groupSize: number): string {
-  const length = longestSequence(env);
-  const maxRows = Math.floor(MAX_BATCH_ROWS_X_LENGTH_SQUARED / length ** 2);
-  return (
-    `x (groupSize (${groupSize}) + 1) = ${batchRows(numQueries, groupSize)} sequences of up to ${length} tokens is too large a batch ` +
-    `for the ${env.key} environment: at most ${maxRows} sequences fit in WebAssembly's memory (e.g. numQueries ${LONG_SEQUENCE_BATCH.numQueries}, groupSize ${LONG_SEQUENCE_BATCH.groupSize})`
-  );
-}
-
-/** After an environment change: the batch moved to LONG_SEQUENCE_BATCH when it does not fit (see fitPresetToEnv). */
-export function fitBatchToEnv<C extends { env: string; numQueries: number; groupSize: number }>(config: C): { config: C; moved: boolean } {
-  if (!Object.hasOwn(ENVIRONMENTS, config.env) || batchFits(ENVIRONMENTS[config.env], config.numQueries, config.groupSize)) return { config, moved: false };
-  return { config: { ...config, ...LONG_SEQUENCE_BATCH }, moved: true };
-}

@@ -4,7 +4,7 @@
 
 import { ENV_KEYS, getEnv } from '../envs/registry.ts';
 import { PRESET_NAMES, type PresetName } from '../model/config.ts';
-import { batchFitRule, batchFits, presetFitRule, presetFits } from './preset-fit.ts';
+import { presetFitRule, presetFits } from './preset-fit.ts';
 import { validateRubricOverrides, type RubricOverrides } from './rubric-overrides.ts';
 import { ConfigError, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../rl/config.ts';
 
@@ -57,7 +57,5 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   need(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', 'must be an integer from 0 to 4294967295');
   validateRubricOverrides(getEnv(c.env), c.rubric ?? {});
   validateLspConfig(lspConfigOf(c));
-  // After the batch fields' own rules, so this one only ever sees integers.
-  need(batchFits(getEnv(c.env), c.numQueries, c.groupSize), 'numQueries', batchFitRule(getEnv(c.env), c.numQueries, c.groupSize));
   return c;
 }

@@ -15,7 +15,8 @@ import { aggregationScale, challengerAdvantages, klEstimate, isClipped, mean, se
 import { selfPlayLoss } from '../rl/loss.ts';
 import { Adam, type AdamState } from './optimizer.ts';
 import { scoreTask } from './rescore.ts';
-import { batchTensors, packSequences, type PackedBatch, type Sequence } from './batch.ts';
+import { batchTensors, chunkRanges, MAX_CHUNK_ROWS_X_COLS_SQUARED, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
+import type { LossInputs } from '../rl/loss.ts';
 
 /** Rubric overrides: criteria switched off and re-weighted (part of a run's configuration). */
 export type { RubricOverrides } from '../envs/rubric.ts';
@@ -81,6 +82,25 @@ export interface TrainerState {
   rng: RngState;
 }
 
+/** Rows [start, end) of the step's batch, with their tensors. */
+interface Chunk {
+  start: number;
+  end: number;
+  inputs: tf.Tensor2D;
+  targets: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  refLogp: tf.Tensor2D | null;
+  oldLogp: tf.Tensor2D | null;
+  lossInputs?: LossInputs;
+}
+
+/** Gradients summed key by key; disposes both inputs. */
+function addGradients(a: Record<string, tf.Tensor>, b: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  const sum = tf.tidy(() => Object.fromEntries(Object.entries(a).map(([name, g]) => [name, g.add(b[name])])));
+  tf.dispose([...Object.values(a), ...Object.values(b)]);
+  return sum;
+}
+
 interface Timer {
   generate: number;
   reference: number;
@@ -92,6 +112,8 @@ export class SelfPlayTrainer {
   private readonly reference: Params;
   private readonly adam: Adam;
   private rng: Rng;
+  /** Rows x cols^2 per update chunk (see MAX_CHUNK_ROWS_X_COLS_SQUARED); a smaller budget only costs speed. */
+  chunkBudget = MAX_CHUNK_ROWS_X_COLS_SQUARED;
 
   constructor(
     readonly policy: Policy,
@@ -168,17 +190,27 @@ export class SelfPlayTrainer {
       roles.push('solver');
     });
     const packed = packSequences(seqs);
-    const batch = batchTensors(packed);
+    const cols = packed.cols;
+    // The batch is processed in row chunks small enough for the backend's memory (see chunkRanges); the loss
+    // is a sum over rows, so the chunks' gradients add up to the whole batch's.
+    const chunks: Chunk[] = chunkRanges(packed.rows, cols, this.chunkBudget).map(([start, end]) => ({
+      start,
+      end,
+      ...batchTensors(sliceRows(packed, start, end)),
+      refLogp: null,
+      oldLogp: null,
+    }));
+    const releaseBatch = () => tf.dispose(chunks.flatMap((c) => [c.inputs, c.targets, c.mask, ...(c.refLogp ? [c.refLogp] : []), ...(c.oldLogp ? [c.oldLogp] : [])]));
 
     // Reference (and, for several updates, sampling-policy) log-probabilities: no gradient.
     t0 = performance.now();
-    const refLogp = tf.tidy(() => tokenLogProbs(this.reference, policy.config, batch.inputs, batch.targets).logp);
-    const oldLogp = config.updatesPerBatch > 1 ? tf.tidy(() => tokenLogProbs(policy.vars, policy.config, batch.inputs, batch.targets).logp) : null;
-    // Until the update loop's own try/finally takes them over, a failure must release these by hand.
-    const releaseBatch = () => tf.dispose([batch.inputs, batch.targets, batch.mask, refLogp, ...(oldLogp ? [oldLogp] : [])]);
-    let refArr: Float32Array;
+    const refArr = new Float32Array(packed.rows * cols);
     try {
-      refArr = (await refLogp.data()) as Float32Array;
+      for (const c of chunks) {
+        c.refLogp = tf.tidy(() => tokenLogProbs(this.reference, policy.config, c.inputs, c.targets).logp);
+        if (config.updatesPerBatch > 1) c.oldLogp = tf.tidy(() => tokenLogProbs(policy.vars, policy.config, c.inputs, c.targets).logp);
+        refArr.set((await c.refLogp.data()) as Float32Array, c.start * cols);
+      }
     } catch (err) {
       releaseBatch();
       throw err;
@@ -225,14 +257,8 @@ export class SelfPlayTrainer {
       ...(trainChallenger && challengerAdv ? challengerAdv : []),
       ...answers.map((_, k) => solverAdv[Math.floor(k / G)][k % G]),
     ];
-    const lossInputs = {
-      mask: batch.mask,
-      advantages: tf.tensor1d(advantages),
-      scales: tf.tensor1d(scales),
-      roleWeights: tf.tensor1d(roleWeights),
-    };
 
-    // 6. Updates.
+    // 6. Updates: each one sums the chunks' losses and gradients, then takes one optimizer step.
     t0 = performance.now();
     let lossValue = 0;
     let gradNorm = 0;
@@ -241,23 +267,40 @@ export class SelfPlayTrainer {
     let lastLogp: Float32Array = new Float32Array(0); // last update's policy, for the clip ratio
     const varList = Object.values(policy.vars);
     const lastUpdate = config.updatesPerBatch - 1;
+    const perRow = (values: number[], c: Chunk) => tf.tensor1d(values.slice(c.start, c.end));
     try {
+      for (const c of chunks) {
+        c.lossInputs = { mask: c.mask, advantages: perRow(advantages, c), scales: perRow(scales, c), roleWeights: perRow(roleWeights, c), refLogp: c.refLogp!, oldLogp: c.oldLogp };
+      }
       for (let u = 0; u <= lastUpdate; u++) {
-        const seen: tf.Tensor[] = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const { logp, entropy } = tokenLogProbs(policy.vars, policy.config, batch.inputs, batch.targets);
-          seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
-          return selfPlayLoss(logp, { ...lossInputs, refLogp, oldLogp }, config).loss;
-        }, varList);
+        const logpNow = new Float32Array(packed.rows * cols);
+        const entNow = new Float32Array(packed.rows * cols);
+        let lossNow = 0;
+        let grads: Record<string, tf.Tensor> | null = null; // summed over the chunks so far
         try {
-          const lossNow = (await value.data())[0];
+          for (const c of chunks) {
+            const seen: tf.Tensor[] = [];
+            const { value, grads: chunkGrads } = tf.variableGrads(() => {
+              const { logp, entropy } = tokenLogProbs(policy.vars, policy.config, c.inputs, c.targets);
+              seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
+              return selfPlayLoss(logp, c.lossInputs!, config).loss;
+            }, varList);
+            try {
+              lossNow += (await value.data())[0];
+              const [logp, entropy] = (await Promise.all(seen.map((t) => t.data()))) as Float32Array[];
+              logpNow.set(logp, c.start * cols);
+              entNow.set(entropy, c.start * cols);
+            } finally {
+              tf.dispose([value, ...seen]);
+              grads = grads === null ? chunkGrads : addGradients(grads, chunkGrads);
+            }
+          }
           if (!Number.isFinite(lossNow)) {
             throw new NonFiniteLossError(`the loss became ${lossNow} at step ${this.step + 1}; the weights were not updated. Lower the learning rate or the KL weight.`);
           }
-          const norm = this.adam.apply(grads, config.learningRate, config.maxGradNorm);
+          const norm = this.adam.apply(grads!, config.learningRate, config.maxGradNorm);
           const normValue = (await norm.data())[0];
           norm.dispose();
-          const [logpNow, entNow] = (await Promise.all(seen.map((t) => t.data()))) as Float32Array[];
           if (u === 0) {
             lossValue = lossNow;
             gradNorm = normValue;
@@ -266,17 +309,17 @@ export class SelfPlayTrainer {
           }
           if (u === lastUpdate) lastLogp = logpNow;
         } finally {
-          tf.dispose([value, ...Object.values(grads), ...seen]);
+          if (grads !== null) tf.dispose(Object.values(grads as Record<string, tf.Tensor>));
         }
       }
     } finally {
-      tf.dispose([batch.inputs, batch.targets, batch.mask, lossInputs.advantages, lossInputs.scales, lossInputs.roleWeights, refLogp, ...(oldLogp ? [oldLogp] : [])]);
+      releaseBatch();
+      tf.dispose(chunks.flatMap((c) => (c.lossInputs ? [c.lossInputs.advantages, c.lossInputs.scales, c.lossInputs.roleWeights] : [])));
     }
     time.update = (performance.now() - t0) / 1000;
     this.step += 1;
 
     // Metrics (TRL-style names, by role) from what was read back.
-    const cols = packed.cols;
     const tokenStats = (role: 'challenger' | 'solver') => {
       const kls: number[] = [];
       const ents: number[] = [];
