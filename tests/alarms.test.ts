@@ -4,6 +4,7 @@ import {
   criterionSaturationAlarm,
   detectAlarms,
   entropyCollapseAlarms,
+  invalidPremiumAlarm,
   klSpikeAlarms,
   lengthDriftAlarms,
   metricTable,
@@ -31,6 +32,28 @@ describe('windowMean', () => {
     expect(windowMean([1, null, 3, null], 3, 4)).toBe(2);
     expect(windowMean([null, null, null, 4], 3, 4)).toBeNull();
     expect(windowMean([5, 7], 1, 10)).toBeNull(); // 2 of 10
+  });
+});
+
+describe('invalid premium', () => {
+  it('fires at the first window whose steps with both kinds of query average a premium of 0.1 or more', () => {
+    // Reported only on odd steps (even steps had no unparseable query): 0.05 up to step 10, then 0.2.
+    const rows = Array.from({ length: 30 }, (_, i) => i + 1).map((step) => ({
+      step,
+      values: (step % 2 === 1 ? { 'challenger/invalid_premium': step <= 10 ? 0.05 : 0.2 } : {}) as Record<string, number>,
+    }));
+    const alarm = invalidPremiumAlarm(metricTable(rows))!;
+    // Window ending at step 13 (steps 4-13): 0.05 at 5, 7, 9 and 0.2 at 11, 13 -> mean 0.11.
+    expect(alarm.step).toBe(13);
+    expect(alarm.message).toMatch(/earned the Challenger 0\.11 more than a valid one \(steps 4-13, 5 steps with both\)/);
+    expect(alarm.metrics).toEqual(['challenger/invalid_premium', 'query/valid_rate']);
+  });
+
+  it('needs three steps with both kinds, and does not fire on a premium below 0.1 or on a valid query paying more', () => {
+    const sparse = metricTable([{ step: 1, values: { 'challenger/invalid_premium': 0.9 } }, { step: 2, values: { 'challenger/invalid_premium': 0.9 } }]);
+    expect(invalidPremiumAlarm(sparse)).toBeNull();
+    expect(invalidPremiumAlarm(table(40, { 'challenger/invalid_premium': () => 0.09 }))).toBeNull();
+    expect(invalidPremiumAlarm(table(40, { 'challenger/invalid_premium': (s) => -0.3 + wobble(s, 0.2) }))).toBeNull();
   });
 });
 

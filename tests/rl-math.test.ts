@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   groupAdvantages, solverAdvantages, challengerAdvantages, klEstimate, clippedPolicyTerm, isClipped,
   sequenceRatio, aggregationScale, aggregateTokenTerms, mean, std,
+  invalidPremium,
 } from '../src/core/rl/math.ts';
 import { validateLspConfig, configForAlgorithm, ConfigError, DEFAULT_LSP_CONFIG } from '../src/core/rl/config.ts';
 
@@ -40,6 +41,19 @@ describe('advantages (hand-computed)', () => {
   it('mean and population std', () => {
     expect(mean([1, 2, 3, 4])).toBe(2.5);
     expect(std([2, 4, 4, 4, 5, 5, 7, 9])).toBe(2);
+  });
+});
+
+describe('invalid premium (hand-computed)', () => {
+  it('is the mean Challenger score of unparseable queries minus that of valid ones', () => {
+    // writing at wQ = 1: valid queries V = 0.8, VQ = 1 -> C = 0.2; unparseable V = 0, VQ = 4/6 -> C = 0.667
+    expect(invalidPremium([0.2, 2 / 3, 0.4, 2 / 3], [true, false, true, false])).toBeCloseTo(2 / 3 - 0.3, 12);
+    expect(invalidPremium([0.5, -1], [false, true])).toBe(1.5);
+  });
+
+  it('is null unless the batch has both kinds', () => {
+    expect(invalidPremium([0.2, 0.3], [true, true])).toBeNull();
+    expect(invalidPremium([0.2], [false])).toBeNull();
   });
 });
 

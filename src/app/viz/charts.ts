@@ -27,8 +27,8 @@ const PALETTE = ['#2f6fb0', '#c0622f', '#3d8f5a', '#8a5bb5', '#b0892f', '#2f9aa0
 
 export function chartSpecs(env: Env): ChartSpec[] {
   return [
-    { id: 'reward', title: 'Reward', hint: 'Solver: mean task reward. Challenger: -solve rate + wQ x quality.', digits: 3,
-      series: [{ key: 'solver/reward', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/reward', label: 'Challenger', color: CHALLENGER_COLOR }] },
+    { id: 'reward', title: 'Reward', hint: 'Solver: mean task reward. Challenger: -solve rate + wQ x quality. Invalid premium: what a query that does not parse earns the Challenger over a valid one (above 0, breaking the task pays).', digits: 3,
+      series: [{ key: 'solver/reward', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/reward', label: 'Challenger', color: CHALLENGER_COLOR }, { key: 'challenger/invalid_premium', label: 'invalid premium', color: '#9ca3af' }] },
     { id: 'kl', title: 'KL to the base model', hint: 'How far each role has moved from pi_ref.', digits: 4,
       series: [{ key: 'solver/kl', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/kl', label: 'Challenger', color: CHALLENGER_COLOR }] },
     { id: 'entropy', title: 'Entropy', hint: 'Per-token entropy; a collapse means the role stopped exploring.', digits: 3,

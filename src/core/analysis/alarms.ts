@@ -8,7 +8,7 @@ export interface MetricTable {
   column(key: string): readonly (number | null)[];
 }
 
-export type AlarmKind = 'query-diversity' | 'query-validity' | 'length-drift' | 'kl-spike' | 'criterion-saturation' | 'entropy-collapse';
+export type AlarmKind = 'invalid-premium' | 'query-diversity' | 'query-validity' | 'length-drift' | 'kl-spike' | 'criterion-saturation' | 'entropy-collapse';
 
 export interface Alarm {
   /** Unique per alarm and what it watches, e.g. 'kl-spike/challenger'. */
@@ -49,6 +49,14 @@ export const SATURATED = 0.95;
 export const CRITERION_FALL = 0.25;
 /** Mean per-token entropy below this fraction of its start: the role stopped exploring (mode collapse). */
 export const ENTROPY_COLLAPSE = 0.4;
+
+/**
+ * Unparseable queries earning the Challenger at least this much more than valid ones, on average over the
+ * steps of a window that had both (at least INVALID_PREMIUM_MIN_STEPS of them): it is being paid to break the
+ * task, and its valid rate will fall. Writing with wQ = 1 starts at about +0.46; arithmetic's LSP preset stays below 0.
+ */
+export const INVALID_PREMIUM = 0.1;
+export const INVALID_PREMIUM_MIN_STEPS = 3;
 
 const ROLES = ['solver', 'challenger'] as const;
 
@@ -95,6 +103,27 @@ function firstDrift(
   for (let end = 2 * ALARM_WINDOW - 1; end < table.steps.length; end++) {
     const now = windowMean(col, end, ALARM_WINDOW);
     if (now !== null && fires(now, start)) return { index: end, now, start };
+  }
+  return null;
+}
+
+/** Fires before the valid rate falls: the incentive to break the task is visible in the first steps. */
+export function invalidPremiumAlarm(table: MetricTable): Alarm | null {
+  const key = 'challenger/invalid_premium';
+  const col = table.column(key);
+  for (let end = 0; end < table.steps.length; end++) {
+    const seen = col.slice(Math.max(0, end - ALARM_WINDOW + 1), end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
+    if (seen.length < INVALID_PREMIUM_MIN_STEPS) continue;
+    const premium = seen.reduce((a, b) => a + b, 0) / seen.length;
+    if (premium >= INVALID_PREMIUM) {
+      return {
+        key: 'invalid-premium',
+        kind: 'invalid-premium',
+        step: table.steps[end],
+        message: `Broken queries pay: an unparseable query earned the Challenger ${fixed(premium, 2)} more than a valid one (${span(table, end)}, ${seen.length} steps with both). Its valid rate will fall. Raise wQ, or the weight of 'parses' in the rubric, until the quality reward outweighs the Solver's typical reward on valid queries.`,
+        metrics: [key, 'query/valid_rate'],
+      };
+    }
   }
   return null;
 }
@@ -215,6 +244,7 @@ export function entropyCollapseAlarms(table: MetricTable): Alarm[] {
 /** Every alarm that fired, earliest first. `criteria` are the rubric criterion keys of the run's environment. */
 export function detectAlarms(table: MetricTable, criteria: readonly string[]): Alarm[] {
   const alarms = [
+    invalidPremiumAlarm(table),
     queryDiversityAlarm(table),
     queryValidityAlarm(table),
     ...lengthDriftAlarms(table),

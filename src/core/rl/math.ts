@@ -33,6 +33,20 @@ export function challengerAdvantages(rewards: readonly number[][], quality: read
   return groupAdvantages(scores, false);
 }
 
+/**
+ * How much more the Challenger earns for a query that does not parse than for one that does: the mean
+ * Challenger score C_i of the unparseable queries minus that of the valid ones; null unless the batch has both.
+ * Above 0 the Challenger is paid to break the task. An unparseable query's Solver rewards are 0, so its score is
+ * wQ * VQ_i, against -V_i + wQ * VQ_i for a valid one: when the Solver does well on valid queries (writing's
+ * rubric gives about 0.8), the quality term must outweigh that for valid queries to pay more.
+ */
+export function invalidPremium(scores: readonly number[], valid: readonly boolean[]): number | null {
+  const invalidScores = scores.filter((_, i) => !valid[i]);
+  const validScores = scores.filter((_, i) => valid[i]);
+  if (invalidScores.length === 0 || validScores.length === 0) return null;
+  return mean(invalidScores) - mean(validScores);
+}
+
 /** Per-token estimate of KL(pi || pi_ref) from log-probabilities of a token sampled from pi. r = logpRef - logp.
  *  k1 = -r (unbiased, can be negative), k2 = r^2 / 2, k3 = exp(r) - r - 1 (unbiased, non-negative). */
 export function klEstimate(kind: KlEstimator, logp: number, logpRef: number): number {

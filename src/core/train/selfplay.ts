@@ -11,7 +11,7 @@ import { sampleBatch, type SampledRow } from '../model/sample.ts';
 import { cloneParams, readWeights, assignWeights } from '../model/weights.ts';
 import { Rng, type RngState } from '../random.ts';
 import { validateLspConfig, type LspConfig } from '../rl/config.ts';
-import { aggregationScale, challengerAdvantages, klEstimate, isClipped, mean, sequenceRatio, solverAdvantages, std } from '../rl/math.ts';
+import { aggregationScale, challengerAdvantages, invalidPremium, klEstimate, isClipped, mean, sequenceRatio, solverAdvantages, std } from '../rl/math.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import { Adam, type AdamState } from './optimizer.ts';
 import { scoreTask } from './rescore.ts';
@@ -388,6 +388,8 @@ export class SelfPlayTrainer {
         'challenger/completions/mean_length': mean(queries.rows.map((r) => r.tokens.length)),
         'challenger/clip_ratio': chStats.clipRatio,
       });
+      const premium = invalidPremium(chScores, parsed.map((p) => p !== null));
+      if (premium !== null) metrics['challenger/invalid_premium'] = premium;
     }
     for (const criterion of env.rubric) metrics[`rubric/${criterion.key}`] = mean(passes.flat().map((p) => (p[criterion.key] ? 1 : 0)));
     // A task rubric's pass rates count only the answers whose query asks for the criterion.
