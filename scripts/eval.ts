@@ -1,8 +1,10 @@
-// npm run eval: held-out Solver accuracy (per difficulty level) and Challenger query statistics of a model file.
+// npm run eval: held-out Solver accuracy (per difficulty level) and Challenger query statistics of a model file;
+// with --pass-k K also pass@K, the accuracy when any of K sampled answers may count.
 
-import { runMain, type FlagSpec } from './lib/cli.ts';
+import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
-import { evalMetrics } from './lib/run-eval.ts';
+import { evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
+import { heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
@@ -12,12 +14,21 @@ const FLAGS: Record<string, FlagSpec> = {
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
   from: { kind: 'string', help: 'model file (default: the shipped base model)' },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
+  'pass-k': { kind: 'number', help: 'also report pass@K: K answers sampled at temperature 1 per held-out task' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
 await runMain('eval', FLAGS, async (f) => {
   const env = getEnv(f.env as string);
+  const k = f['pass-k'] as number | undefined;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--pass-k must be an integer >= 1, got ${k}`);
   await startBackend(f.backend as BackendName);
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  console.log(JSON.stringify(await evalMetrics(policy, env, 1), null, 2));
+  const metrics = await evalMetrics(policy, env, 1);
+  if (k !== undefined) {
+    const pass = await passAtK(policy, env, heldOutSet(env, EVAL_COUNT), k);
+    metrics[`eval/pass_at_${k}`] = pass.accuracy;
+    for (const b of pass.byDifficulty) metrics[`eval/pass_at_${k}_level_${b.level}`] = b.accuracy;
+  }
+  console.log(JSON.stringify(metrics, null, 2));
 });

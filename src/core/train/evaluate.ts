@@ -64,6 +64,26 @@ export function scoreAnswers(env: Env, examples: readonly Example[], answers: re
   };
 }
 
+/**
+ * pass@k: the share of examples for which at least one of `k` answers sampled at `temperature` earns task
+ * reward 1, overall and by level. Next to greedy accuracy it bounds what sharpening can gain: training that
+ * only makes the model give more often an answer it already sometimes gives moves greedy accuracy towards
+ * pass@k, not past it.
+ */
+export async function passAtK(policy: Policy, env: Env, examples: readonly Example[], k: number, temperature = 1, seed = EVAL_SEED): Promise<SolverEval> {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${k}`);
+  const prompts = examples.flatMap((e) => Array.from({ length: k }, () => policy.tokenizer.solverPrompt(e.query)));
+  const rows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: env.maxAnswerLength + 1 }, new Rng(seed));
+  const answers = rows.map((r) => policy.tokenizer.decode(r.tokens));
+  // Each example is scored on its first correct answer, or on its first answer when none is.
+  const chosen = examples.map((ex, i) => {
+    const own = answers.slice(i * k, (i + 1) * k);
+    const parsed = env.parseQuery(ex.query);
+    return own.find((a) => parsed !== null && env.reward(parsed, a) >= 1) ?? own[0];
+  });
+  return scoreAnswers(env, examples, chosen);
+}
+
 /** Summary statistics of a list of Challenger queries. */
 export function queryStats(env: Env, queries: readonly string[]): Omit<ChallengerEval, 'samples'> {
   const valid = queries.map((q) => env.parseQuery(q)).filter((p) => p !== null);
