@@ -1,9 +1,10 @@
 // npm run eval: held-out Solver accuracy (per difficulty level) and Challenger query statistics of a model file;
-// with --pass-k K also pass@K, the accuracy when any of K sampled answers may count.
+// with --pass-k K also pass@K, the accuracy when any of K sampled answers may count. A judged environment (writing)
+// also gets its win rate against the shipped base model.
 
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
-import { evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
+import { baseSide, evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
 import { heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
@@ -24,7 +25,8 @@ await runMain('eval', FLAGS, async (f) => {
   if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--pass-k must be an integer >= 1, got ${k}`);
   await startBackend(f.backend as BackendName);
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  const metrics = await evalMetrics(policy, env, 1);
+  const base = env.verifiable ? undefined : await baseSide(loadPolicy(env, f.preset as string), env);
+  const metrics = await evalMetrics(policy, env, 1, base);
   if (k !== undefined) {
     const pass = await passAtK(policy, env, heldOutSet(env, EVAL_COUNT), k);
     metrics[`eval/pass_at_${k}`] = pass.accuracy;

@@ -2,8 +2,7 @@
 
 import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
-import { evalMetrics, evalQueries } from './lib/run-eval.ts';
-import { solveGreedy } from '../src/core/train/evaluate.ts';
+import { baseSide, evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { ALGORITHMS, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
@@ -61,14 +60,15 @@ await runMain('selfplay', FLAGS, async (f) => {
   const rubric = validateRubricOverrides(env, parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined));
   assertPresetFits(env, f.preset as PresetName);
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  // A judged environment is evaluated by pairwise wins against the base model: the policy before any step.
-  const baseAnswers = env.verifiable ? undefined : await solveGreedy(policy, env, evalQueries(env));
+  // A judged environment is evaluated by pairwise wins against the base model: a copy of the policy before any
+  // step, which is also the reference whose surprisal judges cadence.
+  const base = env.verifiable ? undefined : await baseSide(loadPolicy(env, f.preset as string, f.from as string | undefined), env);
   const steps = f.algo === 'base' ? 0 : (f.steps as number);
   const emit = (obj: Record<string, unknown>) => {
     if (f.json) console.log(JSON.stringify(obj));
   };
   const started = performance.now();
-  const initial = await evalMetrics(policy, env, config.temperature, baseAnswers);
+  const initial = await evalMetrics(policy, env, config.temperature, base);
   emit({ step: 0, ...initial });
   if (!f.json) console.error(`${env.key} ${config.algorithm} ${f.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
@@ -79,7 +79,7 @@ await runMain('selfplay', FLAGS, async (f) => {
       const report = await trainer.runStep();
       const line: Record<string, unknown> = { step: report.step, ...report.metrics };
       if ((every > 0 && s % every === 0) || s === steps) {
-        final = await evalMetrics(policy, env, config.temperature, baseAnswers);
+        final = await evalMetrics(policy, env, config.temperature, base);
         Object.assign(line, final);
       }
       emit(line);

@@ -9,7 +9,9 @@ import { initWeights } from '../src/core/model/gpt.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { Tokenizer } from '../src/core/tokenizer/tokenizer.ts';
 import { Rng } from '../src/core/random.ts';
-import { evaluateWinRate, heldOutSet, judgePairs, pairOutcome, solveGreedy } from '../src/core/train/evaluate.ts';
+import { answerSurprisal, evaluateWinRate, heldOutSet, judgePairs, pairOutcome, solveGreedy } from '../src/core/train/evaluate.ts';
+import { configForAlgorithm } from '../src/core/rl/config.ts';
+import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
 import { TrainingSession, type EvaluationReport, type SessionEvent } from '../src/core/train/session.ts';
 
@@ -104,12 +106,36 @@ describe('evaluateWinRate with real greedy sampling', () => {
 
     const versus = await evaluateWinRate(a, b, writingEnv, examples);
     const queries = examples.map((e) => e.query);
-    const recount = judgePairs(writingEnv, queries, await solveGreedy(a, writingEnv, queries), await solveGreedy(b, writingEnv, queries));
-    expect(versus).toEqual(recount);
+    const answers = await solveGreedy(a, writingEnv, queries);
+    const baseAnswers = await solveGreedy(b, writingEnv, queries);
+    // b is the base model, so b is also the reference whose surprisal judges cadence.
+    const surprisal = { answers: await answerSurprisal(b, queries, answers), base: await answerSurprisal(b, queries, baseAnswers) };
+    expect(versus).toEqual(judgePairs(writingEnv, queries, answers, baseAnswers, surprisal));
+    // Cadence is judged: the same pairs without surprisal leave it out, and every task asks for it.
+    const withoutCadence = judgePairs(writingEnv, queries, answers, baseAnswers);
+    expect(withoutCadence.meanReward).not.toBeCloseTo(versus.meanReward, 9);
     expect(versus.wins + versus.ties + versus.losses).toBe(6);
     expect(tf.memory().numTensors).toBe(before);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('answerSurprisal', () => {
+  it("equals the surprisal the trainer reads from its reference log-probs for the same answers", async () => {
+    const policy = Policy.create(arithmeticEnv, 'tiny', 4);
+    const reference = Policy.create(arithmeticEnv, 'tiny', 4); // the same weights: the trainer's pi_ref at step 0
+    const trainer = new SelfPlayTrainer(policy, arithmeticEnv, configForAlgorithm('lsp', { numQueries: 3, groupSize: 2, learningRate: 1e-3 }), 8);
+    const { groups } = await trainer.runStep();
+    const queries = groups.flatMap((g) => g.answers.map(() => g.query));
+    const answers = groups.flatMap((g) => g.answers.map((a) => a.text));
+    const before = tf.memory().numTensors;
+    const recomputed = await answerSurprisal(reference, queries, answers);
+    expect(tf.memory().numTensors).toBe(before);
+    const fromTrainer = groups.flatMap((g) => g.answers.map((a) => a.surprisal.slice(0, a.text.length)));
+    expect(recomputed.map((s) => s.length)).toEqual(answers.map((a) => a.length));
+    recomputed.forEach((s, i) => s.forEach((v, t) => expect(v).toBeCloseTo(fromTrainer[i][t], 4)));
+    [trainer, policy, reference].forEach((x) => x.dispose());
   });
 });
 

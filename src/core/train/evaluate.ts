@@ -3,8 +3,11 @@
 // distinct, mean difficulty). The held-out set is fixed by its own seed, so every model of an environment is
 // scored on the same questions.
 
+import * as tf from '@tensorflow/tfjs';
 import type { Env, Example } from '../envs/env.ts';
+import { tokenLogProbs } from '../model/gpt.ts';
 import type { Policy } from '../model/policy.ts';
+import { batchTensors, chunkRanges, completionSurprisal, packSequences, sliceRows } from './batch.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../model/sample.ts';
 import { Rng } from '../random.ts';
 
@@ -136,17 +139,27 @@ export function pairOutcome(reward: number, baseReward: number): 0 | 0.5 | 1 {
   return reward > baseReward ? 1 : 0;
 }
 
+/** Per-character surprisal of each side's answers under the reference model, aligned with the queries. */
+export interface JudgeSurprisal {
+  answers: readonly (readonly number[])[];
+  base: readonly (readonly number[])[];
+}
+
 /**
  * Judges each task's two answers by the environment's task reward (for writing: the rubric). A query that does
  * not parse gives both answers reward 0, a tie. `answers` and `baseAnswers` are aligned with `queries`.
  *
  * The judge is the environment's own reward with its default weights, not a run's rubric overrides, so runs
  * with different rubric settings are compared on one scale and a deliberately flawed rubric does not judge its
- * own run. It gets no reference-model surprisal, so criteria that need it (writing's cadence) are not counted.
+ * own run. With `surprisal` (see answerSurprisal: under the base model, the run's reference) criteria that
+ * need it (writing's cadence) are judged as in training; without it they are not counted.
  */
-export function judgePairs(env: Env, queries: readonly string[], answers: readonly string[], baseAnswers: readonly string[]): WinRateEval {
+export function judgePairs(env: Env, queries: readonly string[], answers: readonly string[], baseAnswers: readonly string[], surprisal?: JudgeSurprisal): WinRateEval {
   if (answers.length !== queries.length || baseAnswers.length !== queries.length) {
     throw new RangeError(`judgePairs needs one answer of each side per query (${queries.length} queries, ${answers.length} and ${baseAnswers.length} answers)`);
+  }
+  if (surprisal && (surprisal.answers.length !== queries.length || surprisal.base.length !== queries.length)) {
+    throw new RangeError(`judgePairs needs the surprisal of every answer (${queries.length} queries, ${surprisal.answers.length} and ${surprisal.base.length} given)`);
   }
   let wins = 0;
   let ties = 0;
@@ -155,8 +168,8 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
   const examples: JudgedPair[] = [];
   queries.forEach((query, i) => {
     const parsed = env.parseQuery(query);
-    const reward = parsed === null ? 0 : env.reward(parsed, answers[i]);
-    const baseReward = parsed === null ? 0 : env.reward(parsed, baseAnswers[i]);
+    const reward = parsed === null ? 0 : env.reward(parsed, answers[i], surprisal && { surprisal: surprisal.answers[i] });
+    const baseReward = parsed === null ? 0 : env.reward(parsed, baseAnswers[i], surprisal && { surprisal: surprisal.base[i] });
     const outcome = pairOutcome(reward, baseReward);
     if (outcome === 1) wins += 1;
     else if (outcome === 0.5) ties += 1;
@@ -177,8 +190,36 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
   };
 }
 
-/** Greedy answers of both models to the held-out tasks, judged pairwise. */
+/**
+ * -log p (nats) of each answer's characters under `reference`, given its query as a Solver prompt: what the
+ * trainer reads from its reference log-probs for the cadence criterion, here for answers to held-out tasks.
+ * Computed in row chunks, like the update, so long answers stay within memory.
+ */
+export async function answerSurprisal(reference: Policy, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
+  const tok = reference.tokenizer;
+  const packed = packSequences(queries.map((q, i) => ({ prompt: tok.solverPrompt(q), completion: tok.encode(answers[i]) })));
+  const logp = new Float32Array(packed.rows * packed.cols);
+  for (const [start, end] of chunkRanges(packed.rows, packed.cols)) {
+    const batch = batchTensors(sliceRows(packed, start, end));
+    try {
+      const chunk = tf.tidy(() => tokenLogProbs(reference.vars, reference.config, batch.inputs, batch.targets).logp);
+      try {
+        logp.set((await chunk.data()) as Float32Array, start * packed.cols);
+      } finally {
+        chunk.dispose();
+      }
+    } finally {
+      tf.dispose([batch.inputs, batch.targets, batch.mask]);
+    }
+  }
+  return answers.map((_, i) => completionSurprisal(packed, logp, i));
+}
+
+/** Greedy answers of both models to the held-out tasks, judged pairwise, cadence included (the base model is the reference). */
 export async function evaluateWinRate(policy: Policy, base: Policy, env: Env, examples: readonly Example[]): Promise<WinRateEval> {
   const queries = examples.map((e) => e.query);
-  return judgePairs(env, queries, await solveGreedy(policy, env, queries), await solveGreedy(base, env, queries));
+  const answers = await solveGreedy(policy, env, queries);
+  const baseAnswers = await solveGreedy(base, env, queries);
+  const surprisal = { answers: await answerSurprisal(base, queries, answers), base: await answerSurprisal(base, queries, baseAnswers) };
+  return judgePairs(env, queries, answers, baseAnswers, surprisal);
 }

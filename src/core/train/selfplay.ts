@@ -15,7 +15,7 @@ import { aggregationScale, challengerAdvantages, invalidPremium, klEstimate, isC
 import { selfPlayLoss } from '../rl/loss.ts';
 import { Adam, type AdamState } from './optimizer.ts';
 import { scoreTask } from './rescore.ts';
-import { batchTensors, chunkRanges, MAX_CHUNK_ROWS_X_COLS_SQUARED, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
+import { batchTensors, chunkRanges, completionSurprisal, MAX_CHUNK_ROWS_X_COLS_SQUARED, packSequences, sliceRows, type Sequence } from './batch.ts';
 import type { LossInputs } from '../rl/loss.ts';
 
 /** Rubric overrides: criteria switched off and re-weighted (part of a run's configuration). */
@@ -54,19 +54,6 @@ export interface StepReport {
   step: number;
   metrics: Record<string, number>;
   groups: RolloutGroup[];
-}
-
-/**
- * -log p of a packed row's completion tokens, read from per-position log-probs [rows, cols] of the packed
- * batch: the completion's targets are its row's masked positions, in order.
- */
-export function completionSurprisal(packed: PackedBatch, logp: ArrayLike<number>, row: number): number[] {
-  const out: number[] = [];
-  for (let t = 0; t < packed.cols; t++) {
-    const k = row * packed.cols + t;
-    if (packed.mask[k] !== 0) out.push(-logp[k]);
-  }
-  return out;
 }
 
 export class NonFiniteLossError extends Error {

@@ -10,7 +10,7 @@ import { parameterCount } from '../model/config.ts';
 import type { WeightInit } from '../model/gpt.ts';
 import { Policy } from '../model/policy.ts';
 import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
-import { evaluateChallenger, heldOutSet, judgePairs, scoreAnswers, solveGreedy, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import { answerSurprisal, evaluateChallenger, heldOutSet, judgePairs, scoreAnswers, solveGreedy, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
 import type { RubricOverrides } from './rubric-overrides.ts';
@@ -104,7 +104,8 @@ export class TrainingSession implements SessionApi {
   /** The base model's weights (the trainer's frozen reference), for evaluation against it. */
   private baseWeights: Record<string, WeightInit> | null = null;
   /** The base model's side of the evaluation, computed once per base model and held-out set size. */
-  private baseEval: { count: number; result: SolverEval; answers: string[]; challenger: ChallengerEval | null } | null = null;
+  /** The base model's side of an evaluation, kept while the held-out set and base model stay the same. */
+  private baseEval: { count: number; result: SolverEval; answers: string[]; surprisal: number[][] | null; challenger: ChallengerEval | null } | null = null;
   private stopRequested = false;
   /** Tasks run one at a time, in call order: a checkpoint never reads weights halfway through an update. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -193,23 +194,33 @@ export class TrainingSession implements SessionApi {
       const current = scoreAnswers(env, examples, answers);
       // GRPO with data never trains its Challenger, so its queries say nothing about the run.
       const askChallenger = config.algorithm !== 'grpo-data';
-      if (!this.baseEval || this.baseEval.count !== count || (askChallenger && !this.baseEval.challenger)) {
-        const base = Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights!);
-        try {
-          const baseAnswers = await solveGreedy(base, env, queries);
-          const challenger = askChallenger ? await evaluateChallenger(base, env, CHALLENGER_EVAL_COUNT, config.temperature) : null;
-          this.baseEval = { count, result: scoreAnswers(env, examples, baseAnswers), answers: baseAnswers, challenger };
-        } finally {
-          base.dispose();
+      // A judged environment has no right answer: each answer is compared with the base model's, and the base
+      // model (the run's reference) gives the surprisal that judges cadence.
+      const judged = !env.verifiable;
+      const stale = !this.baseEval || this.baseEval.count !== count || (askChallenger && !this.baseEval.challenger);
+      const base = stale || judged ? Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights!) : null;
+      let winRate: WinRateEval | null = null;
+      try {
+        if (stale) {
+          const baseAnswers = await solveGreedy(base!, env, queries);
+          const challenger = askChallenger ? await evaluateChallenger(base!, env, CHALLENGER_EVAL_COUNT, config.temperature) : null;
+          const surprisal = judged ? await answerSurprisal(base!, queries, baseAnswers) : null;
+          this.baseEval = { count, result: scoreAnswers(env, examples, baseAnswers), answers: baseAnswers, surprisal, challenger };
         }
+        if (judged) {
+          const surprisal = { answers: await answerSurprisal(base!, queries, answers), base: this.baseEval!.surprisal! };
+          winRate = judgePairs(env, queries, answers, this.baseEval!.answers, surprisal);
+        }
+      } finally {
+        base?.dispose();
       }
+      const baseEval = this.baseEval!;
       const challenger = askChallenger
         ? await evaluateChallenger(policy, env, CHALLENGER_EVAL_COUNT, config.temperature)
         : { validRate: 0, distinctRate: 0, meanDifficulty: 0, samples: [] };
-      const evaluation: EvaluationReport = { step: trainer.step, current, base: this.baseEval.result, challenger };
-      if (this.baseEval.challenger) evaluation.baseChallenger = this.baseEval.challenger;
-      // A judged environment has no right answer: compare each answer with the base model's instead.
-      if (!env.verifiable) evaluation.winRate = judgePairs(env, queries, answers, this.baseEval.answers);
+      const evaluation: EvaluationReport = { step: trainer.step, current, base: baseEval.result, challenger };
+      if (baseEval.challenger) evaluation.baseChallenger = baseEval.challenger;
+      if (winRate) evaluation.winRate = winRate;
       this.onEvent({ type: 'evaluation', evaluation });
     });
   }
