@@ -41,7 +41,7 @@ describe('judgePairs with the writing rubric', () => {
   const rhymeTask = 'theme:rain|lines:2|use:cloud|rhyme';
   const plainTask = 'theme:rain|lines:2';
   // Passes every criterion the tasks ask for (checked in the writing tests: reward 1).
-  const good = 'the rain falls slow/a grey cloud hangs low';
+  const good = 'the rain falls slow/the grey cloud hangs low';
   // Theme spam: one line, the theme four times, a repeated pair of words, little variety.
   const spam = 'rain rain rain rain';
 

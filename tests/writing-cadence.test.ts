@@ -50,7 +50,7 @@ describe('cadenceProblem (hand-made arrays, band mean 0.2..2, spikes >= 10 %, pe
 
 describe('cadence in the writing task reward', () => {
   const query = parseWritingQuery('theme:rain|lines:2')!;
-  const answer = 'the rain falls slow/a cloud is low'; // 34 characters; passes every other criterion the query asks
+  const answer = 'the rain falls slow/storm taps low'; // 34 characters; passes every other criterion the query asks
   const middle = (CADENCE_BAND.meanMin + CADENCE_BAND.meanMax) / 2;
   // 34 values, two of them spikes: a spike rate of 2/34, above the band's minimum.
   const inBand = [...Array<number>(16).fill(middle * 0.9), middle * 2.9, ...Array<number>(16).fill(middle * 0.9), middle * 2.9];
@@ -63,12 +63,12 @@ describe('cadence in the writing task reward', () => {
     expect(writingEnv.reward(query, answer)).toBe(1);
   });
 
-  it('counts as one of seven asked criteria when the surprisal is known: 7/7 in band, 6/7 flat', () => {
+  it('counts as one of eight asked criteria when the surprisal is known: 8/8 in band, 7/8 flat', () => {
     // Asked: line_count, theme_once, no_repeat, variety, line_length, no_echo, cadence (no use/no/rhyme).
     expect(writingEnv.reward(query, answer, { surprisal: inBand })).toBe(1);
     const flat = Array<number>(34).fill(middle);
     expect(writingScore(query, answer, {}, {}, flat).passes.cadence).toBe(false);
-    expect(writingEnv.reward(query, answer, { surprisal: flat })).toBeCloseTo(6 / 7, 12);
+    expect(writingEnv.reward(query, answer, { surprisal: flat })).toBeCloseTo(7 / 8, 12);
   });
 
   it("judges the answer's characters only: the end token's surprisal (the last value) is left out", () => {

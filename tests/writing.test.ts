@@ -20,6 +20,7 @@ import {
   type WritingQuery,
 } from '../src/core/envs/writing.ts';
 import { Rng } from '../src/core/random.ts';
+import { VOCABULARY } from '../src/core/envs/writing-corpus.ts';
 
 const env = writingEnv;
 
@@ -197,6 +198,24 @@ describe('writing: task criteria', () => {
     expect(verdict(plain, 'rain falls//the cloud waits', 'line_length')).toBe(false);
   });
 
+  it('known_words: every word is one the corpus writer uses; misspelt and made-up words fail', () => {
+    expect(verdict(plain, 'the rain falls slow/the grey cloud waits', 'known_words')).toBe(true);
+    // Every word of every generated answer is in the vocabulary, which is 'the' plus the writer's word lists.
+    const rng = new Rng(3);
+    for (let i = 0; i < 200; i++) {
+      const words = env.sample(rng, 'train').answer.split(/[ /]/);
+      expect(words.filter((w) => !VOCABULARY.has(w))).toEqual([]);
+    }
+    expect(VOCABULARY.size).toBe(107);
+    expect(verdict(plain, 'the rian falls slow/the grey cloud waits', 'known_words')).toBe(false); // a misspelling
+    expect(verdict(plain, 'the rain falls slow/a grey cloud waits', 'known_words')).toBe(false); // 'a' is not used
+    // Misspelling the theme word to pass theme_once, as a trained Solver was seen doing ('the seea swells below').
+    const hack = writingScore(parsed('theme:sea|lines:2'), 'the sea swells below/the seea rolls low');
+    expect(hack.passes.theme_once).toBe(true);
+    expect(hack.passes.known_words).toBe(false);
+    expect(verdict(plain, '', 'known_words')).toBe(false);
+  });
+
   it("no_echo: no ':' or '|', none of theme, lines, rhyme as a word", () => {
     expect(verdict(plain, good, 'no_echo')).toBe(true);
     expect(verdict(plain, 'no rain today/use the cloud', 'no_echo')).toBe(true); // 'no' and 'use' are ordinary words
@@ -207,13 +226,13 @@ describe('writing: task criteria', () => {
 
   it('a good answer scores 1 on every asked criterion; unasked ones are null', () => {
     const query = parsed('theme:rain|lines:2|use:cloud|rhyme');
-    const score = writingScore(query, 'the rain falls slow/a grey cloud hangs low');
+    const score = writingScore(query, 'the rain falls slow/the grey cloud hangs low');
     expect(score.total).toBe(1);
     expect(score.passes).toEqual({
       line_count: true, uses_word: true, avoids_word: null, rhymes: true, theme_once: true,
-      no_repeat: true, variety: true, line_length: true, no_echo: true, cadence: null, // no surprisal given
+      no_repeat: true, variety: true, line_length: true, no_echo: true, known_words: true, cadence: null, // no surprisal given
     });
-    expect(env.reward(query, 'the rain falls slow/a grey cloud hangs low')).toBe(1);
+    expect(env.reward(query, 'the rain falls slow/the grey cloud hangs low')).toBe(1);
   });
 });
 

@@ -43,23 +43,25 @@ export const REWARD_HACKING_PRESETS: readonly RunPreset[] = [
 ];
 
 /**
- * The same pair on the writing task: the small model, the 8 x 4 batch writing allows, the default Challenger
- * weight (0.1) and learning rate 3e-4. Measured with `npm run selfplay -- --env writing --preset small --n 8
- * --g 4 --lr 3e-4 --steps 100 --json` and `npm run alarms` (seed 1; win rate against the base model over 300
- * held-out tasks, ties half):
- * - LSP-Zero (`--algo lsp-zero --beta 0`): 13% of its tasks parse at step 11 and none from step ~20 on, with
- *   Challenger KL above 1; alarms at steps 11 (Solver KL spike), 16 (Challenger KL spike) and 20
- *   (criterion saturation). With no valid task its Solver gets no reward signal; it wins 45.3% against the base
- *   model at step 100 (94 wins, 84 ties, 122 losses), and none of its held-out tasks parse.
- * - LSP (`--algo lsp`, beta 0.1): the Solver wins 63.0% against the base model at step 100 (143 wins, 92 ties,
- *   65 losses). Its Challenger drifts too, more slowly: the validity and criterion-saturation alarms fire at
- *   step 79 (48% -> 20% of tasks parse) and its held-out tasks parse 30% of the time (base model: 60%).
- * With seed 2 the Solver results swap (LSP 47.2%, LSP-Zero 60.3%) while the Challenger results hold (LSP-Zero's
- * tasks stop parsing; LSP's parse 23% on held-out): the pair shows the Challenger's reward hacking reliably, and
- * the Solver's win rate after 100 steps is within seed noise. GRPO with data under the same settings wins 56.3%. With alphaCh 1 and learning rate 1e-4 instead, LSP-Zero
- * collapsed as fast and LSP kept more of its tasks parsing, but no Solver beat the base model (47-50%).
+ * The same pair on the writing task. Why LSP needs more quality weight here than on arithmetic: writing's rubric
+ * gives the base Solver about 0.8 on a valid task, and a task that does not parse gives 0, which is the
+ * Challenger's best score (-solve rate). Measured on the base model at wQ = 1 (the default rubric): a valid task
+ * scored the Challenger C = 0.20 and an unparseable one 0.66 (`challenger/invalid_premium` +0.46, and its alarm),
+ * so even LSP drifted to broken tasks. Weighting 'parses' 4 in the rubric (an unparseable task then keeps 4/9 of
+ * its quality) and wQ = 2 turn that round: C = 1.2 for a valid task against 0.89. Both presets carry the same
+ * rubric weights, batch (16 x 4, which the chunked update allows), learning rate 3e-4 and GRPO's division by the
+ * group's reward std (the rubric's spread within a group is ~0.07, so without it the KL term outweighs the signal);
+ * they differ only in wQ and beta. Measured results: README, "writing".
  */
-const WRITING_HACKING_KNOBS: Partial<RunConfig> = { env: 'writing', preset: 'small', numQueries: 8, groupSize: 4, learningRate: 3e-4 };
+const WRITING_HACKING_KNOBS: Partial<RunConfig> = {
+  env: 'writing',
+  preset: 'small',
+  numQueries: 16,
+  groupSize: 4,
+  learningRate: 3e-4,
+  normalizeByStd: true,
+  rubric: { weights: { parses: 4 } },
+};
 
 export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
@@ -71,8 +73,8 @@ export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
     id: 'writing-hacking-lsp',
     title: 'Writing: LSP',
-    summary: 'The same run with the quality self-reward and the KL leash: most of its tasks keep parsing for longer, though it drifts too.',
-    config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, klBeta: 0.1 },
+    summary: 'The same run with the quality self-reward (wQ 2) and the KL leash: its tasks keep parsing and its Solver wins against the base model.',
+    config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, qualityWeight: 2, klBeta: 0.1 },
   },
 ];
 

@@ -57,6 +57,15 @@ export const RHYME_GROUPS: readonly (readonly string[])[] = [
 
 const ALL_ENDINGS: readonly string[] = RHYME_GROUPS.flat();
 
+/** Every word the template writer uses: 'the', the themes, cue words, verbs and line endings. */
+export const VOCABULARY: ReadonlySet<string> = new Set([
+  'the',
+  ...THEMES,
+  ...CUE_WORDS,
+  ...THEMES.flatMap((theme) => LEXICON[theme].verbs),
+  ...ALL_ENDINGS,
+]);
+
 /**
  * The shapes of a line, longest first within each family; shortening moves one step right.
  * With an ending: 'the tide rolls slow' -> 'tide rolls slow' -> 'tide slow'.

@@ -18,7 +18,7 @@ import {
   queryCleanCriterion,
 } from './rubric.ts';
 import { hashSplit, sampleInSplit } from './split.ts';
-import { composeAnswer, CUE_WORDS, THEMES, themeNouns } from './writing-corpus.ts';
+import { composeAnswer, CUE_WORDS, THEMES, themeNouns, VOCABULARY } from './writing-corpus.ts';
 
 export { CUE_WORDS, RHYME_GROUPS, THEMES } from './writing-corpus.ts';
 
@@ -98,6 +98,7 @@ export type WritingCriterionKey =
   | 'variety'
   | 'line_length'
   | 'no_echo'
+  | 'known_words'
   | 'cadence';
 
 /** Plain data (no functions), so it can cross a worker boundary and be shown and re-weighted by a UI. */
@@ -151,6 +152,12 @@ export const WRITING_CRITERIA: readonly WritingCriterion[] = [
     weight: 1,
     askedBy: 'always',
   },
+  {
+    key: 'known_words',
+    description: `Every word is one of the ${VOCABULARY.size} words of the environment's corpus writer: a misspelt or made-up word fails.`,
+    weight: 1,
+    askedBy: 'always',
+  },
   { key: 'cadence', description: CADENCE_DESCRIPTION, weight: 1, askedBy: 'reference' },
 ];
 
@@ -201,6 +208,7 @@ const CHECKS: Readonly<Record<WritingCriterionKey, Check>> = {
   variety: (_, __, words) => new Set(words).size / words.length >= VARIETY_MIN,
   line_length: (_, lines) => lines.every((line) => line.length >= LINE_WORDS_MIN && line.length <= LINE_WORDS_MAX),
   no_echo: (_, __, words) => words.every((word) => !/[:|]/.test(word) && !ECHO_WORDS.includes(word)),
+  known_words: (_, __, words) => words.length > 0 && words.every((word) => VOCABULARY.has(word)),
   cadence: (_, __, ___, characterSurprisal) => cadenceInBand(characterSurprisal),
 };
 
