@@ -117,7 +117,7 @@ describe('mapping to the writing alphabet', () => {
 
 describe('the task a passage satisfies', () => {
   it('names its line count, a theme it uses once and a cue word it uses, and the query is in the training split', () => {
-    const passage = 'the rain falls slow/a cloud is low';
+    const passage = 'the rain falls slow/the cloud hangs low';
     const query = taskForPassage(passage)!;
     expect(query.theme).toBe('rain');
     expect(query.lines).toBe(2);
@@ -160,7 +160,7 @@ describe('preparing a corpus', () => {
     // The first passage, by hand: the first two text lines have 7 words each, so each is cut into 4 + 3 words;
     // the four pieces take 17 + 16 + 21 + 13 characters and 3 separators = 70 <= 80, and four lines is the most.
     expect(examples[0].answer).toBe('the rain falls on/the roof tonight/and every cloud moves/slow and grey');
-    expect(summary.satisfied).toBe(examples.filter((e) => writingScore(parseWritingQuery(e.query)!, e.answer).total === 1).length);
+    expect(summary.satisfied).toBe(examples.filter((e) => writingScore(parseWritingQuery(e.query)!, e.answer, {}, { known_words: false }).total === 1).length);
   });
 
   it('reports dropped characters when too few letters remain', () => {

@@ -221,7 +221,7 @@ export interface CorpusSummary {
   letters: number;
   dropped: number;
   passages: number;
-  /** Passages whose task's criteria (cadence aside) all pass: they teach the task as well as the style. */
+  /** Passages whose task's criteria (cadence and known_words aside) all pass: they teach the task as well as the style. */
   satisfied: number;
 }
 
@@ -248,7 +248,8 @@ export function prepareWritingCorpus(text: string): PreparedCorpus {
   for (const passage of passagesOf(mapped.stanzas)) {
     const query = taskForPassage(passage);
     if (query === null) continue;
-    if (writingScore(query, passage).total === 1) satisfied += 1;
+    // known_words checks the built-in writer's vocabulary, which a user's corpus need not share.
+    if (writingScore(query, passage, {}, { known_words: false }).total === 1) satisfied += 1;
     examples.push({ query: formatWritingQuery(query), answer: passage, difficulty: writingEnv.difficulty(query) });
   }
   if (examples.length < CORPUS_MIN_PASSAGES) {
