@@ -3,6 +3,7 @@
 
 import { test, expect } from '@playwright/test';
 import { button, linkFor, openApp } from './helpers.ts';
+import { presetHash, WRITING_HACKING_PRESETS } from '../src/app/state/presets.ts';
 
 test('switching to writing on the tiny preset moves the model size to small and says why; the default batch trains', async ({ page }) => {
   test.setTimeout(240_000);
@@ -52,4 +53,20 @@ test('an oversized or binary corpus shows its error and changes nothing; a good 
   await button(page, 'Pretrain from scratch').click();
   await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 120_000 });
   await expect(page.getByTestId('notice-run')).toHaveCount(0);
+});
+
+test("the writing LSP-Zero preset shows, within a few steps, that broken tasks pay its Challenger", async ({ page }) => {
+  test.setTimeout(300_000);
+  const [zero] = WRITING_HACKING_PRESETS;
+  await openApp(page, `/${presetHash(zero)}`);
+  // At wQ = 0 an unparseable task earns the Challenger -0 = its best score, while the base Solver scores ~0.8 on
+  // valid ones: the premium is about +0.7 from the first step, so the alarm needs only its three steps.
+  for (let step = 1; step <= 3; step++) {
+    await button(page, 'Step').click();
+    await expect(page.getByTestId('step')).toHaveText(String(step), { timeout: 90_000 });
+  }
+  const alarm = page.locator('[data-testid=alarm][data-key=invalid-premium]');
+  await expect(alarm).toBeVisible();
+  await expect(alarm).toContainText(/Broken queries pay: an unparseable query earned the Challenger 0\.\d\d more than a valid one/);
+  await expect(page.getByTestId('chart-reward')).toContainText('invalid premium');
 });

@@ -73,7 +73,7 @@ export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
     id: 'writing-hacking-lsp',
     title: 'Writing: LSP',
-    summary: 'The same run with the quality self-reward (wQ 2) and the KL leash: its tasks keep parsing and its Solver wins against the base model.',
+    summary: 'The same run with the quality self-reward (wQ 2) and the KL leash: its tasks keep parsing, and its Solver stays near the base model (win rate 45-49%).',
     config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, qualityWeight: 2, klBeta: 0.1 },
   },
 ];
