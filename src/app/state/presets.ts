@@ -49,16 +49,19 @@ export const REWARD_HACKING_PRESETS: readonly RunPreset[] = [
  * scored the Challenger C = 0.20 and an unparseable one 0.66 (`challenger/invalid_premium` +0.46, and its alarm),
  * so even LSP drifted to broken tasks. Weighting 'parses' 4 in the rubric (an unparseable task then keeps 4/9 of
  * its quality) and wQ = 2 turn that round: C = 1.2 for a valid task against 0.89. Both presets carry the same
- * rubric weights, batch (16 x 4, which the chunked update allows), learning rate 3e-4 and GRPO's division by the
- * group's reward std (the rubric's spread within a group is ~0.07, so without it the KL term outweighs the signal);
- * they differ only in wQ and beta. Measured results: README, "writing".
+ * rubric weights, batch (16 x 4, which the chunked update allows), GRPO's division by the group's reward std (the
+ * rubric's spread within a group is ~0.07), sampling temperature 0.7 and learning rate 1e-4; they differ only in
+ * wQ and beta. At learning rate 3e-4 the Solver's updates cost it its spelling (75-81% of its greedy answers held
+ * a non-word; win rate 45% at temperature 1, 50% at 0.7); at 0.7 and 1e-4 it won 55-66% on two seeds while
+ * keeping its words (31% with a non-word, base model 24%). Measured results: README, "writing".
  */
 const WRITING_HACKING_KNOBS: Partial<RunConfig> = {
   env: 'writing',
   preset: 'small',
   numQueries: 16,
   groupSize: 4,
-  learningRate: 3e-4,
+  learningRate: 1e-4,
+  temperature: 0.7,
   normalizeByStd: true,
   rubric: { weights: { parses: 4 } },
 };
@@ -73,7 +76,7 @@ export const WRITING_HACKING_PRESETS: readonly RunPreset[] = [
   {
     id: 'writing-hacking-lsp',
     title: 'Writing: LSP',
-    summary: 'The same run with the quality self-reward (wQ 2) and the KL leash: its tasks keep parsing, and its Solver stays near the base model (win rate 45-49%).',
+    summary: 'The same run with the quality self-reward (wQ 2) and the KL leash: its tasks keep parsing, and its Solver beats the base model.',
     config: { ...defaultRunConfig('lsp'), ...WRITING_HACKING_KNOBS, qualityWeight: 2, klBeta: 0.1 },
   },
 ];
