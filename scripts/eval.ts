@@ -4,7 +4,7 @@
 
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
-import { baseSide, evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
+import { evalBase, evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
 import { heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
@@ -25,7 +25,7 @@ await runMain('eval', FLAGS, async (f) => {
   if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--pass-k must be an integer >= 1, got ${k}`);
   await startBackend(f.backend as BackendName);
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  const base = env.verifiable ? undefined : await baseSide(loadPolicy(env, f.preset as string), env);
+  const base = env.verifiable ? undefined : await evalBase(loadPolicy(env, f.preset as string), env);
   const metrics = await evalMetrics(policy, env, 1, base);
   if (k !== undefined) {
     const pass = await passAtK(policy, env, heldOutSet(env, EVAL_COUNT), k);

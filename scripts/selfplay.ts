@@ -2,7 +2,7 @@
 
 import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
-import { baseSide, evalMetrics } from './lib/run-eval.ts';
+import { evalBase, evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { ALGORITHMS, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
@@ -62,7 +62,7 @@ await runMain('selfplay', FLAGS, async (f) => {
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
   // A judged environment is evaluated by pairwise wins against the base model: a copy of the policy before any
   // step, which is also the reference whose surprisal judges cadence.
-  const base = env.verifiable ? undefined : await baseSide(loadPolicy(env, f.preset as string, f.from as string | undefined), env);
+  const base = env.verifiable ? undefined : await evalBase(loadPolicy(env, f.preset as string, f.from as string | undefined), env);
   const steps = f.algo === 'base' ? 0 : (f.steps as number);
   const emit = (obj: Record<string, unknown>) => {
     if (f.json) console.log(JSON.stringify(obj));

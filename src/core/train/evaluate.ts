@@ -215,11 +215,24 @@ export async function answerSurprisal(reference: Policy, queries: readonly strin
   return answers.map((_, i) => completionSurprisal(packed, logp, i));
 }
 
+/** The base model's side of a win-rate evaluation, computed once per run: its greedy answers and their surprisal under itself. */
+export interface BaseSide {
+  answers: string[];
+  surprisal: number[][];
+}
+
+export async function baseSideOf(base: Policy, env: Env, queries: readonly string[]): Promise<BaseSide> {
+  const answers = await solveGreedy(base, env, queries);
+  return { answers, surprisal: await answerSurprisal(base, queries, answers) };
+}
+
+/** `answers` judged against the base model's, cadence included: `base` is the run's reference and gives their surprisal. */
+export async function judgeAgainstBase(env: Env, base: Policy, queries: readonly string[], answers: readonly string[], side: BaseSide): Promise<WinRateEval> {
+  return judgePairs(env, queries, answers, side.answers, { answers: await answerSurprisal(base, queries, answers), base: side.surprisal });
+}
+
 /** Greedy answers of both models to the held-out tasks, judged pairwise, cadence included (the base model is the reference). */
 export async function evaluateWinRate(policy: Policy, base: Policy, env: Env, examples: readonly Example[]): Promise<WinRateEval> {
   const queries = examples.map((e) => e.query);
-  const answers = await solveGreedy(policy, env, queries);
-  const baseAnswers = await solveGreedy(base, env, queries);
-  const surprisal = { answers: await answerSurprisal(base, queries, answers), base: await answerSurprisal(base, queries, baseAnswers) };
-  return judgePairs(env, queries, answers, baseAnswers, surprisal);
+  return judgeAgainstBase(env, base, queries, await solveGreedy(policy, env, queries), await baseSideOf(base, env, queries));
 }

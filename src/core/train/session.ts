@@ -10,7 +10,7 @@ import { parameterCount } from '../model/config.ts';
 import type { WeightInit } from '../model/gpt.ts';
 import { Policy } from '../model/policy.ts';
 import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
-import { answerSurprisal, evaluateChallenger, heldOutSet, judgePairs, scoreAnswers, solveGreedy, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import { baseSideOf, evaluateChallenger, heldOutSet, judgeAgainstBase, scoreAnswers, solveGreedy, type BaseSide, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
 import type { RubricOverrides } from './rubric-overrides.ts';
@@ -105,7 +105,7 @@ export class TrainingSession implements SessionApi {
   private baseWeights: Record<string, WeightInit> | null = null;
   /** The base model's side of the evaluation, computed once per base model and held-out set size. */
   /** The base model's side of an evaluation, kept while the held-out set and base model stay the same. */
-  private baseEval: { count: number; result: SolverEval; answers: string[]; surprisal: number[][] | null; challenger: ChallengerEval | null } | null = null;
+  private baseEval: { count: number; result: SolverEval; side: BaseSide | null; challenger: ChallengerEval | null } | null = null;
   private stopRequested = false;
   /** Tasks run one at a time, in call order: a checkpoint never reads weights halfway through an update. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -202,15 +202,12 @@ export class TrainingSession implements SessionApi {
       let winRate: WinRateEval | null = null;
       try {
         if (stale) {
-          const baseAnswers = await solveGreedy(base!, env, queries);
+          const side = judged ? await baseSideOf(base!, env, queries) : null;
+          const baseAnswers = side?.answers ?? (await solveGreedy(base!, env, queries));
           const challenger = askChallenger ? await evaluateChallenger(base!, env, CHALLENGER_EVAL_COUNT, config.temperature) : null;
-          const surprisal = judged ? await answerSurprisal(base!, queries, baseAnswers) : null;
-          this.baseEval = { count, result: scoreAnswers(env, examples, baseAnswers), answers: baseAnswers, surprisal, challenger };
+          this.baseEval = { count, result: scoreAnswers(env, examples, baseAnswers), side, challenger };
         }
-        if (judged) {
-          const surprisal = { answers: await answerSurprisal(base!, queries, answers), base: this.baseEval!.surprisal! };
-          winRate = judgePairs(env, queries, answers, this.baseEval!.answers, surprisal);
-        }
+        if (judged) winRate = await judgeAgainstBase(env, base!, queries, answers, this.baseEval!.side!);
       } finally {
         base?.dispose();
       }
