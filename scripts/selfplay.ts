@@ -1,6 +1,6 @@
 // npm run selfplay: Language Self-Play from a shipped base model, in Node. One JSON object per step with --json.
 
-import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
+import { runMain, progressLine, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
 import { evalBase, evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
@@ -35,6 +35,12 @@ const FLAGS: Record<string, FlagSpec> = {
   'norm-std': { kind: 'boolean', help: 'divide Solver advantages by the group standard deviation (GRPO)' },
   'rubric-off': { kind: 'string', help: "rubric criteria to switch off, comma-separated (e.g. 'distinct,no_leak')" },
   'rubric-weight': { kind: 'string', help: "rubric criteria re-weighted, key=weight comma-separated (e.g. 'answer_form=3')" },
+  'data-split': {
+    kind: 'string',
+    help: "grpo-data only: the split its queries come from; 'eval' trains on held-out queries, a diagnostic ceiling, not a result",
+    default: 'train',
+    choices: ['train', 'eval'],
+  },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -59,6 +65,10 @@ await runMain('selfplay', FLAGS, async (f) => {
   const config = validateLspConfig(configForAlgorithm(f.algo as Algorithm, overrides)); // before any slow work
   const rubric = validateRubricOverrides(env, parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined));
   assertPresetFits(env, f.preset as PresetName);
+  if (f['data-split'] === 'eval' && f.algo !== 'grpo-data') throw new UsageError('--data-split eval needs --algo grpo-data: only GRPO with data draws its queries from a split');
+  // The ceiling probe: the generator's queries from the held-out side of the split, so every step trains on
+  // queries of the kind the evaluation asks, which no Challenger is guaranteed to write.
+  const trainEnv: typeof env = f['data-split'] === 'eval' ? { ...env, sample: (rng) => env.sample(rng, 'eval') } : env;
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
   // A judged environment is evaluated by pairwise wins against the base model: a copy of the policy before any
   // step, which is also the reference whose surprisal judges cadence.
@@ -73,7 +83,7 @@ await runMain('selfplay', FLAGS, async (f) => {
   if (!f.json) console.error(`${env.key} ${config.algorithm} ${f.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
   if (steps > 0) {
-    const trainer = new SelfPlayTrainer(policy, env, config, f.seed as number, rubric);
+    const trainer = new SelfPlayTrainer(policy, trainEnv, config, f.seed as number, rubric);
     const every = f['eval-every'] as number;
     for (let s = 1; s <= steps; s++) {
       const report = await trainer.runStep();

@@ -32,4 +32,9 @@ describe('the self-play command', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('groupSize (1) must be an integer from 2 to 64');
   });
+  it('exits with code 2 when the held-out data split is asked of an algorithm that writes its own queries', () => {
+    const run = spawnSync('npx', ['tsx', 'scripts/selfplay.ts', '--preset', 'tiny', '--algo', 'lsp', '--data-split', 'eval', '--steps', '1'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--data-split eval needs --algo grpo-data');
+  });
 });
