@@ -103,7 +103,6 @@ export class TrainingSession implements SessionApi {
   private trainer: SelfPlayTrainer | null = null;
   /** The base model's weights (the trainer's frozen reference), for evaluation against it. */
   private baseWeights: Record<string, WeightInit> | null = null;
-  /** The base model's side of the evaluation, computed once per base model and held-out set size. */
   /** The base model's side of an evaluation, kept while the held-out set and base model stay the same. */
   private baseEval: { count: number; result: SolverEval; side: BaseSide | null; challenger: ChallengerEval | null } | null = null;
   private stopRequested = false;
