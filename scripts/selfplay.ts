@@ -4,7 +4,7 @@ import { runMain, progressLine, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
 import { evalBase, evalMetrics } from './lib/run-eval.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
-import { ALGORITHMS, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
+import { ALGORITHMS, AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { parseRubricFlags, validateRubricOverrides } from '../src/core/train/rubric-overrides.ts';
 import { PRESET_NAMES, type PresetName } from '../src/core/model/config.ts';
@@ -28,10 +28,11 @@ const FLAGS: Record<string, FlagSpec> = {
   g: { kind: 'number', help: 'G, Solver answers per query' },
   wq: { kind: 'number', help: 'quality self-reward weight wQ' },
   'alpha-ch': { kind: 'number', help: 'Challenger loss weight' },
+  'challenger-reward': { kind: 'string', help: "what a query earns the Challenger from the Solver's success rate V", choices: CHALLENGER_REWARDS },
   temperature: { kind: 'number', help: 'sampling temperature' },
   updates: { kind: 'number', help: 'updates per batch' },
-  clip: { kind: 'string', help: 'ratio clipping with several updates', choices: ['token', 'sequence'] },
-  aggregation: { kind: 'string', help: 'token aggregation', choices: ['sum', 'mean', 'constant'] },
+  clip: { kind: 'string', help: 'ratio clipping with several updates', choices: CLIP_MODES },
+  aggregation: { kind: 'string', help: 'token aggregation', choices: AGGREGATIONS },
   'norm-std': { kind: 'boolean', help: 'divide Solver advantages by the group standard deviation (GRPO)' },
   'rubric-off': { kind: 'string', help: "rubric criteria to switch off, comma-separated (e.g. 'distinct,no_leak')" },
   'rubric-weight': { kind: 'string', help: "rubric criteria re-weighted, key=weight comma-separated (e.g. 'answer_form=3')" },
@@ -57,6 +58,7 @@ await runMain('selfplay', FLAGS, async (f) => {
   set('groupSize', 'g');
   set('qualityWeight', 'wq');
   set('challengerWeight', 'alpha-ch');
+  set('challengerReward', 'challenger-reward');
   set('temperature', 'temperature');
   set('updatesPerBatch', 'updates');
   set('clipMode', 'clip');

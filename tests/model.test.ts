@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { backend, compareArrays } from './helpers.ts';
 import { modelConfigFor, parameterCount, validateModelConfig, ModelConfigError, PRESETS } from '../src/core/model/config.ts';
-import { initWeights, tokenLogProbs, weightShapes } from '../src/core/model/gpt.ts';
+import { initWeights, samplingReadout, tokenLogProbs, weightShapes } from '../src/core/model/gpt.ts';
 import { toVariables, encodeSafetensors, decodeSafetensors, WeightsError } from '../src/core/model/weights.ts';
 import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS, type SampleOptions } from '../src/core/model/sample.ts';
 import { Tokenizer, EOS, TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
@@ -116,20 +116,44 @@ describe('sampling', () => {
     });
   }
 
-  it('returns the same per-token log-probabilities as the training forward', async () => {
-    const vars = toVariables(initWeights(config, new Rng(6)));
-    const rows = await sampleBatch(vars, config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 10 }, new Rng(1));
-    const packed = packSequences(rows.map((r, i) => ({ prompt: prompts[i], completion: r.tokens })));
-    const b = batchTensors(packed);
-    const logp = await tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp).data();
-    rows.forEach((row, i) => {
-      const fromForward: number[] = [];
-      for (let t = 0; t < packed.cols; t++) if (packed.mask[i * packed.cols + t]) fromForward.push(logp[i * packed.cols + t]);
-      const { maxDiff } = compareArrays(row.logp, fromForward, 1e-4);
-      expect(maxDiff).toBeLessThan(1e-4);
+  const readoutCases: [string, Partial<SampleOptions>][] = [
+    ['temperature 1', {}],
+    ['temperature 0.7', { temperature: 0.7 }],
+    ['temperature 0.7, top-k 3 (truncation is not part of the scored distribution)', { temperature: 0.7, topK: 3 }],
+  ];
+  for (const [label, opts] of readoutCases) {
+    it(`returns the same per-token log-probabilities and entropies as the training forward (${label})`, async () => {
+      const vars = toVariables(initWeights(config, new Rng(6)));
+      const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 10, ...opts };
+      const rows = await sampleBatch(vars, config, prompts, o, new Rng(1));
+      const packed = packSequences(rows.map((r, i) => ({ prompt: prompts[i], completion: r.tokens })));
+      const b = batchTensors(packed);
+      const readout = samplingReadout(o.temperature);
+      const [logp, entropy] = tf.tidy(() => {
+        const out = tokenLogProbs(vars, config, b.inputs, b.targets, readout);
+        return [out.logp.dataSync(), out.entropy.dataSync()];
+      });
+      const untempered = tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp.dataSync());
+      let differsFromUntempered = 0;
+      rows.forEach((row, i) => {
+        const fromForward: number[] = [];
+        const entFromForward: number[] = [];
+        for (let t = 0; t < packed.cols; t++) {
+          const k = i * packed.cols + t;
+          if (!packed.mask[k]) continue;
+          fromForward.push(logp[k]);
+          entFromForward.push(entropy[k]);
+          differsFromUntempered = Math.max(differsFromUntempered, Math.abs(untempered[k] - logp[k]));
+        }
+        const { maxDiff, mismatches } = compareArrays(row.logp, fromForward, 1e-4);
+        expect(maxDiff, mismatches.join('; ')).toBeLessThan(1e-4);
+        expect(compareArrays(row.entropy, entFromForward, 1e-4).maxDiff).toBeLessThan(1e-4);
+      });
+      // At T != 1 the tempered scores differ from the model's own: the check above would catch an untempered forward.
+      if (o.temperature !== 1) expect(differsFromUntempered).toBeGreaterThan(1e-2);
+      tf.dispose([b.inputs, b.targets, b.mask, ...Object.values(vars)]);
     });
-    tf.dispose([b.inputs, b.targets, b.mask, ...Object.values(vars)]);
-  });
+  }
 
   it('stops each row at its own end token and never emits prompt-only tokens', async () => {
     const vars = toVariables(initWeights(config, new Rng(8)));

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   groupAdvantages, solverAdvantages, challengerAdvantages, klEstimate, clippedPolicyTerm, isClipped,
   sequenceRatio, aggregationScale, aggregateTokenTerms, mean, std,
-  invalidPremium,
+  invalidPremium, challengerTaskScore, challengerScores, sequencePolicyTerm,
 } from '../src/core/rl/math.ts';
 import { validateLspConfig, configForAlgorithm, ConfigError, DEFAULT_LSP_CONFIG } from '../src/core/rl/config.ts';
 
@@ -37,6 +37,41 @@ describe('advantages (hand-computed)', () => {
     const Q = [[1, 1], [1, 1], [0, 0]];
     const a = challengerAdvantages(R, Q, 1);
     [-1 / 6, 1 / 3, -1 / 6].forEach((x, i) => expect(a[i]).toBeCloseTo(x, 12));
+  });
+  it('learnability (Absolute Zero) pays 1 - V for queries solved sometimes, nothing for always or never', () => {
+    // G = 4: V = 0, 1/4, 1/2, 3/4, 1 -> 0, 3/4, 1/2, 1/4, 0
+    expect([0, 0.25, 0.5, 0.75, 1].map((v) => challengerTaskScore('learnability', v))).toEqual([0, 0.75, 0.5, 0.25, 0]);
+  });
+  it('uncertainty (R-Zero) peaks at V = 1/2 and is 0 at V = 0 and 1', () => {
+    // 1 - 2|V - 1/2|: V = 0, 1/4, 1/2, 3/4, 1 -> 0, 1/2, 1, 1/2, 0
+    expect([0, 0.25, 0.5, 0.75, 1].map((v) => challengerTaskScore('uncertainty', v))).toEqual([0, 0.5, 1, 0.5, 0]);
+    expect(challengerTaskScore('failure', 0.25)).toBe(-0.25);
+  });
+  it('Challenger advantages under the learnability reward (hand-computed)', () => {
+    // V = [1, 0.5, 0, 0.25], VQ = [1, 1, 0, 0.5]
+    // learnability: [0, 0.5, 0, 0.75]; wQ = 0 -> mean 0.3125 -> [-0.3125, 0.1875, -0.3125, 0.4375]
+    const R = [[1, 1, 1, 1], [1, 0, 1, 0], [0, 0, 0, 0], [0, 0, 1, 0]];
+    const Q = [[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0], [1, 0, 1, 0]];
+    const a = challengerAdvantages(R, Q, 0, 'learnability');
+    [-0.3125, 0.1875, -0.3125, 0.4375].forEach((x, i) => expect(a[i]).toBeCloseTo(x, 12));
+    // wQ = 1: C = [1, 1.5, 0, 1.25] -> mean 0.9375 -> [0.0625, 0.5625, -0.9375, 0.3125]
+    const b = challengerAdvantages(R, Q, 1, 'learnability');
+    [0.0625, 0.5625, -0.9375, 0.3125].forEach((x, i) => expect(b[i]).toBeCloseTo(x, 12));
+    // uncertainty, wQ = 0: [0, 1, 0, 0.5] -> mean 0.375 -> [-0.375, 0.625, -0.375, 0.125]
+    const c = challengerAdvantages(R, Q, 0, 'uncertainty');
+    [-0.375, 0.625, -0.375, 0.125].forEach((x, i) => expect(c[i]).toBeCloseTo(x, 12));
+    // an unparseable query (all R = 0) earns the failure reward's maximum but learnability's minimum
+    const failure = challengerScores(R, Q, 0, 'failure');
+    const learnability = challengerScores(R, Q, 0, 'learnability');
+    expect(failure[2]).toBe(Math.max(...failure));
+    expect(learnability[2]).toBe(Math.min(...learnability));
+    expect(learnability[2]).toBeLessThan(learnability[1]);
+  });
+  it('the default Challenger reward is the paper\'s failure reward', () => {
+    const R = [[1, 1], [1, 0], [0, 0]];
+    const Q = [[1, 1], [1, 1], [0, 0]];
+    expect(challengerAdvantages(R, Q, 1)).toEqual(challengerAdvantages(R, Q, 1, 'failure'));
+    expect(DEFAULT_LSP_CONFIG.challengerReward).toBe('failure');
   });
   it('mean and population std', () => {
     expect(mean([1, 2, 3, 4])).toBe(2.5);
@@ -81,6 +116,12 @@ describe('clipping and aggregation (hand-computed)', () => {
   it('GSPO sequence ratio is the geometric mean of token ratios', () => {
     expect(sequenceRatio([-1, -2], [-1.5, -2.5])).toBeCloseTo(Math.exp(0.5), 12);
   });
+  it('GSPO sequence term is aggregated like the token terms: clip(s, A) x length x scale', () => {
+    // s = e^0.5 = 1.6487 clipped to 1.2 with A = 2 -> -2.4; 2 tokens, scale 1/2 (mean) -> -2.4
+    expect(sequencePolicyTerm([-1, -2], [-1.5, -2.5], 2, 0.2, 0.5)).toBeCloseTo(-2.4, 12);
+    // at s = 1 (one update), sum aggregation: -A x length, as the token mode's sum of -A per token
+    expect(sequencePolicyTerm([-1, -2, -3], [-1, -2, -3], 0.5, 0.2, 1)).toBeCloseTo(-1.5, 12);
+  });
   it('sum (paper), mean (GRPO), constant (Dr. GRPO)', () => {
     const terms = [[1, 2, 3], [4]];
     expect(aggregateTokenTerms(terms, 'sum', 10)).toBeCloseTo((6 + 4) / 2, 12);
@@ -95,6 +136,13 @@ describe('config validation', () => {
     for (const a of ['lsp', 'lsp-zero', 'grpo-data', 'base'] as const) expect(() => validateLspConfig(configForAlgorithm(a))).not.toThrow();
   });
   it('LSP-Zero has no quality weight', () => expect(configForAlgorithm('lsp-zero').qualityWeight).toBe(0));
+  it('GRPO with data has no quality self-reward by default, as the paper\'s baseline', () => {
+    expect(configForAlgorithm('grpo-data').qualityWeight).toBe(0);
+    expect(configForAlgorithm('lsp').qualityWeight).toBe(1);
+  });
+  it('refuses an unknown Challenger reward, naming the choices', () => {
+    expect(() => validateLspConfig({ ...DEFAULT_LSP_CONFIG, challengerReward: 'novelty' as never })).toThrow('challengerReward ("novelty") must be one of failure, learnability, uncertainty');
+  });
   it('names the field, the value and the rule', () => {
     const bad = { ...DEFAULT_LSP_CONFIG, groupSize: 1 };
     expect(() => validateLspConfig(bad)).toThrow(ConfigError);

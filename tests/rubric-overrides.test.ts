@@ -208,7 +208,7 @@ describe('re-scoring a step under new overrides', () => {
 
   it('recomputes Q, advantages, group spread and the no-signal flag (hand-computed)', () => {
     // answer_stops off, answer_form weighs 3: weights 1,1,1,1,3 (total 7).
-    const out = rescoreGroups(arithmetic, groups, { enabled: { answer_stops: false }, weights: { answer_form: 3 } }, { qualityWeight: 1, normalizeByStd: false });
+    const out = rescoreGroups(arithmetic, groups, { enabled: { answer_stops: false }, weights: { answer_form: 3 } }, { qualityWeight: 1, normalizeByStd: false, challengerReward: 'failure' });
     // Group 1: Q = [1, 1] (the only failure is switched off), S = [2, 2]: no signal any more.
     expect(out[0].answers.map((a) => a.quality)).toEqual([1, 1]);
     expect(out[0].answers.map((a) => a.advantage)).toEqual([0, 0]);
@@ -229,7 +229,7 @@ describe('re-scoring a step under new overrides', () => {
 
   it('divides by the group spread when asked, and leaves GRPO groups without a Challenger advantage', () => {
     const grpo = groups.map((g) => ({ ...g, challengerAdvantage: null }));
-    const out = rescoreGroups(arithmetic, grpo, {}, { qualityWeight: 1, normalizeByStd: true });
+    const out = rescoreGroups(arithmetic, grpo, {}, { qualityWeight: 1, normalizeByStd: true, challengerReward: 'failure' });
     // Group 1 by default: Q = [1, 5/6], S = [2, 11/6]: advantages +-1/12 over std 1/12 (+eps) -> about +-1.
     expect(out[0].answers[0].advantage).toBeCloseTo(1, 4);
     expect(out[0].answers[1].advantage).toBeCloseTo(-1, 4);
@@ -245,12 +245,12 @@ describe('re-scoring a step under new overrides', () => {
       answers: [answer(5 / 6, ALL_PASS, rewardPasses1), answer(5 / 6, ALL_PASS, rewardPasses2)],
     };
     // Both 5/6 by default: no signal. theme_once off: [5/5, 4/5]; theme_once weighing 4: [5/9, 8/9].
-    const off = rescoreGroups(writing, [group], { enabled: { theme_once: false } }, { qualityWeight: 0, normalizeByStd: false })[0];
+    const off = rescoreGroups(writing, [group], { enabled: { theme_once: false } }, { qualityWeight: 0, normalizeByStd: false, challengerReward: 'failure' })[0];
     expect(off.answers[0].reward).toBeCloseTo(1, 12);
     expect(off.answers[1].reward).toBeCloseTo(4 / 5, 12);
     expect(off.answers[0].advantage).toBeCloseTo(0.1, 12);
     expect(off.zeroVariance).toBe(false);
-    const heavy = rescoreGroups(writing, [group], { weights: { theme_once: 4 } }, { qualityWeight: 0, normalizeByStd: false })[0];
+    const heavy = rescoreGroups(writing, [group], { weights: { theme_once: 4 } }, { qualityWeight: 0, normalizeByStd: false, challengerReward: 'failure' })[0];
     expect(heavy.answers[0].reward).toBeCloseTo(5 / 9, 12);
     expect(heavy.answers[1].reward).toBeCloseTo(8 / 9, 12);
   });

@@ -6,7 +6,7 @@ import { Policy } from '../src/core/model/policy.ts';
 import { SelfPlayTrainer, type StepReport } from '../src/core/train/selfplay.ts';
 import { configForAlgorithm, ConfigError, type LspConfig } from '../src/core/rl/config.ts';
 import { selfPlayLoss } from '../src/core/rl/loss.ts';
-import { aggregationScale, clippedPolicyTerm, klEstimate, sequenceRatio, mean } from '../src/core/rl/math.ts';
+import { aggregationScale, clippedPolicyTerm, klEstimate, sequencePolicyTerm, mean } from '../src/core/rl/math.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
 import { readWeights } from '../src/core/model/weights.ts';
 import { Rng } from '../src/core/random.ts';
@@ -52,7 +52,7 @@ describe('the tensor loss matches the array reference', () => {
             const kl = lp.reduce((sum, l, t) => sum + klEstimate(klEstimator, l, rf[t]), 0) * scales[s];
             const policy = clipMode === 'token'
               ? lp.reduce((sum, l, t) => sum + clippedPolicyTerm(Math.exp(l - od[t]), adv[s], 0.2), 0) * scales[s]
-              : clippedPolicyTerm(sequenceRatio(lp, od), adv[s], 0.2);
+              : sequencePolicyTerm(lp, od, adv[s], 0.2, scales[s]);
             expected += roleW[s] * (policy + 0.1 * kl);
           }
           const actual = tf.tidy(() => selfPlayLoss(tf.tensor2d(logp, [S, T]), {
@@ -68,6 +68,58 @@ describe('the tensor loss matches the array reference', () => {
       }
     }
   }
+
+  for (const aggregation of ['sum', 'mean', 'constant'] as const) {
+    it(`one update per batch gives the same loss gradient in both clip modes (${aggregation} aggregation)`, () => {
+      const scales = lengths.map((n) => aggregationScale(aggregation, n, 6));
+      const inputs = {
+        mask: tf.tensor2d(mask, [S, T]),
+        advantages: tf.tensor1d(adv),
+        scales: tf.tensor1d(scales),
+        roleWeights: tf.tensor1d(roleW),
+        refLogp: tf.tensor2d(ref, [S, T]),
+        oldLogp: null,
+      };
+      const gradIn = (clipMode: 'token' | 'sequence') =>
+        Array.from(tf.grad((lp: tf.Tensor) => selfPlayLoss(lp as tf.Tensor2D, inputs, { klBeta: 0.1, klEstimator: 'k3', clipMode, clipEpsilon: 0.2 }).loss)(tf.tensor2d(logp, [S, T])).dataSync());
+      const token = gradIn('token');
+      const sequence = gradIn('sequence');
+      // the token mode's policy gradient per completion token is -roleWeight * A * scale (hand-computed)
+      expect(token[0] - 0.1 * 0.5 * scales[0] * (1 - Math.exp(ref[0] - logp[0]))).toBeCloseTo(-0.5 * 0.7 * scales[0], 5);
+      sequence.forEach((g, k) => expect(g).toBeCloseTo(token[k], 6));
+      expect(token.some((g) => Math.abs(g) > 1e-3)).toBe(true);
+      tf.dispose([inputs.mask, inputs.advantages, inputs.scales, inputs.roleWeights, inputs.refLogp]);
+    });
+  }
+
+  it('a log-ratio of 100 at a masked position leaves the loss and its gradient finite', () => {
+    // Position (0, 3) and (1, 2..3) are masked; there the reference and old log-probabilities are 100 above the
+    // policy's, so exp(r) = e^100 overflows float32 unless the position is removed before exp.
+    const bigRef = ref.map((r, k) => (mask[k] === 0 ? logp[k] + 100 : r));
+    const bigOld = old.map((o, k) => (mask[k] === 0 ? logp[k] + 100 : o));
+    const inputs = {
+      mask: tf.tensor2d(mask, [S, T]),
+      advantages: tf.tensor1d(adv),
+      scales: tf.tensor1d([1, 1, 1]),
+      roleWeights: tf.tensor1d(roleW),
+      refLogp: tf.tensor2d(bigRef, [S, T]),
+      oldLogp: tf.tensor2d(bigOld, [S, T]),
+    };
+    for (const clipMode of ['token', 'sequence'] as const) {
+      for (const klEstimator of ['k1', 'k2', 'k3'] as const) {
+        const c = { klBeta: 0.1, klEstimator, clipMode, clipEpsilon: 0.2 };
+        const { value, grad } = tf.valueAndGrad((lp: tf.Tensor) => selfPlayLoss(lp as tf.Tensor2D, inputs, c).loss)(tf.tensor2d(logp, [S, T]));
+        const sameOffMask = tf.tidy(() => selfPlayLoss(tf.tensor2d(logp, [S, T]), { ...inputs, refLogp: tf.tensor2d(ref, [S, T]), oldLogp: tf.tensor2d(old, [S, T]) }, c).loss.dataSync()[0]);
+        expect(Number.isFinite(value.dataSync()[0]), `${clipMode} ${klEstimator}`).toBe(true);
+        expect(value.dataSync()[0]).toBeCloseTo(sameOffMask, 5); // masked positions do not count at all
+        const g = Array.from(grad.dataSync());
+        expect(g.every(Number.isFinite), `${clipMode} ${klEstimator}: ${g}`).toBe(true);
+        g.forEach((x, k) => (mask[k] === 0 ? expect(x).toBe(0) : null));
+        tf.dispose([value, grad]);
+      }
+    }
+    tf.dispose(Object.values(inputs));
+  });
 
   it('a single update (no old log-probabilities) has the gradient -A * dlogp / dtheta', () => {
     const x = tf.tensor2d([[-1, -2], [-0.5, -0.1]]);

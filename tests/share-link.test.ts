@@ -21,7 +21,7 @@ describe('share link codec', () => {
   it('round-trips a config with every field changed', () => {
     const config: RunConfig = {
       env: 'strings', algorithm: 'grpo-data', preset: 'small', base: 'scratch', pretrainSteps: 321, seed: 4242,
-      numQueries: 5, groupSize: 3, qualityWeight: 0.25, challengerWeight: 0.5, normalizeByStd: true,
+      numQueries: 5, groupSize: 3, qualityWeight: 0.25, challengerWeight: 0.5, challengerReward: 'learnability', normalizeByStd: true,
       klBeta: 0.125, klEstimator: 'k2', aggregation: 'constant', updatesPerBatch: 2, clipMode: 'sequence',
       clipEpsilon: 0.3, learningRate: 3e-6, maxGradNorm: 0.7, temperature: 0.9, topK: 5, topP: 0.95,
       rubric: { enabled: { distinct: false }, weights: { answer_form: 2.5 } },

@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { ENV_KEYS } from '../../core/envs/registry.ts';
 import { PRESET_NAMES } from '../../core/model/config.ts';
 import { BASE_MODEL_SOURCES, RUN_ALGORITHMS, type RunConfig } from '../../core/train/run-config.ts';
+import { AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, KL_ESTIMATORS } from '../../core/rl/config.ts';
 
 export type PropertyInput =
   | { kind: 'select'; options: readonly string[] }
@@ -46,12 +47,19 @@ export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
   groupSize: { label: 'Answers G', help: 'Solver answers per query.', group: 'batch', input: { kind: 'number', step: 1, min: 2, max: 64 }, schema: integer },
   qualityWeight: { label: 'Quality weight wQ', help: 'Weight of the rubric self-reward (0 for LSP-Zero).', group: 'reward', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
   challengerWeight: { label: 'Challenger weight', help: 'alphaCh: weight of the Challenger loss.', group: 'reward', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
+  challengerReward: {
+    label: 'Challenger reward',
+    help: "What a query earns the Challenger from the Solver's success rate V on it: failure -V (the paper), learnability 1 - V when 0 < V < 1 (Absolute Zero), uncertainty 1 - 2|V - 1/2| (R-Zero).",
+    group: 'reward',
+    input: { kind: 'select', options: CHALLENGER_REWARDS },
+    schema: v.picklist(CHALLENGER_REWARDS),
+  },
   normalizeByStd: { label: 'Divide by group std', help: 'GRPO does; the LSP paper does not.', group: 'reward', input: { kind: 'toggle' }, schema: v.boolean() },
   klBeta: { label: 'KL beta', help: 'Weight of KL(pi || pi_ref), the leash to the base model.', group: 'loss', input: { kind: 'number', step: 0.01, min: 0 }, schema: number },
-  klEstimator: { label: 'KL estimator', help: 'Per-token estimator of the KL term.', group: 'loss', input: { kind: 'select', options: ['k1', 'k2', 'k3'] }, schema: v.picklist(['k1', 'k2', 'k3']) },
-  aggregation: { label: 'Token aggregation', help: 'sum (paper), mean (GRPO) or constant (Dr. GRPO).', group: 'loss', input: { kind: 'select', options: ['sum', 'mean', 'constant'] }, schema: v.picklist(['sum', 'mean', 'constant']) },
+  klEstimator: { label: 'KL estimator', help: 'Per-token estimator of the KL term: k3 by default; the paper uses k1, whose expected gradient is zero.', group: 'loss', input: { kind: 'select', options: KL_ESTIMATORS }, schema: v.picklist(KL_ESTIMATORS) },
+  aggregation: { label: 'Token aggregation', help: 'sum (paper), mean (GRPO) or constant (Dr. GRPO).', group: 'loss', input: { kind: 'select', options: AGGREGATIONS }, schema: v.picklist(AGGREGATIONS) },
   updatesPerBatch: { label: 'Updates per batch', help: 'Above 1 the ratio to the sampling policy is clipped.', group: 'loss', input: { kind: 'number', step: 1, min: 1, max: 16 }, schema: integer },
-  clipMode: { label: 'Clip mode', help: 'token (PPO) or sequence (GSPO).', group: 'loss', input: { kind: 'select', options: ['token', 'sequence'] }, schema: v.picklist(['token', 'sequence']) },
+  clipMode: { label: 'Clip mode', help: 'token (PPO) or sequence (GSPO).', group: 'loss', input: { kind: 'select', options: CLIP_MODES }, schema: v.picklist(CLIP_MODES) },
   clipEpsilon: { label: 'Clip epsilon', help: 'Ratio clipping range.', group: 'loss', input: { kind: 'number', step: 0.05, min: 0.01, max: 0.99 }, schema: number },
   learningRate: { label: 'Learning rate', help: 'Adam step size.', group: 'optimizer', input: { kind: 'number', step: 0.00001, min: 0 }, schema: number },
   maxGradNorm: { label: 'Max grad norm', help: 'Global gradient-norm clip.', group: 'optimizer', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },

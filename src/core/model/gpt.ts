@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
 import type { Rng } from '../random.ts';
+import { CHALLENGER, PAD, SEP, SOLVER } from '../tokenizer/tokenizer.ts';
 
 /** Weights by name; the same code runs the policy (variables) and the frozen reference (tensors). */
 export type Params = Record<string, tf.Tensor>;
@@ -150,15 +151,54 @@ export function forward(p: Params, c: ModelConfig, tokens: tf.Tensor2D): tf.Tens
   return linear(layerNorm(x, p['lnf.g'], p['lnf.b']) as tf.Tensor2D, p['head.w'], p['head.b']); // [B*T, V]
 }
 
-/** Per-position log-probability of `targets` and entropy of the predictive distribution, both [B, T].
+/**
+ * How a distribution over the next token is read from the logits. The model's own distribution (pretraining,
+ * surprisal under the reference) reads them as they are. Rollouts are sampled from another one: the logits
+ * divided by the temperature, with the prompt-only tokens excluded. The policy gradient and the KL term must score
+ * tokens under that sampling distribution, or the update is off-policy. Top-k and top-p truncation are not part of
+ * it: they shape which token is drawn, and the log-probabilities stay those of the tempered distribution over all
+ * completion tokens (as TRL scores them); with top-k > 0 or top-p < 1 the update is therefore slightly off-policy.
+ */
+export interface Readout {
+  temperature: number;
+  /** Exclude the tokens that only ever appear in prompts (the sampler never emits them). */
+  completionOnly: boolean;
+}
+
+export const MODEL_READOUT: Readout = { temperature: 1, completionOnly: false };
+
+/** The distribution rollouts are sampled from at `temperature` (greedy decoding reads it at temperature 1). */
+export function samplingReadout(temperature: number): Readout {
+  return { temperature: temperature > 0 ? temperature : 1, completionOnly: true };
+}
+
+/** Tokens the sampler never emits inside a completion: they only ever appear in prompts. */
+export const PROMPT_ONLY_TOKENS = [PAD, CHALLENGER, SOLVER, SEP];
+
+/** Logits [N, V] as `readout` reads them: prompt-only tokens at -1e9, divided by the temperature. */
+export function readLogits(logits: tf.Tensor2D, readout: Readout): tf.Tensor2D {
+  const V = logits.shape[1];
+  let out: tf.Tensor2D = logits;
+  if (readout.completionOnly) out = out.add(tf.oneHot(tf.tensor1d(PROMPT_ONLY_TOKENS, 'int32'), V).sum(0).mul(-1e9)); // [N, V]
+  return readout.temperature === 1 ? out : out.div(readout.temperature);
+}
+
+/** Log-probability of `targets` [N] and entropy, both [N], of the distribution `readout` reads from logits [N, V].
  *  The target pick is a one-hot product, so its gradient needs no scatter kernel. */
-export function tokenLogProbs(p: Params, c: ModelConfig, inputs: tf.Tensor2D, targets: tf.Tensor2D) {
+export function pickLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, readout: Readout = MODEL_READOUT) {
+  const V = logits.shape[1];
+  const logProbs = tf.logSoftmax(readLogits(logits, readout)); // [N, V]
+  const logp = logProbs.mul(tf.oneHot(targets, V).toFloat()).sum(-1) as tf.Tensor1D; // [N]
+  const entropy = tf.exp(logProbs).mul(logProbs).sum(-1).neg() as tf.Tensor1D; // [N]
+  return { logp, entropy };
+}
+
+/** Per-position log-probability of `targets` and entropy of the predictive distribution read by `readout`, both [B, T]. */
+export function tokenLogProbs(p: Params, c: ModelConfig, inputs: tf.Tensor2D, targets: tf.Tensor2D, readout: Readout = MODEL_READOUT) {
   const [B, T] = inputs.shape;
   const logits = forward(p, c, inputs); // [B*T, V]
-  const logProbs = tf.logSoftmax(logits); // [B*T, V]
-  const picked = logProbs.mul(tf.oneHot(targets.reshape([B * T]), c.vocabSize).toFloat()).sum(-1); // [B*T]
-  const entropy = tf.exp(logProbs).mul(logProbs).sum(-1).neg(); // [B*T]
-  return { logp: picked.reshape([B, T]) as tf.Tensor2D, entropy: entropy.reshape([B, T]) as tf.Tensor2D };
+  const { logp, entropy } = pickLogProbs(logits, targets.reshape([B * T]) as tf.Tensor1D, readout); // [B*T]
+  return { logp: logp.reshape([B, T]) as tf.Tensor2D, entropy: entropy.reshape([B, T]) as tf.Tensor2D };
 }
 
 /** Keys and values of every layer for the positions seen so far, each [B, H, t, hd]. */

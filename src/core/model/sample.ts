@@ -8,8 +8,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
-import { decodeStep, disposeCache, emptyCache, forward, type KvCache, type Params } from './gpt.ts';
-import { EOS, PAD, CHALLENGER, SOLVER, SEP } from '../tokenizer/tokenizer.ts';
+import { decodeStep, disposeCache, emptyCache, forward, pickLogProbs, readLogits, samplingReadout, type KvCache, type Params } from './gpt.ts';
+import { EOS, PAD } from '../tokenizer/tokenizer.ts';
 import type { Rng } from '../random.ts';
 
 export interface SampleOptions {
@@ -30,28 +30,26 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = { temperature: 1, topK: 0, 
 export interface SampledRow {
   /** Completion tokens, ending with EOS when `finished`. */
   tokens: number[];
-  /** log pi(token) under the unscaled model distribution, one per completion token. */
+  /** log pi(token) under the distribution it was sampled from (gpt.ts samplingReadout: tempered, prompt-only
+   *  tokens excluded), one per completion token: what the training forward scores it at. */
   logp: number[];
-  /** Entropy of the unscaled model distribution at each completion token. */
+  /** Entropy of that distribution at each completion token. */
   entropy: number[];
   finished: boolean;
 }
 
-/** Tokens the sampler never emits inside a completion: they only ever appear in prompts. */
-const PROMPT_ONLY_TOKENS = [PAD, CHALLENGER, SOLVER, SEP];
-
-/** Choose one token per row from logits [B, V] given uniforms u [B]. Returns int32 tokens [B] and the
- *  chosen tokens' log-probability and the entropy under the unscaled distribution. */
+/** Choose one token per row from logits [B, V] given uniforms u [B]. Returns int32 tokens [B] and the chosen
+ *  tokens' log-probability and the entropy under the sampling distribution (samplingReadout). */
 export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions) {
   return tf.tidy(() => {
     const [B, V] = logits.shape;
-    const banned = tf.oneHot(tf.tensor1d(PROMPT_ONLY_TOKENS, 'int32'), V).sum(0).mul(-1e9); // [V]
-    const allowed = logits.add(banned) as tf.Tensor2D;
+    const readout = samplingReadout(opts.temperature);
+    const scaled = readLogits(logits, readout); // [B, V]: prompt-only tokens excluded, tempered
     let token: tf.Tensor1D;
     if (opts.temperature <= 0) {
-      token = tf.argMax(allowed, -1).toInt() as tf.Tensor1D;
+      token = tf.argMax(scaled, -1).toInt() as tf.Tensor1D;
     } else {
-      const probs = tf.softmax(allowed.div(opts.temperature)); // [B, V]
+      const probs = tf.softmax(scaled); // [B, V]
       const { values, indices } = tf.topk(probs, V, true); // sorted descending, [B, V]
       const rank = tf.range(0, V, 1, 'int32').expandDims(0); // [1, V]
       const inTopK = opts.topK > 0 ? tf.less(rank, opts.topK) : tf.onesLike(rank).toBool();
@@ -62,9 +60,7 @@ export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: S
       const pick = tf.minimum(tf.less(cdf, threshold).toInt().sum(1), tf.scalar(V - 1, 'int32')); // [B]
       token = tf.oneHot(pick, V).mul(indices).sum(1).toInt() as tf.Tensor1D;
     }
-    const logProbs = tf.logSoftmax(logits); // [B, V]
-    const logp = logProbs.mul(tf.oneHot(token, V).toFloat()).sum(1) as tf.Tensor1D;
-    const entropy = tf.exp(logProbs).mul(logProbs).sum(1).neg() as tf.Tensor1D;
+    const { logp, entropy } = pickLogProbs(scaled, token); // [B], of the distribution sampled from
     return { token, logp, entropy };
   });
 }

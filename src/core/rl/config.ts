@@ -5,10 +5,17 @@ export type Algorithm = 'lsp' | 'lsp-zero' | 'grpo-data' | 'base';
 export const ALGORITHMS: Algorithm[] = ['lsp', 'lsp-zero', 'grpo-data', 'base'];
 
 export type KlEstimator = 'k1' | 'k2' | 'k3';
+export const KL_ESTIMATORS: KlEstimator[] = ['k1', 'k2', 'k3'];
 /** How token terms become a sequence's loss: summed (the paper), averaged (GRPO), or over a constant (Dr. GRPO). */
 export type Aggregation = 'sum' | 'mean' | 'constant';
+export const AGGREGATIONS: Aggregation[] = ['sum', 'mean', 'constant'];
 /** With more than one update per batch: clip the ratio per token (PPO) or per sequence (GSPO). */
 export type ClipMode = 'token' | 'sequence';
+export const CLIP_MODES: ClipMode[] = ['token', 'sequence'];
+/** What the Challenger earns for a query from the Solver's success rate on it (see math.ts challengerTaskScore):
+ *  the paper's failure (-V), or a learnability reward that pays for queries solved sometimes but not always. */
+export type ChallengerReward = 'failure' | 'learnability' | 'uncertainty';
+export const CHALLENGER_REWARDS: ChallengerReward[] = ['failure', 'learnability', 'uncertainty'];
 
 export interface LspConfig {
   algorithm: Algorithm;
@@ -20,6 +27,8 @@ export interface LspConfig {
   qualityWeight: number;
   /** alphaCh: weight of the Challenger's loss. */
   challengerWeight: number;
+  /** What the Challenger earns from the Solver's success rate on its query (the paper: 'failure', -V). */
+  challengerReward: ChallengerReward;
   /** beta: weight of KL(pi || pi_ref). */
   klBeta: number;
   klEstimator: KlEstimator;
@@ -46,7 +55,12 @@ export const DEFAULT_LSP_CONFIG: LspConfig = {
   // The Challenger learns "write harder queries" far faster than the Solver learns to answer them; at 1 the
   // query difficulty saturates within ~25 steps and most groups stop carrying signal (measured on arithmetic).
   challengerWeight: 0.1,
+  challengerReward: 'failure',
   klBeta: 0.1, // the paper's beta is 0.05; 0.1 keeps the Challenger nearer the base model's query mix
+  // The paper regularises with the log-ratio summed over tokens (k1). Its expected gradient is zero (the score
+  // function has mean zero under the sampling policy), so as a loss term it leashes only through noise; k3 =
+  // exp(r) - r - 1 is unbiased for the KL's value, never negative, and its gradient pulls towards pi_ref. A
+  // departure from the paper, kept on purpose; k1 and k2 remain selectable.
   klEstimator: 'k3',
   aggregation: 'sum',
   normalizeByStd: false,
@@ -60,9 +74,10 @@ export const DEFAULT_LSP_CONFIG: LspConfig = {
   topP: 1,
 };
 
-/** The defaults adjusted to an algorithm: LSP-Zero drops the quality self-reward; Base never trains. */
+/** The defaults adjusted to an algorithm: LSP-Zero drops the quality self-reward, and so does GRPO with data (the
+ *  paper's data-backed baseline has none); Base never trains. */
 export function configForAlgorithm(algorithm: Algorithm, overrides: Partial<LspConfig> = {}): LspConfig {
-  const qualityWeight = algorithm === 'lsp-zero' ? 0 : DEFAULT_LSP_CONFIG.qualityWeight;
+  const qualityWeight = algorithm === 'lsp-zero' || algorithm === 'grpo-data' ? 0 : DEFAULT_LSP_CONFIG.qualityWeight;
   return { ...DEFAULT_LSP_CONFIG, qualityWeight, ...overrides, algorithm };
 }
 
@@ -92,11 +107,12 @@ export function validateLspConfig(c: LspConfig): LspConfig {
   if (c.algorithm === 'lsp') need(c.qualityWeight > 0, 'qualityWeight', 'must be > 0 for lsp (use lsp-zero for none)');
   need(isNum(c.challengerWeight) && c.challengerWeight >= 0, 'challengerWeight', 'must be a number >= 0');
   need(isNum(c.klBeta) && c.klBeta >= 0, 'klBeta', 'must be a number >= 0');
-  need(['k1', 'k2', 'k3'].includes(c.klEstimator), 'klEstimator', 'must be one of k1, k2, k3');
-  need(['sum', 'mean', 'constant'].includes(c.aggregation), 'aggregation', 'must be one of sum, mean, constant');
+  need(CHALLENGER_REWARDS.includes(c.challengerReward), 'challengerReward', `must be one of ${CHALLENGER_REWARDS.join(', ')}`);
+  need(KL_ESTIMATORS.includes(c.klEstimator), 'klEstimator', `must be one of ${KL_ESTIMATORS.join(', ')}`);
+  need(AGGREGATIONS.includes(c.aggregation), 'aggregation', `must be one of ${AGGREGATIONS.join(', ')}`);
   need(typeof c.normalizeByStd === 'boolean', 'normalizeByStd', 'must be true or false');
   need(isInt(c.updatesPerBatch) && c.updatesPerBatch >= 1 && c.updatesPerBatch <= 16, 'updatesPerBatch', 'must be an integer from 1 to 16');
-  need(['token', 'sequence'].includes(c.clipMode), 'clipMode', 'must be token (PPO) or sequence (GSPO)');
+  need(CLIP_MODES.includes(c.clipMode), 'clipMode', 'must be token (PPO) or sequence (GSPO)');
   need(isNum(c.clipEpsilon) && c.clipEpsilon > 0 && c.clipEpsilon < 1, 'clipEpsilon', 'must be a number in (0, 1)');
   need(isNum(c.learningRate) && c.learningRate > 0 && c.learningRate <= 1, 'learningRate', 'must be a number in (0, 1]');
   need(isNum(c.maxGradNorm) && c.maxGradNorm > 0, 'maxGradNorm', 'must be a number > 0');

@@ -43,11 +43,26 @@ export interface LossInputs {
 
 export type LossConfig = Pick<LspConfig, 'klBeta' | 'klEstimator' | 'clipMode' | 'clipEpsilon'>;
 
-/** Returns the scalar loss and each sequence's loss [S] (for diagnostics). */
+/**
+ * Returns the scalar loss and each sequence's loss [S] (for diagnostics).
+ *
+ * Prompt and padding positions are replaced by 0 before anything is exponentiated (tf.where, not a product with
+ * the mask): a large log-ratio there would otherwise overflow exp to Infinity, and Infinity x 0 is NaN, in the
+ * loss and in its gradient.
+ *
+ * Aggregation applies to both terms in both clip modes. GSPO's per-sequence term clip(s) x A, with s the
+ * length-normalised sequence ratio, has the gradient A x mean_t grad logp_t at s = 1; multiplying it by the
+ * sequence's length and its aggregation scale makes one update per batch give exactly the token mode's gradient
+ * (A x sum_t grad logp_t x scale), so the KL/policy balance does not depend on the clip mode.
+ */
 export function selfPlayLoss(logp: tf.Tensor2D, x: LossInputs, c: LossConfig): { loss: tf.Scalar; perSequence: tf.Tensor1D } {
-  const old = x.oldLogp ?? stopGradient(logp);
-  const logRatio = logp.sub(old).mul(x.mask); // [S, T]
-  const kl = klEstimateTensor(c.klEstimator, logp, x.refLogp).mul(x.mask); // [S, T]
+  const inCompletion = x.mask.cast('bool'); // [S, T]
+  const zeros = tf.zerosLike(logp);
+  const masked = (t: tf.Tensor) => tf.where(inCompletion, t, zeros) as tf.Tensor2D; // [S, T], 0 off the completion
+  const current = masked(logp);
+  const old = masked(x.oldLogp ?? stopGradient(logp));
+  const logRatio = current.sub(old); // [S, T], 0 off the completion
+  const kl = klEstimateTensor(c.klEstimator, current, masked(x.refLogp)); // [S, T], 0 off the completion (r = 0)
   const klPerSeq = kl.sum(1).mul(x.scales); // [S]
   let policyPerSeq: tf.Tensor; // [S]
   if (c.clipMode === 'token') {
@@ -55,9 +70,9 @@ export function selfPlayLoss(logp: tf.Tensor2D, x: LossInputs, c: LossConfig): {
     policyPerSeq = clippedPolicyTermTensor(tf.exp(logRatio), adv, c.clipEpsilon).mul(x.mask).sum(1).mul(x.scales);
   } else {
     // GSPO: one length-normalised ratio per sequence, its own per-sequence objective.
-    const lengths = tf.maximum(x.mask.sum(1), 1);
-    const seqRatio = tf.exp(logRatio.sum(1).div(lengths));
-    policyPerSeq = clippedPolicyTermTensor(seqRatio, x.advantages, c.clipEpsilon);
+    const lengths = tf.maximum(x.mask.sum(1), 1); // [S]
+    const seqRatio = tf.exp(logRatio.sum(1).div(lengths)); // [S]
+    policyPerSeq = clippedPolicyTermTensor(seqRatio, x.advantages, c.clipEpsilon).mul(lengths).mul(x.scales);
   }
   const perSequence = policyPerSeq.add(klPerSeq.mul(c.klBeta)) as tf.Tensor1D;
   return { loss: perSequence.mul(x.roleWeights).sum() as tf.Scalar, perSequence };

@@ -2,7 +2,7 @@
 // roles, KL estimators, clipped objectives, and how token terms aggregate. The tensor loss (loss.ts) calls
 // these where it can and mirrors the rest element for element; tests check both against hand-computed values.
 
-import type { Aggregation, KlEstimator } from './config.ts';
+import type { Aggregation, ChallengerReward, KlEstimator } from './config.ts';
 
 export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -23,14 +23,36 @@ export function groupAdvantages(scores: readonly number[], normalizeByStd: boole
 
 /** Solver advantages per query group: S_ij = R_ij + wQ * Q_ij, centred within the group. */
 export function solverAdvantages(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number, normalizeByStd: boolean): number[][] {
-  return rewards.map((row, i) => groupAdvantages(row.map((r, j) => r + qualityWeight * quality[i][j]), normalizeByStd));
+  return solverScores(rewards, quality, qualityWeight).map((row) => groupAdvantages(row, normalizeByStd));
 }
 
-/** Challenger advantages: C_i = -mean_j R_ij + wQ * mean_j Q_ij, centred over the N queries.
- *  With wQ = 0 this is the paper's A_i = mean(V) - V_i. */
-export function challengerAdvantages(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number): number[] {
-  const scores = rewards.map((row, i) => -mean(row) + qualityWeight * mean(quality[i]));
-  return groupAdvantages(scores, false);
+/**
+ * What the Challenger earns for a query from its Solver success rate V = mean_j R_ij (in [0, 1]):
+ * - 'failure' (the paper): -V, most for queries nobody solves.
+ * - 'learnability' (Absolute Zero): 1 - V when 0 < V < 1, else 0: nothing for queries always or never solved,
+ *   which give the Solver's group advantages no signal, and more the harder the rest.
+ * - 'uncertainty' (R-Zero): 1 - 2|V - 1/2|: most for queries solved half the time, 0 at V = 0 and V = 1.
+ */
+export function challengerTaskScore(reward: ChallengerReward, solveRate: number): number {
+  if (reward === 'failure') return -solveRate;
+  if (reward === 'learnability') return solveRate > 0 && solveRate < 1 ? 1 - solveRate : 0;
+  return 1 - 2 * Math.abs(solveRate - 0.5);
+}
+
+/** The Challenger's score per query: C_i = task score of V_i + wQ * mean_j Q_ij (see challengerTaskScore). */
+export function challengerScores(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number, reward: ChallengerReward = 'failure'): number[] {
+  return rewards.map((row, i) => challengerTaskScore(reward, mean(row)) + qualityWeight * mean(quality[i]));
+}
+
+/** Challenger advantages: C_i centred over the N queries. With the paper's 'failure' reward and wQ = 0 this is
+ *  A_i = mean(V) - V_i. */
+export function challengerAdvantages(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number, reward: ChallengerReward = 'failure'): number[] {
+  return groupAdvantages(challengerScores(rewards, quality, qualityWeight, reward), false);
+}
+
+/** The Solver's combined score per answer, S_ij = R_ij + wQ * Q_ij, whose spread within a group is its signal. */
+export function solverScores(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number): number[][] {
+  return rewards.map((row, i) => row.map((r, j) => r + qualityWeight * quality[i][j]));
 }
 
 /**
@@ -70,6 +92,15 @@ export function isClipped(ratio: number, advantage: number, eps: number): boolea
 /** GSPO's length-normalised sequence ratio: exp(mean_t (logp_t - oldLogp_t)). */
 export function sequenceRatio(logp: readonly number[], oldLogp: readonly number[]): number {
   return Math.exp(mean(logp.map((l, t) => l - oldLogp[t])));
+}
+
+/**
+ * GSPO's policy term of one sequence, aggregated like the token terms: clipped(s, A) x length x scale. At s = 1
+ * its gradient is A x scale x sum_t grad logp_t, the token mode's, so one update per batch is the same update in
+ * both clip modes and the aggregation scale weighs the policy term as it weighs the KL term.
+ */
+export function sequencePolicyTerm(logp: readonly number[], oldLogp: readonly number[], advantage: number, eps: number, scale: number): number {
+  return clippedPolicyTerm(sequenceRatio(logp, oldLogp), advantage, eps) * logp.length * scale;
 }
 
 /** The factor a sequence's summed token terms are multiplied by. `constant` is Dr. GRPO's fixed normaliser

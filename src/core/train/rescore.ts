@@ -4,7 +4,8 @@
 
 import type { Env, RewardContext } from '../envs/env.ts';
 import { weightedPassScore, type RubricOverrides } from '../envs/rubric.ts';
-import { challengerAdvantages, solverAdvantages, std } from '../rl/math.ts';
+import { challengerAdvantages, solverAdvantages, solverScores, std } from '../rl/math.ts';
+import type { ChallengerReward } from '../rl/config.ts';
 import type { RolloutGroup } from './selfplay.ts';
 
 export interface TaskScore {
@@ -31,6 +32,7 @@ export function scoreTask<Q>(env: Env<Q>, parsed: Q | null, answer: string, over
 export interface AdvantageSettings {
   qualityWeight: number;
   normalizeByStd: boolean;
+  challengerReward: ChallengerReward;
 }
 
 /**
@@ -48,9 +50,10 @@ export function rescoreGroups(env: Env, groups: readonly RolloutGroup[], overrid
   const wQ = settings.qualityWeight;
   const solverAdv = solverAdvantages(R, Q, wQ, settings.normalizeByStd);
   const hasChallenger = groups.length > 0 && groups.every((g) => g.challengerAdvantage !== null);
-  const challengerAdv = hasChallenger ? challengerAdvantages(R, Q, wQ) : null;
+  const challengerAdv = hasChallenger ? challengerAdvantages(R, Q, wQ, settings.challengerReward) : null;
+  const groupStds = solverScores(R, Q, wQ).map((row) => std(row));
   return groups.map((g, i) => {
-    const rewardStd = std(R[i].map((r, j) => r + wQ * Q[i][j]));
+    const rewardStd = groupStds[i];
     return {
       ...g,
       challengerAdvantage: challengerAdv ? challengerAdv[i] : null,

@@ -5,13 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Env } from '../envs/env.ts';
 import { rubricPasses, weightedPassScore, type RubricOverrides } from '../envs/rubric.ts';
-import { tokenLogProbs, type Params, type WeightInit } from '../model/gpt.ts';
+import { forward, pickLogProbs, samplingReadout, tokenLogProbs, type Params, type WeightInit } from '../model/gpt.ts';
 import type { Policy } from '../model/policy.ts';
 import { sampleBatch, type SampledRow } from '../model/sample.ts';
 import { cloneParams, readWeights, assignWeights } from '../model/weights.ts';
 import { Rng, type RngState } from '../random.ts';
 import { validateLspConfig, type LspConfig } from '../rl/config.ts';
-import { aggregationScale, challengerAdvantages, invalidPremium, klEstimate, isClipped, mean, sequenceRatio, solverAdvantages, std } from '../rl/math.ts';
+import { aggregationScale, challengerAdvantages, challengerScores, invalidPremium, klEstimate, isClipped, mean, sequenceRatio, solverAdvantages, solverScores, std } from '../rl/math.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import { Adam, type AdamState } from './optimizer.ts';
 import { scoreTask } from './rescore.ts';
@@ -189,21 +189,36 @@ export class SelfPlayTrainer {
     }));
     const releaseBatch = () => tf.dispose(chunks.flatMap((c) => [c.inputs, c.targets, c.mask, ...(c.refLogp ? [c.refLogp] : []), ...(c.oldLogp ? [c.oldLogp] : [])]));
 
-    // Reference (and, for several updates, sampling-policy) log-probabilities: no gradient.
+    // Reference (and, for several updates, sampling-policy) log-probabilities: no gradient. Both are read under
+    // the distribution the rollouts were sampled from (tempered), so the update and its KL are on-policy; the
+    // answers' surprisal, which a task reward may judge, is read from the same reference logits untempered.
     t0 = performance.now();
-    const refArr = new Float32Array(packed.rows * cols);
+    const readout = samplingReadout(config.temperature);
+    const refArr = new Float32Array(packed.rows * cols); // tempered reference log-probs, [S, T]
+    const refModelArr = new Float32Array(packed.rows * cols); // the reference model's own log-probs, [S, T]
     try {
       for (const c of chunks) {
-        c.refLogp = tf.tidy(() => tokenLogProbs(this.reference, policy.config, c.inputs, c.targets).logp);
-        if (config.updatesPerBatch > 1) c.oldLogp = tf.tidy(() => tokenLogProbs(policy.vars, policy.config, c.inputs, c.targets).logp);
-        refArr.set((await c.refLogp.data()) as Float32Array, c.start * cols);
+        const [refLogp, refModelLogp] = tf.tidy(() => {
+          const logits = forward(this.reference, policy.config, c.inputs); // [rows*T, V]
+          const targets = c.targets.reshape([-1]) as tf.Tensor1D; // [rows*T]
+          const shape: [number, number] = [c.end - c.start, cols];
+          return [pickLogProbs(logits, targets, readout).logp.reshape(shape), pickLogProbs(logits, targets).logp.reshape(shape)] as tf.Tensor2D[];
+        });
+        c.refLogp = refLogp;
+        if (config.updatesPerBatch > 1) c.oldLogp = tf.tidy(() => tokenLogProbs(policy.vars, policy.config, c.inputs, c.targets, readout).logp);
+        try {
+          refArr.set((await refLogp.data()) as Float32Array, c.start * cols);
+          refModelArr.set((await refModelLogp.data()) as Float32Array, c.start * cols);
+        } finally {
+          refModelLogp.dispose();
+        }
       }
     } catch (err) {
       releaseBatch();
       throw err;
     }
     time.reference = (performance.now() - t0) / 1000;
-    const surprisal = answers.map((_, k) => completionSurprisal(packed, refArr, firstSolverRow + k));
+    const surprisal = answers.map((_, k) => completionSurprisal(packed, refModelArr, firstSolverRow + k));
 
     // 4. Task reward R and quality self-reward Q for every answer. Pure functions of strings and numbers:
     // a bad rubric override throws here, so the tensors made above are released on the way out.
@@ -239,7 +254,7 @@ export class SelfPlayTrainer {
     // 5. Advantages for both roles, in the batch's row order.
     const wQ = config.qualityWeight;
     const solverAdv = solverAdvantages(R, Q, wQ, config.normalizeByStd);
-    const challengerAdv = queries.rows ? challengerAdvantages(R, Q, wQ) : null;
+    const challengerAdv = queries.rows ? challengerAdvantages(R, Q, wQ, config.challengerReward) : null;
     const advantages: number[] = [
       ...(trainChallenger && challengerAdv ? challengerAdv : []),
       ...answers.map((_, k) => solverAdv[Math.floor(k / G)][k % G]),
@@ -268,7 +283,7 @@ export class SelfPlayTrainer {
           for (const c of chunks) {
             const seen: tf.Tensor[] = [];
             const { value, grads: chunkGrads } = tf.variableGrads(() => {
-              const { logp, entropy } = tokenLogProbs(policy.vars, policy.config, c.inputs, c.targets);
+              const { logp, entropy } = tokenLogProbs(policy.vars, policy.config, c.inputs, c.targets, readout);
               seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
               return selfPlayLoss(logp, c.lossInputs!, config).loss;
             }, varList);
@@ -338,7 +353,7 @@ export class SelfPlayTrainer {
       return { kl: mean(kls), entropy: mean(ents), clipRatio: units ? clipped / units : 0 };
     };
     const solverStats = tokenStats('solver');
-    const groupStds = R.map((row, i) => std(row.map((r, j) => r + wQ * Q[i][j])));
+    const groupStds = solverScores(R, Q, wQ).map((row) => std(row));
     const validRate = parsed.filter((p) => p !== null).length / N;
     const validParsed = parsed.filter((p) => p !== null);
     const genTokens = answers.reduce((s, r) => s + r.tokens.length, 0) + (queries.rows?.reduce((s, r) => s + r.tokens.length, 0) ?? 0);
@@ -365,7 +380,7 @@ export class SelfPlayTrainer {
     };
     if (queries.rows && challengerAdv) {
       const chStats = tokenStats('challenger');
-      const chScores = R.map((row, i) => -mean(row) + wQ * mean(Q[i]));
+      const chScores = challengerScores(R, Q, wQ, config.challengerReward);
       Object.assign(metrics, {
         'challenger/reward': mean(chScores),
         'challenger/reward_std': std(chScores),
