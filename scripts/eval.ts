@@ -4,8 +4,8 @@
 
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
-import { evalBase, evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
-import { heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
+import { evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
+import { Evaluator, heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
@@ -25,8 +25,8 @@ await runMain('eval', FLAGS, async (f) => {
   if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--pass-k must be an integer >= 1, got ${k}`);
   await startBackend(f.backend as BackendName);
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  const base = env.verifiable ? undefined : await evalBase(loadPolicy(env, f.preset as string), env);
-  const metrics = await evalMetrics(policy, env, 1, base);
+  // Against the shipped base model (for a judged environment, also the reference that judges cadence).
+  const metrics = await evalMetrics(new Evaluator(env, loadPolicy(env, f.preset as string)), policy, 1);
   if (k !== undefined) {
     const pass = await passAtK(policy, env, heldOutSet(env, EVAL_COUNT), k);
     metrics[`eval/pass_at_${k}`] = pass.accuracy;

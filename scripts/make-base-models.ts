@@ -4,6 +4,7 @@
 import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
 import { startBackend, savePolicy, shippedModelPath } from './lib/node-env.ts';
 import { evalMetrics } from './lib/run-eval.ts';
+import { Evaluator } from '../src/core/train/evaluate.ts';
 import { ENV_KEYS, getEnv } from '../src/core/envs/registry.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import type { PresetName } from '../src/core/model/config.ts';
@@ -57,7 +58,7 @@ await runMain('make-base-models', FLAGS, async (f) => {
       const finalLoss = await pretrain(policy, env, recipe, (p) => {
         if (p.step % 20 === 0 || p.step === p.steps) progressLine(p.step, p.steps, `loss ${p.loss.toFixed(3)}  ${p.seconds.toFixed(0)}s`);
       });
-      const metrics = await evalMetrics(policy, env, 1);
+      const metrics = await evalMetrics(new Evaluator(env, null), policy, 1);
       const out = shippedModelPath(envKey, preset);
       await savePolicy(policy, out, { script: 'make-base-models', recipe, finalLoss, ...metrics });
       console.log(JSON.stringify({ env: envKey, preset, finalLoss, ...metrics, out }));

@@ -5,7 +5,8 @@
 
 import { runMain, type FlagSpec } from './lib/cli.ts';
 import { loadPolicy, startBackend } from './lib/node-env.ts';
-import { surprisalStats, tokenSurprisal } from '../src/core/analysis/cadence.ts';
+import { surprisalStats } from '../src/core/analysis/cadence-stats.ts';
+import { completionSurprisal } from '../src/core/train/surprisal.ts';
 import { answerCharacterSurprisal, CADENCE_SPIKE_K, cadenceInBand } from '../src/core/envs/writing-cadence.ts';
 import { parseWritingQuery, writingEnv } from '../src/core/envs/writing.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
@@ -25,7 +26,7 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 async function characterSurprisal(policy: Policy, query: string, answer: string): Promise<readonly number[]> {
-  const all = await tokenSurprisal(policy, { prompt: policy.tokenizer.solverPrompt(query), completion: policy.tokenizer.encode(answer) });
+  const [all] = await completionSurprisal(policy, [{ prompt: policy.tokenizer.solverPrompt(query), completion: policy.tokenizer.encode(answer) }]);
   return answerCharacterSurprisal(answer, all);
 }
 

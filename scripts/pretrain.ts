@@ -3,6 +3,7 @@
 import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
 import { startBackend, savePolicy, shippedModelPath } from './lib/node-env.ts';
 import { evalMetrics } from './lib/run-eval.ts';
+import { Evaluator } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { PRESET_NAMES, parameterCount, type PresetName } from '../src/core/model/config.ts';
@@ -36,7 +37,7 @@ await runMain('pretrain', FLAGS, async (f) => {
     if (f.json) console.log(JSON.stringify(p));
     else if (p.step % 10 === 0 || p.step === p.steps) progressLine(p.step, p.steps, `loss ${p.loss.toFixed(3)}  ${p.seconds.toFixed(0)}s`);
   });
-  const metrics = await evalMetrics(policy, env, 1);
+  const metrics = await evalMetrics(new Evaluator(env, null), policy, 1);
   const out = (f.out as string | undefined) ?? shippedModelPath(env.key, preset);
   await savePolicy(policy, out, { script: 'pretrain', ...config, finalLoss, ...metrics });
   if (f.json) console.log(JSON.stringify({ summary: true, finalLoss, ...metrics, out }));

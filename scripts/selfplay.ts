@@ -2,7 +2,8 @@
 
 import { runMain, progressLine, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
-import { evalBase, evalMetrics } from './lib/run-eval.ts';
+import { evalMetrics } from './lib/run-eval.ts';
+import { Evaluator } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { ALGORITHMS, AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
@@ -72,15 +73,15 @@ await runMain('selfplay', FLAGS, async (f) => {
   // queries of the kind the evaluation asks, which no Challenger is guaranteed to write.
   const trainEnv: typeof env = f['data-split'] === 'eval' ? { ...env, sample: (rng) => env.sample(rng, 'eval') } : env;
   const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  // A judged environment is evaluated by pairwise wins against the base model: a copy of the policy before any
-  // step, which is also the reference whose surprisal judges cadence.
-  const base = env.verifiable ? undefined : await evalBase(loadPolicy(env, f.preset as string, f.from as string | undefined), env);
+  // Evaluations compare with the base model: a copy of the policy before any step, which is also the reference
+  // whose surprisal judges a judged environment's cadence.
+  const evaluator = new Evaluator(env, loadPolicy(env, f.preset as string, f.from as string | undefined));
   const steps = f.algo === 'base' ? 0 : (f.steps as number);
   const emit = (obj: Record<string, unknown>) => {
     if (f.json) console.log(JSON.stringify(obj));
   };
   const started = performance.now();
-  const initial = await evalMetrics(policy, env, config.temperature, base);
+  const initial = await evalMetrics(evaluator, policy, config.temperature);
   emit({ step: 0, ...initial });
   if (!f.json) console.error(`${env.key} ${config.algorithm} ${f.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
@@ -91,7 +92,7 @@ await runMain('selfplay', FLAGS, async (f) => {
       const report = await trainer.runStep();
       const line: Record<string, unknown> = { step: report.step, ...report.metrics };
       if ((every > 0 && s % every === 0) || s === steps) {
-        final = await evalMetrics(policy, env, config.temperature, base);
+        final = await evalMetrics(evaluator, policy, config.temperature);
         Object.assign(line, final);
       }
       emit(line);

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { stepCadence, summarizeCadence, usableSurprisal } from '../src/core/analysis/cadence-summary.ts';
-import { CadenceInputError } from '../src/core/analysis/cadence.ts';
+import { CadenceInputError } from '../src/core/analysis/cadence-stats.ts';
 import { HEAT_SCALE_NATS, heatCells, heatColor } from '../src/app/viz/heat.ts';
 
 describe('summarizeCadence', () => {

@@ -3,7 +3,15 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CadenceInputError, surprisalStats, tokenSurprisal } from '../src/core/analysis/cadence.ts';
+import { CadenceInputError, surprisalStats } from '../src/core/analysis/cadence-stats.ts';
+import { completionSurprisal } from '../src/core/train/surprisal.ts';
+import type { Sequence } from '../src/core/train/batch.ts';
+
+
+/** One sequence's surprisal, through the batched function. */
+async function tokenSurprisal(policy: Policy, sequence: Sequence): Promise<number[]> {
+  return (await completionSurprisal(policy, [sequence]))[0];
+}
 import { useBackend } from '../src/core/backend.ts';
 import { writingEnv } from '../src/core/envs/writing.ts';
 import { tokenLogProbs } from '../src/core/model/gpt.ts';
@@ -64,7 +72,7 @@ describe('surprisalStats', () => {
   });
 });
 
-describe('tokenSurprisal', () => {
+describe('completionSurprisal', () => {
   beforeAll(async () => {
     await useBackend('cpu');
   });
@@ -101,6 +109,19 @@ describe('tokenSurprisal', () => {
     policy.dispose();
   });
 
+  it('several sequences of different lengths at once give each its own surprisal', async () => {
+    const policy = Policy.create(writingEnv, 'tiny', 7);
+    const prompt = policy.tokenizer.solverPrompt(query);
+    const sequences = [answer, 'rain', 'the cloud waits/rain falls slow on the hill'].map((text) => ({ prompt, completion: [...policy.tokenizer.encode(text), EOS] }));
+    const together = await completionSurprisal(policy, sequences);
+    for (const [i, sequence] of sequences.entries()) {
+      const alone = await tokenSurprisal(policy, sequence);
+      expect(together[i].length).toBe(sequence.completion.length);
+      expect(compareArrays(together[i], alone, 1e-5).maxDiff).toBeLessThan(1e-5);
+    }
+    policy.dispose();
+  });
+
   it('the first completion token depends on the prompt only; an empty completion gives []', async () => {
     const policy = Policy.create(writingEnv, 'tiny', 6);
     const prompt = policy.tokenizer.solverPrompt(query);
@@ -110,7 +131,7 @@ describe('tokenSurprisal', () => {
     const first = await tokenSurprisal(policy, { prompt, completion: completion.slice(0, 1) });
     expect(first[0]).toBeCloseTo(whole[0], 5);
     expect(await tokenSurprisal(policy, { prompt, completion: [] })).toEqual([]);
-    await expect(tokenSurprisal(policy, { prompt: [], completion })).rejects.toThrow(CadenceInputError);
+    await expect(tokenSurprisal(policy, { prompt: [], completion })).rejects.toThrow(RangeError);
     expect(tf.memory().numTensors).toBe(before);
     policy.dispose();
   });

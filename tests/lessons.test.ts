@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { validateRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
-import type { RolloutGroup, SolverAnswer } from '../src/core/train/selfplay.ts';
+import type { RolloutGroup, SolverAnswer } from '../src/core/train/rollouts.ts';
 import { LESSONS, findLesson } from '../src/app/lessons/index.ts';
 import { captureRun, earlyMean, explainGroup, groupReadout, isSetUp, lessonConfig, reachStep, recentMean, trendLine, type LessonSnapshot } from '../src/app/lessons/lesson.ts';
 import { ALARMS_TESTID, GUARDED_RUN, hackingReadout, HACKED_RUN } from '../src/app/lessons/reward-hacking.ts';

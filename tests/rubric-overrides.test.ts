@@ -7,7 +7,7 @@ import { writingEnv, type WritingQuery } from '../src/core/envs/writing.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { Rng } from '../src/core/random.ts';
 import { ConfigError, configForAlgorithm } from '../src/core/rl/config.ts';
-import { rescoreGroups, scoreTask } from '../src/core/train/rescore.ts';
+import { rescoreGroups, scoreTask, type RolloutGroup, type SolverAnswer } from '../src/core/train/rollouts.ts';
 import {
   canonicalRubricOverrides,
   envRubrics,
@@ -18,7 +18,7 @@ import {
   withCriterionWeight,
 } from '../src/core/train/rubric-overrides.ts';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
-import { SelfPlayTrainer, type RolloutGroup, type SolverAnswer } from '../src/core/train/selfplay.ts';
+import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { TrainingSession, type SessionEvent } from '../src/core/train/session.ts';
 import { decodeShareLink, encodeShareLink, ShareLinkError } from '../src/app/state/share-link.ts';
 import LZString from 'lz-string';

@@ -108,6 +108,37 @@ describe('TrainingSession', () => {
     await session.dispose();
   });
 
+  it('measures the live held-out series at step 0 and every K steps, against the base model, without leaking tensors', async () => {
+    const numTensors = tf.memory().numTensors;
+    const events: SessionEvent[] = [];
+    const session = new TrainingSession((e) => events.push(e), { every: 2, count: 16 });
+    await session.init(CONFIG, baseModel);
+    for (let i = 0; i < 4; i++) await session.step();
+    const series = events.flatMap((e) => (e.type === 'heldout' ? [e.evaluation] : []));
+    expect(series.map((e) => e.step)).toEqual([0, 2, 4]);
+    // At step 0 the policy is the base model.
+    expect(series[0].metrics['eval/accuracy']).toBe(series[0].metrics['eval/base_accuracy']);
+    expect(new Set(series.map((e) => e.metrics['eval/base_accuracy'])).size).toBe(1);
+    // The event follows its step's report, in order.
+    const order = events.filter((e) => e.type === 'step' || e.type === 'heldout').map((e) => (e.type === 'step' ? `s${e.report.step}` : `h${e.evaluation.step}`));
+    expect(order).toEqual(['h0', 's1', 's2', 'h2', 's3', 's4', 'h4']);
+    // An independent evaluation of the same weights gives the same accuracy.
+    const checkpoint = await session.getCheckpoint();
+    const env = getEnv('arithmetic');
+    const { unpackTrainerState } = await import('../src/core/train/checkpoint-pack.ts');
+    const { Evaluator } = await import('../src/core/train/evaluate.ts');
+    const state = unpackTrainerState(checkpoint.state);
+    const base = Policy.fromSafetensors(baseModel, env);
+    const trained = Policy.fromWeights({ env: env.key, preset: 'tiny', config: base.config, tokenizer: base.tokenizer.spec }, state.weights);
+    const independent = await new Evaluator(env, base).heldOut(trained, 16);
+    expect(independent.current.accuracy).toBe(series[2].metrics['eval/accuracy']);
+    expect(independent.base.accuracy).toBe(series[2].metrics['eval/base_accuracy']);
+    trained.dispose();
+    base.dispose();
+    await session.dispose();
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+
   it('pretrains from scratch with progress events, then trains', async () => {
     const { session, events, reports } = recorded();
     const info = await session.init({ ...CONFIG, base: 'scratch', pretrainSteps: 3 }, null);

@@ -9,7 +9,7 @@ import { initWeights } from '../src/core/model/gpt.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { Tokenizer } from '../src/core/tokenizer/tokenizer.ts';
 import { Rng } from '../src/core/random.ts';
-import { answerSurprisal, evaluateWinRate, heldOutSet, judgePairs, pairOutcome, solveGreedy } from '../src/core/train/evaluate.ts';
+import { answerSurprisal, Evaluator, heldOutSet, judgePairs, pairOutcome, solveGreedy } from '../src/core/train/evaluate.ts';
 import { configForAlgorithm } from '../src/core/rl/config.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
@@ -90,7 +90,7 @@ describe('judgePairs arithmetic of rewards', () => {
   });
 });
 
-describe('evaluateWinRate with real greedy sampling', () => {
+describe('the Evaluator\'s win rate with real greedy sampling', () => {
   // A very small model whose context holds writing's longest sequence (123 tokens).
   const tokenizer = Tokenizer.fit(writingEnv.alphabet);
   const config = { vocabSize: tokenizer.vocabSize, blockSize: 128, nLayer: 1, nHead: 2, nEmbd: 16 };
@@ -101,10 +101,12 @@ describe('evaluateWinRate with real greedy sampling', () => {
     const b = policyFrom(2);
     const examples = heldOutSet(writingEnv, 6);
     const before = tf.memory().numTensors;
-    const self = await evaluateWinRate(a, a, writingEnv, examples);
+    const self = (await new Evaluator(writingEnv, a).heldOut(a, 6)).winRate;
     expect(self).toMatchObject({ wins: 0, ties: 6, losses: 0, winRate: 0.5, count: 6 });
 
-    const versus = await evaluateWinRate(a, b, writingEnv, examples);
+    const againstB = new Evaluator(writingEnv, b);
+    const versus = (await againstB.heldOut(a, 6)).winRate!;
+    expect((await againstB.heldOut(a, 6)).winRate, 'the base side is kept and gives the same verdicts').toEqual(versus);
     const queries = examples.map((e) => e.query);
     const answers = await solveGreedy(a, writingEnv, queries);
     const baseAnswers = await solveGreedy(b, writingEnv, queries);
@@ -146,7 +148,7 @@ describe('the session evaluation', () => {
     const bytes = await model.toSafetensors();
     model.dispose();
     const events: SessionEvent[] = [];
-    const session = new TrainingSession((e) => events.push(e));
+    const session = new TrainingSession((e) => events.push(e), { every: 0, count: 0 }); // the evaluation alone
     await session.init(config, bytes);
     await session.evaluate(count);
     await session.dispose();

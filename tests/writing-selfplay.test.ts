@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tokenSurprisal } from '../src/core/analysis/cadence.ts';
+import { completionSurprisal } from '../src/core/train/surprisal.ts';
 import { getEnv } from '../src/core/envs/registry.ts';
 import { parseWritingQuery, writingEnv, writingScore } from '../src/core/envs/writing.ts';
 import { Policy } from '../src/core/model/policy.ts';
@@ -31,7 +31,7 @@ describe('answer surprisal in the step report', () => {
       for (const answer of group.answers) {
         expect(answer.surprisal.length).toBe(answer.text.length + (answer.finished ? 1 : 0));
         const completion = [...policy.tokenizer.encode(answer.text), ...(answer.finished ? [EOS] : [])];
-        const expected = await tokenSurprisal(start, { prompt: policy.tokenizer.solverPrompt(group.query), completion });
+        const [expected] = await completionSurprisal(start, [{ prompt: policy.tokenizer.solverPrompt(group.query), completion }]);
         const { maxDiff, mismatches } = compareArrays(answer.surprisal, expected, 1e-4);
         expect(mismatches, `max diff ${maxDiff}`).toEqual([]);
         expect(answer.surprisal.every((value) => value >= 0)).toBe(true);

@@ -3,7 +3,7 @@
 // and readouts are pure functions of a snapshot of the run, so they are tested without a page.
 
 import { defaultRunConfig, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
-import type { RolloutGroup } from '../../core/train/selfplay.ts';
+import type { RolloutGroup } from '../../core/train/rollouts.ts';
 
 /** What a lesson can see of the open run. */
 export interface LessonSnapshot {

@@ -2,7 +2,7 @@
 // show how training changed their rhythm. Fed by the page with each step's groups; holds only two summaries.
 
 import { stepCadence, type StepCadence } from '../../core/analysis/cadence-summary.ts';
-import type { RolloutGroup } from '../../core/train/selfplay.ts';
+import type { RolloutGroup } from '../../core/train/rollouts.ts';
 
 export class CadenceTrack {
   first = $state.raw<StepCadence | null>(null);

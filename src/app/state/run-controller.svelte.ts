@@ -8,9 +8,9 @@ import type { PretrainProgress } from '../../core/train/pretrain.ts';
 import { fitPresetToEnv } from '../../core/train/preset-fit.ts';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import { getEnv } from '../../core/envs/registry.ts';
-import { rescoreGroups } from '../../core/train/rescore.ts';
+import { rescoreGroups } from '../../core/train/rollouts.ts';
 import { canonicalRubricOverrides, type RubricOverrides } from '../../core/train/rubric-overrides.ts';
-import type { RolloutGroup } from '../../core/train/selfplay.ts';
+import type { RolloutGroup } from '../../core/train/rollouts.ts';
 import type { Checkpoint, EvaluationReport, SessionEvent, SessionTask } from '../../core/train/session.ts';
 import { BACKEND_CHOICES, type BackendChoice, type BackendInfo } from '../../../workers/protocol.ts';
 import { EngineStoppedError, startWorkerEngine, type Engine } from '../engine/worker-engine.ts';
@@ -724,6 +724,7 @@ function describeTask(task: SessionTask): string {
     evaluate: 'Evaluation',
     checkpoint: 'Reading a checkpoint',
     restore: 'Restoring the checkpoint',
+    reset: 'Resetting the run',
     backend: 'The backend',
     export: 'Exporting the model',
     rubric: 'Changing the rubric',

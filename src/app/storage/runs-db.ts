@@ -7,7 +7,7 @@ import type { RunConfig } from '../../core/train/run-config.ts';
 import type { Checkpoint, EvaluationReport } from '../../core/train/session.ts';
 import { packTrainerState, type PackedTrainerState } from '../../core/train/checkpoint-pack.ts';
 import type { TrainerState } from '../../core/train/selfplay.ts';
-import type { RolloutGroup } from '../../core/train/selfplay.ts';
+import type { RolloutGroup } from '../../core/train/rollouts.ts';
 
 export interface RunRecord {
   id: string;

@@ -1,8 +1,8 @@
 // Cadence of many texts at once (the Solver's answers of one step), so two steps, or a base and a trained
 // model, can be compared by rhythm: each text's surprisalStats, then averaged with every text weighted equally.
 
-import type { RolloutGroup } from '../train/selfplay.ts';
-import { surprisalStats } from './cadence.ts';
+import type { RolloutGroup } from '../train/rollouts.ts';
+import { surprisalStats } from './cadence-stats.ts';
 
 export interface CadenceSummary {
   /** Texts with at least one token. */

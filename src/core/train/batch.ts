@@ -75,16 +75,3 @@ export function sliceRows(b: PackedBatch, start: number, end: number): PackedBat
     lengths: b.lengths.slice(start, end),
   };
 }
-
-/**
- * -log p of a packed row's completion tokens, read from per-position log-probs [rows, cols] of the packed
- * batch: the completion's targets are its row's masked positions, in order.
- */
-export function completionSurprisal(packed: PackedBatch, logp: ArrayLike<number>, row: number): number[] {
-  const out: number[] = [];
-  for (let t = 0; t < packed.cols; t++) {
-    const k = row * packed.cols + t;
-    if (packed.mask[k] !== 0) out.push(-logp[k]);
-  }
-  return out;
-}

@@ -1,15 +1,14 @@
 // Evaluation: held-out Solver accuracy (greedy, overall and per difficulty level), the win rate against the
 // base model for environments judged rather than verified, and the Challenger's query statistics (valid,
 // distinct, mean difficulty). The held-out set is fixed by its own seed, so every model of an environment is
-// scored on the same questions.
+// scored on the same questions. One Evaluator holds the base model's side (its answers, their surprisal, its
+// queries), computed once, and serves the session, the scripts and the tests.
 
-import * as tf from '@tensorflow/tfjs';
 import type { Env, Example } from '../envs/env.ts';
-import { tokenLogProbs } from '../model/gpt.ts';
 import type { Policy } from '../model/policy.ts';
-import { batchTensors, chunkRanges, completionSurprisal, packSequences, sliceRows } from './batch.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../model/sample.ts';
 import { Rng } from '../random.ts';
+import { completionSurprisal } from './surprisal.ts';
 
 export const EVAL_SEED = 20250911;
 
@@ -193,46 +192,103 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
 /**
  * -log p (nats) of each answer's characters under `reference`, given its query as a Solver prompt: what the
  * trainer reads from its reference log-probs for the cadence criterion, here for answers to held-out tasks.
- * Computed in row chunks, like the update, so long answers stay within memory.
  */
-export async function answerSurprisal(reference: Policy, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
+export function answerSurprisal(reference: Policy, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
   const tok = reference.tokenizer;
-  const packed = packSequences(queries.map((q, i) => ({ prompt: tok.solverPrompt(q), completion: tok.encode(answers[i]) })));
-  const logp = new Float32Array(packed.rows * packed.cols);
-  for (const [start, end] of chunkRanges(packed.rows, packed.cols)) {
-    const batch = batchTensors(sliceRows(packed, start, end));
-    try {
-      const chunk = tf.tidy(() => tokenLogProbs(reference.vars, reference.config, batch.inputs, batch.targets).logp);
-      try {
-        logp.set((await chunk.data()) as Float32Array, start * packed.cols);
-      } finally {
-        chunk.dispose();
-      }
-    } finally {
-      tf.dispose([batch.inputs, batch.targets, batch.mask]);
-    }
-  }
-  return answers.map((_, i) => completionSurprisal(packed, logp, i));
+  return completionSurprisal(reference, queries.map((q, i) => ({ prompt: tok.solverPrompt(q), completion: tok.encode(answers[i]) })));
 }
 
-/** The base model's side of a win-rate evaluation, computed once per run: its greedy answers and their surprisal under itself. */
-export interface BaseSide {
+/** A held-out evaluation of one model beside the base model's on the same tasks. */
+export interface HeldOutEval {
+  current: SolverEval;
+  base: SolverEval;
+  /** Judged environments measured against a base model only: pairwise wins against its answers, cadence included. */
+  winRate?: WinRateEval;
+}
+
+/** The base model's side of a held-out set, computed once per set size. */
+interface BaseSide {
+  examples: Example[];
+  result: SolverEval;
   answers: string[];
-  surprisal: number[][];
+  /** Their surprisal under the base model itself (judged environments only). */
+  surprisal: number[][] | null;
 }
 
-export async function baseSideOf(base: Policy, env: Env, queries: readonly string[]): Promise<BaseSide> {
-  const answers = await solveGreedy(base, env, queries);
-  return { answers, surprisal: await answerSurprisal(base, queries, answers) };
+/**
+ * The evaluations of one run: everything is measured against its base model (the run's reference, whose
+ * surprisal also judges cadence), whose side is computed once and kept. With no base model (scoring a model file
+ * alone) the current model stands in for it. The Evaluator does not own the policies it is given.
+ */
+export class Evaluator {
+  private readonly sides = new Map<number, BaseSide>();
+  private readonly baseQueries = new Map<string, ChallengerEval>();
+
+  constructor(
+    readonly env: Env,
+    private readonly base: Policy | null,
+  ) {}
+
+  /** Greedy held-out accuracy of `policy` on the first `count` held-out tasks, beside the base model's. */
+  async heldOut(policy: Policy, count: number): Promise<HeldOutEval> {
+    const { env } = this;
+    const side = await this.baseSide(count, policy);
+    const queries = side.examples.map((e) => e.query);
+    const answers = await solveGreedy(policy, env, queries);
+    const out: HeldOutEval = { current: scoreAnswers(env, side.examples, answers), base: side.result };
+    if (!env.verifiable && this.base) {
+      const reference = this.base;
+      const surprisal = { answers: await answerSurprisal(reference, queries, answers), base: side.surprisal! };
+      out.winRate = judgePairs(env, queries, answers, side.answers, surprisal);
+    }
+    return out;
+  }
+
+  /** `count` Challenger queries of `policy` sampled at `temperature`, summarised. */
+  challenger(policy: Policy, count: number, temperature: number): Promise<ChallengerEval> {
+    return evaluateChallenger(policy, this.env, count, temperature);
+  }
+
+  /** The base model's queries, sampled the same way; null without a base model. Kept per count and temperature. */
+  async baseChallenger(count: number, temperature: number): Promise<ChallengerEval | null> {
+    if (!this.base) return null;
+    const key = `${count}@${temperature}`;
+    let found = this.baseQueries.get(key);
+    if (!found) {
+      found = await evaluateChallenger(this.base, this.env, count, temperature);
+      this.baseQueries.set(key, found);
+    }
+    return found;
+  }
+
+  private async baseSide(count: number, current: Policy): Promise<BaseSide> {
+    const known = this.sides.get(count);
+    if (known) return known;
+    const base = this.base ?? current;
+    const examples = heldOutSet(this.env, count);
+    const queries = examples.map((e) => e.query);
+    const answers = await solveGreedy(base, this.env, queries);
+    const side: BaseSide = {
+      examples,
+      answers,
+      result: scoreAnswers(this.env, examples, answers),
+      surprisal: this.env.verifiable || !this.base ? null : await answerSurprisal(base, queries, answers),
+    };
+    if (this.base) this.sides.set(count, side); // without a base model the side is the current model's: never kept
+    return side;
+  }
 }
 
-/** `answers` judged against the base model's, cadence included: `base` is the run's reference and gives their surprisal. */
-export async function judgeAgainstBase(env: Env, base: Policy, queries: readonly string[], answers: readonly string[], side: BaseSide): Promise<WinRateEval> {
-  return judgePairs(env, queries, answers, side.answers, { answers: await answerSurprisal(base, queries, answers), base: side.surprisal });
-}
-
-/** Greedy answers of both models to the held-out tasks, judged pairwise, cadence included (the base model is the reference). */
-export async function evaluateWinRate(policy: Policy, base: Policy, env: Env, examples: readonly Example[]): Promise<WinRateEval> {
-  const queries = examples.map((e) => e.query);
-  return judgeAgainstBase(env, base, queries, await solveGreedy(policy, env, queries), await baseSideOf(base, env, queries));
+/** An evaluation as flat metrics (`eval/...`), the names the CLI prints and the charts read. */
+export function evaluationMetrics(heldOut: HeldOutEval, challenger: ChallengerEval | null): Record<string, number> {
+  const out: Record<string, number> = { 'eval/accuracy': heldOut.current.accuracy, 'eval/base_accuracy': heldOut.base.accuracy };
+  for (const b of heldOut.current.byDifficulty) out[`eval/accuracy_level_${b.level}`] = b.accuracy;
+  if (challenger) {
+    Object.assign(out, { 'eval/query_valid_rate': challenger.validRate, 'eval/query_distinct_rate': challenger.distinctRate, 'eval/query_difficulty': challenger.meanDifficulty });
+  }
+  if (heldOut.winRate) {
+    const w = heldOut.winRate;
+    Object.assign(out, { 'eval/win_rate': w.winRate, 'eval/wins': w.wins, 'eval/ties': w.ties, 'eval/losses': w.losses });
+  }
+  return out;
 }

@@ -10,7 +10,7 @@ import { parameterCount } from '../model/config.ts';
 import type { WeightInit } from '../model/gpt.ts';
 import { Policy } from '../model/policy.ts';
 import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
-import { baseSideOf, evaluateChallenger, heldOutSet, judgeAgainstBase, scoreAnswers, solveGreedy, type BaseSide, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
 import type { RubricOverrides } from './rubric-overrides.ts';
@@ -51,11 +51,20 @@ export interface SessionErrorInfo {
   message: string;
 }
 
-export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'backend' | 'export' | 'rubric';
+export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'reset' | 'backend' | 'export' | 'rubric';
+
+/** The held-out series drawn live beside the reward: the policy's accuracy (win rate for a judged environment)
+ *  on a fixed held-out subset, every `every` steps, with the base model's on the same tasks. */
+export interface LiveEvaluation {
+  step: number;
+  /** `eval/accuracy`, `eval/base_accuracy`, `eval/accuracy_level_<k>`, and `eval/win_rate` with its counts. */
+  metrics: Record<string, number>;
+}
 
 export type SessionEvent =
   | { type: 'pretrain'; progress: PretrainProgress }
   | { type: 'step'; report: StepReport }
+  | { type: 'heldout'; evaluation: LiveEvaluation }
   | { type: 'evaluation'; evaluation: EvaluationReport }
   | { type: 'error'; during: SessionTask; error: SessionErrorInfo };
 
@@ -96,6 +105,22 @@ export const DEFAULT_EVAL_COUNT = 128;
 /** Challenger queries sampled per evaluation. */
 const CHALLENGER_EVAL_COUNT = 32;
 
+/** How often and on how many held-out tasks the live series is measured; every 0 switches it off. */
+export interface LiveEvalSettings {
+  every: number;
+  count: number;
+}
+
+/**
+ * The live series' defaults. Verified environments: every 5 steps on 128 held-out tasks, whose greedy answers cost
+ * a small part of a step's sampled rollouts and update. A judged environment's answers are ten times longer and
+ * also need the reference's surprisal, so 32 tasks every 10 steps. Both stay within ~10% of training time (see
+ * BENCHMARKS.md).
+ */
+export function defaultLiveEval(env: Pick<Env, 'verifiable'>): LiveEvalSettings {
+  return env.verifiable ? { every: 5, count: 128 } : { every: 10, count: 32 };
+}
+
 export class TrainingSession implements SessionApi {
   private config: RunConfig | null = null;
   private env: Env | null = null;
@@ -103,13 +128,17 @@ export class TrainingSession implements SessionApi {
   private trainer: SelfPlayTrainer | null = null;
   /** The base model's weights (the trainer's frozen reference), for evaluation against it. */
   private baseWeights: Record<string, WeightInit> | null = null;
-  /** The base model's side of an evaluation, kept while the held-out set and base model stay the same. */
-  private baseEval: { count: number; result: SolverEval; side: BaseSide | null; challenger: ChallengerEval | null } | null = null;
+  /** The base model and its side of every evaluation, kept while the base model stays the same. */
+  private evaluation: { base: Policy; evaluator: Evaluator } | null = null;
   private stopRequested = false;
   /** Tasks run one at a time, in call order: a checkpoint never reads weights halfway through an update. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly onEvent: SessionListener = () => {}) {}
+  /** `liveEval`: the live series' settings; by default defaultLiveEval of the run's environment. */
+  constructor(
+    private readonly onEvent: SessionListener = () => {},
+    private readonly liveEvalSettings: LiveEvalSettings | null = null,
+  ) {}
 
   init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo> {
     return this.task('init', async () => {
@@ -170,6 +199,8 @@ export class TrainingSession implements SessionApi {
     return this.task('step', async () => {
       const report = await this.requireTrainer().runStep();
       this.onEvent({ type: 'step', report });
+      const live = this.liveEval();
+      if (live.every > 0 && report.step % live.every === 0) await this.emitLiveEvaluation(report.step);
       return report.step;
     });
   }
@@ -185,38 +216,19 @@ export class TrainingSession implements SessionApi {
 
   evaluate(count = DEFAULT_EVAL_COUNT): Promise<void> {
     return this.task('evaluate', async () => {
-      const { config, env, policy } = this.require();
+      const { config, policy } = this.require();
       const trainer = this.requireTrainer();
-      const examples = heldOutSet(env, count);
-      const queries = examples.map((e) => e.query);
-      const answers = await solveGreedy(policy, env, queries);
-      const current = scoreAnswers(env, examples, answers);
+      const evaluator = this.evaluator();
+      const heldOut = await evaluator.heldOut(policy, count);
       // GRPO with data never trains its Challenger, so its queries say nothing about the run.
       const askChallenger = config.algorithm !== 'grpo-data';
-      // A judged environment has no right answer: each answer is compared with the base model's, and the base
-      // model (the run's reference) gives the surprisal that judges cadence.
-      const judged = !env.verifiable;
-      const stale = !this.baseEval || this.baseEval.count !== count || (askChallenger && !this.baseEval.challenger);
-      const base = stale || judged ? Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights!) : null;
-      let winRate: WinRateEval | null = null;
-      try {
-        if (stale) {
-          const side = judged ? await baseSideOf(base!, env, queries) : null;
-          const baseAnswers = side?.answers ?? (await solveGreedy(base!, env, queries));
-          const challenger = askChallenger ? await evaluateChallenger(base!, env, CHALLENGER_EVAL_COUNT, config.temperature) : null;
-          this.baseEval = { count, result: scoreAnswers(env, examples, baseAnswers), side, challenger };
-        }
-        if (judged) winRate = await judgeAgainstBase(env, base!, queries, answers, this.baseEval!.side!);
-      } finally {
-        base?.dispose();
-      }
-      const baseEval = this.baseEval!;
       const challenger = askChallenger
-        ? await evaluateChallenger(policy, env, CHALLENGER_EVAL_COUNT, config.temperature)
+        ? await evaluator.challenger(policy, CHALLENGER_EVAL_COUNT, config.temperature)
         : { validRate: 0, distinctRate: 0, meanDifficulty: 0, samples: [] };
-      const evaluation: EvaluationReport = { step: trainer.step, current, base: baseEval.result, challenger };
-      if (baseEval.challenger) evaluation.baseChallenger = baseEval.challenger;
-      if (winRate) evaluation.winRate = winRate;
+      const baseChallenger = askChallenger ? await evaluator.baseChallenger(CHALLENGER_EVAL_COUNT, config.temperature) : null;
+      const evaluation: EvaluationReport = { step: trainer.step, current: heldOut.current, base: heldOut.base, challenger };
+      if (baseChallenger) evaluation.baseChallenger = baseChallenger;
+      if (heldOut.winRate) evaluation.winRate = heldOut.winRate;
       this.onEvent({ type: 'evaluation', evaluation });
     });
   }
@@ -243,14 +255,13 @@ export class TrainingSession implements SessionApi {
       const state = unpackTrainerState(checkpoint.state); // before touching the trainer: a damaged one changes nothing
       if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
       this.trainer.setState(state);
-      this.baseWeights = state.reference;
-      this.baseEval = null;
+      this.setBase(state.reference);
       return this.info();
     });
   }
 
   reset(): Promise<SessionInfo> {
-    return this.task('restore', async () => {
+    return this.task('reset', async () => {
       const { config, env, policy } = this.require();
       this.requireTrainer().dispose();
       assignWeights(policy.vars, this.baseWeights!);
@@ -264,12 +275,40 @@ export class TrainingSession implements SessionApi {
     this.release();
   }
 
-  /** Freezes the current weights as the base model and starts a trainer on them. */
+  /** Freezes the current weights as the base model, starts a trainer on them and measures the live series'
+   *  starting point (step 0). */
   private async startSelfPlay(): Promise<void> {
     const { config, env, policy } = this.require();
-    this.baseWeights = await readWeights(policy.vars);
-    this.baseEval = null;
+    this.setBase(await readWeights(policy.vars));
     this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+    if (this.liveEval().every > 0) await this.emitLiveEvaluation(0);
+  }
+
+  /** A new base model: the evaluations made against the old one are dropped. */
+  private setBase(weights: Record<string, WeightInit>): void {
+    this.evaluation?.base.dispose();
+    this.evaluation = null;
+    this.baseWeights = weights;
+  }
+
+  /** The evaluator against the base model, made on first use. */
+  private evaluator(): Evaluator {
+    if (!this.evaluation) {
+      const { env, policy } = this.require();
+      if (!this.baseWeights) throw new SessionStateError('there is no base model yet to evaluate against');
+      const base = Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights);
+      this.evaluation = { base, evaluator: new Evaluator(env, base) };
+    }
+    return this.evaluation.evaluator;
+  }
+
+  private liveEval(): LiveEvalSettings {
+    return this.liveEvalSettings ?? defaultLiveEval(this.require().env);
+  }
+
+  private async emitLiveEvaluation(step: number): Promise<void> {
+    const heldOut = await this.evaluator().heldOut(this.require().policy, this.liveEval().count);
+    this.onEvent({ type: 'heldout', evaluation: { step, metrics: evaluationMetrics(heldOut, null) } });
   }
 
   private info(): SessionInfo {
@@ -308,7 +347,8 @@ export class TrainingSession implements SessionApi {
     this.policy?.dispose();
     this.trainer = null;
     this.policy = null;
+    this.evaluation?.base.dispose();
+    this.evaluation = null;
     this.baseWeights = null;
-    this.baseEval = null;
   }
 }

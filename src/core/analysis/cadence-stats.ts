@@ -1,11 +1,6 @@
-// Cadence of a text under a model: per-token surprisal (-log p, in nats) and its spikes, after Krishnan's
-// "Horace" study (mostly predictable text, punctuated by spikes of surprise). Statistics are pure functions
-// over plain arrays; tokenSurprisal is the one place that runs the model.
-
-import * as tf from '@tensorflow/tfjs';
-import { tokenLogProbs } from '../model/gpt.ts';
-import type { Policy } from '../model/policy.ts';
-import { batchTensors, packSequences, type Sequence } from '../train/batch.ts';
+// Cadence of a text under a model: spike statistics of its per-token surprisal (-log p, in nats), after
+// Krishnan's "Horace" study (mostly predictable text, punctuated by spikes of surprise). Pure functions over
+// plain arrays, no tensors: the surprisal itself comes from train/surprisal.ts.
 
 export class CadenceInputError extends Error {
   override name = 'CadenceInputError';
@@ -63,29 +58,4 @@ export function surprisalStats(surprisal: readonly number[], k = 1): SurprisalSt
 
 function average(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-/**
- * Surprisal (-log p, nats) of each completion token given the prompt and the completion tokens before it,
- * under `policy`. Token ids, as the tokenizer makes them: for a Solver answer,
- * `{ prompt: tokenizer.solverPrompt(query), completion: tokenizer.encode(answer) }`, with EOS appended to
- * the completion to include the end token. prompt + completion must fit the model's blockSize + 1.
- * Every tensor it makes is disposed.
- */
-export async function tokenSurprisal(policy: Policy, sequence: Sequence): Promise<number[]> {
-  const { prompt, completion } = sequence;
-  if (prompt.length === 0) throw new CadenceInputError('the prompt must have at least one token (e.g. a role token)');
-  if (completion.length === 0) return [];
-  const batch = packSequences([sequence]); // one row, T = prompt + completion - 1 positions
-  const surprisal = tf.tidy(() => {
-    const { inputs, targets } = batchTensors(batch);
-    const { logp } = tokenLogProbs(policy.vars, policy.config, inputs, targets); // [1, T]
-    // The completion's targets are the last completion.length positions.
-    return logp.slice([0, prompt.length - 1], [1, completion.length]).neg(); // [1, C]
-  });
-  try {
-    return Array.from(await surprisal.data());
-  } finally {
-    surprisal.dispose();
-  }
 }

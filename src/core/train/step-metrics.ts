@@ -1,0 +1,148 @@
+// A self-play step's metrics (TRL-style names, split by role) as a pure function of what the step sampled,
+// scored and read back. No tensors: everything here is plain arrays.
+
+import type { Env } from '../envs/env.ts';
+import type { LspConfig } from '../rl/config.ts';
+import { challengerScores, invalidPremium, isClipped, klEstimate, mean, sequenceRatio, std } from '../rl/math.ts';
+import type { StepAdvantages, StepScores } from './rollouts.ts';
+
+export type Role = 'challenger' | 'solver';
+
+/** Where each role's sequences sit in the packed batch, and each sequence's advantage. */
+export interface BatchLayout {
+  /** The role of each packed row. [S] */
+  roles: readonly Role[];
+  /** The advantage each row was trained with. [S] */
+  advantages: readonly number[];
+  cols: number;
+  /** 1 on completion tokens. [S, T] flattened */
+  mask: ArrayLike<number>;
+}
+
+/** What the step read back from its passes, [S, T] flattened each. */
+export interface StepReadings {
+  /** Reference log-probs under the sampling readout. */
+  refLogp: ArrayLike<number>;
+  /** The first update's log-probs and entropies: the sampling policy's. */
+  firstLogp: ArrayLike<number>;
+  firstEntropy: ArrayLike<number>;
+  /** The last update's log-probs, for the clip ratio. */
+  lastLogp: ArrayLike<number>;
+  loss: number;
+  gradNorm: number;
+}
+
+export interface StepTimings {
+  generate: number;
+  reference: number;
+  update: number;
+  step: number;
+}
+
+/** What was sampled, as the metrics need it: the query texts, and token counts per answer and per Challenger
+ *  query (null for GRPO with data, whose queries the generator wrote). */
+export interface SampledSummary {
+  queryTexts: readonly string[];
+  answerLengths: readonly number[];
+  queryLengths: readonly number[] | null;
+}
+
+type Settings = Pick<LspConfig, 'klEstimator' | 'updatesPerBatch' | 'clipMode' | 'clipEpsilon' | 'qualityWeight' | 'challengerReward'>;
+
+/** KL to the reference, entropy and clip ratio of one role's completion tokens. */
+function tokenStats(role: Role, layout: BatchLayout, readings: StepReadings, settings: Settings) {
+  const kls: number[] = [];
+  const entropies: number[] = [];
+  let clipped = 0;
+  let units = 0; // tokens (PPO) or sequences (GSPO) that could be clipped
+  layout.roles.forEach((rowRole, s) => {
+    if (rowRole !== role) return;
+    const current: number[] = [];
+    const old: number[] = [];
+    for (let t = 0; t < layout.cols; t++) {
+      const k = s * layout.cols + t;
+      if (layout.mask[k] === 0) continue;
+      kls.push(klEstimate(settings.klEstimator, readings.firstLogp[k], readings.refLogp[k]));
+      entropies.push(readings.firstEntropy[k]);
+      current.push(readings.lastLogp[k]);
+      old.push(readings.firstLogp[k]);
+    }
+    if (settings.updatesPerBatch === 1) return; // one update: the ratio is exactly 1
+    if (settings.clipMode === 'sequence') {
+      units += 1;
+      if (isClipped(sequenceRatio(current, old), layout.advantages[s], settings.clipEpsilon)) clipped += 1;
+    } else {
+      current.forEach((l, t) => {
+        units += 1;
+        if (isClipped(Math.exp(l - old[t]), layout.advantages[s], settings.clipEpsilon)) clipped += 1;
+      });
+    }
+  });
+  return { kl: mean(kls), entropy: mean(entropies), clipRatio: units ? clipped / units : 0 };
+}
+
+/** Pass rate of each rubric criterion; a task rubric's counts only the answers whose query asks for it. */
+function rubricMetrics(env: Env, scores: StepScores): Record<string, number> {
+  const out: Record<string, number> = {};
+  const passes = scores.passes.flat();
+  for (const criterion of env.rubric) out[`rubric/${criterion.key}`] = mean(passes.map((p) => (p[criterion.key] ? 1 : 0)));
+  const taskPasses = scores.taskPasses.flat();
+  for (const criterion of env.rewardRubric ?? []) {
+    const verdicts = taskPasses.map((p) => p?.[criterion.key]).filter((v) => v !== null && v !== undefined);
+    if (verdicts.length) out[`rubric/${criterion.key}`] = mean(verdicts.map((v) => (v ? 1 : 0)));
+  }
+  return out;
+}
+
+export function stepMetrics(
+  env: Env,
+  settings: Settings,
+  scores: StepScores,
+  advantages: StepAdvantages,
+  layout: BatchLayout,
+  readings: StepReadings,
+  sampled: SampledSummary,
+  time: StepTimings,
+): Record<string, number> {
+  const { reward, quality, parsed } = scores;
+  const queryCount = reward.length;
+  const solver = tokenStats('solver', layout, readings, settings);
+  const valid = parsed.filter((p) => p !== null);
+  const generatedTokens = sampled.answerLengths.reduce((a, b) => a + b, 0) + (sampled.queryLengths?.reduce((a, b) => a + b, 0) ?? 0);
+  const metrics: Record<string, number> = {
+    'solver/reward': mean(reward.flat()),
+    'solver/reward_std': mean(reward.map((row) => std(row))),
+    'solver/quality': mean(quality.flat()),
+    'solver/kl': solver.kl,
+    'solver/entropy': solver.entropy,
+    'solver/frac_reward_zero_std': advantages.groupStd.filter((s) => s < 1e-9).length / queryCount,
+    'solver/completions/mean_length': mean(sampled.answerLengths),
+    'solver/clip_ratio': solver.clipRatio,
+    'query/valid_rate': valid.length / queryCount,
+    'query/distinct_rate': new Set(sampled.queryTexts).size / queryCount,
+    'query/difficulty': valid.length ? mean(valid.map((p) => env.difficulty(p))) : 0,
+    loss: readings.loss,
+    grad_norm: readings.gradNorm,
+    'timing/generate_s': time.generate,
+    'timing/reference_s': time.reference,
+    'timing/update_s': time.update,
+    'timing/step_s': time.step,
+    tokens_per_s: generatedTokens / Math.max(time.generate, 1e-9),
+  };
+  if (sampled.queryLengths && advantages.challenger) {
+    const challenger = tokenStats('challenger', layout, readings, settings);
+    const scoresPerQuery = challengerScores(reward, quality, settings.qualityWeight, settings.challengerReward);
+    Object.assign(metrics, {
+      'challenger/reward': mean(scoresPerQuery),
+      'challenger/reward_std': std(scoresPerQuery),
+      'challenger/solve_rate': mean(reward.map((row) => mean(row))),
+      'challenger/kl': challenger.kl,
+      'challenger/entropy': challenger.entropy,
+      'challenger/completions/mean_length': mean(sampled.queryLengths),
+      'challenger/clip_ratio': challenger.clipRatio,
+    });
+    const premium = invalidPremium(scoresPerQuery, parsed.map((p) => p !== null));
+    if (premium !== null) metrics['challenger/invalid_premium'] = premium;
+  }
+  return { ...metrics, ...rubricMetrics(env, scores) };
+}
