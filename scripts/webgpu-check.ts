@@ -19,9 +19,9 @@ const FLAGS = {
 } as const;
 
 /** Tolerances: gradients are compared before Adam, so tightly; metrics and updates as the e2e spec does. */
-export const GRADIENT_TOLERANCE = 1e-4;
-export const METRIC_TOLERANCE = 0.02;
-export const UPDATE_TOLERANCE = 1e-3;
+const GRADIENT_TOLERANCE = 1e-4;
+const METRIC_TOLERANCE = 0.02;
+const UPDATE_TOLERANCE = 1e-3;
 const COMPARED_METRICS = ['loss', 'grad_norm', 'solver/kl', 'challenger/kl'];
 
 let flags: ReturnType<typeof parseFlags>;

@@ -9,7 +9,7 @@ import { getEnv } from '../../src/core/envs/registry.ts';
 import { tokenLogProbs, type WeightInit } from '../../src/core/model/gpt.ts';
 import type { ModelConfig } from '../../src/core/model/config.ts';
 import { decodeSafetensors, readWeights, toVariables } from '../../src/core/model/weights.ts';
-import { Tokenizer } from '../../src/core/tokenizer/tokenizer.ts';
+import { EOS, Tokenizer } from '../../src/core/tokenizer/tokenizer.ts';
 import { Rng } from '../../src/core/random.ts';
 import { configForAlgorithm } from '../../src/core/rl/config.ts';
 import { selfPlayLoss, type LossConfig } from '../../src/core/rl/loss.ts';
@@ -55,7 +55,8 @@ export function gradientBatch(seed = 1, rows = 6): GradientBatch {
   const seqs: Sequence[] = [];
   for (let i = 0; i < rows; i++) {
     const ex = env.sample(rng, 'train');
-    seqs.push(i % 2 === 0 ? { prompt: tok.challengerPrompt(), completion: tok.encode(ex.query) } : { prompt: tok.solverPrompt(ex.query), completion: tok.encode(ex.answer) });
+    const [prompt, text] = i % 2 === 0 ? [tok.challengerPrompt(), ex.query] : [tok.solverPrompt(ex.query), ex.answer];
+    seqs.push({ prompt, completion: [...tok.encode(text), EOS] }); // as a finished rollout ends
   }
   return {
     config: meta.config,
