@@ -18,6 +18,14 @@ export interface AdamState {
   v: Record<string, WeightInit>;
 }
 
+/** sqrt(sum of every element squared) over all gradients, as a scalar.
+ *  Summed pairwise, not with tf.addN: tfjs-backend-webgpu 4.22 binds every AddN input as its own storage
+ *  buffer, and past the device's limit (8 per shader stage, the WebGPU default that tfjs requests) the kernel
+ *  fails validation and silently yields 0 (see README, Backend notes). */
+export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b))) as tf.Scalar);
+}
+
 export class Adam {
   step = 0;
   private m: Record<string, tf.Variable> = {};
@@ -41,7 +49,7 @@ export class Adam {
     this.step += 1;
     const t = this.step;
     return tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))) as tf.Scalar;
+      const norm = globalNorm(Object.values(grads));
       const scale = tf.minimum(tf.scalar(1), tf.scalar(maxGradNorm).div(norm.add(1e-6)));
       const { beta1, beta2, epsilon } = this.opts;
       const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
