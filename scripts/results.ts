@@ -1,70 +1,114 @@
-// npm run results: the paper-shaped table. Runs Base, GRPO with data, LSP-Zero and LSP from the same shipped
-// base model with the same seed and number of steps (each a `selfplay --json` child process), then prints a
-// markdown table of held-out Solver accuracy and the Challenger's query statistics.
+// npm run results: the paper-shaped table for one environment. Runs Base, GRPO with data, LSP-Zero, LSP and LSP
+// with the learnability reward from the same shipped base model, with the same settings and number of steps, on
+// each seed (every run a `selfplay --json` child process), then prints a markdown table of held-out Solver
+// accuracy (with its standard error), accuracy per level and the Challenger's query statistics. Each run's JSON
+// lines are kept in --out.
 
 import { spawn } from 'node:child_process';
-import { runMain, type FlagSpec } from './lib/cli.ts';
-import { ENV_KEYS } from '../src/core/envs/registry.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
+import { ROOT } from './lib/node-env.ts';
+import { ENV_KEYS, getEnv } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 
+/**
+ * The settings each environment's table is run with, the same for every algorithm: what the paper leaves open,
+ * tuned per environment (see the README's results for what was tried). Algorithms differ only in what defines
+ * them: LSP-Zero has wQ = 0, GRPO with data has wQ = 0 and the generator's queries.
+ */
+export const RESULT_SETTINGS: Record<string, { steps: number; flags: string[] }> = {
+  arithmetic: { steps: 400, flags: [] },
+  strings: { steps: 400, flags: [] },
+  writing: { steps: 80, flags: ['--n', '16', '--g', '4', '--temperature', '0.7', '--lr', '1e-4', '--norm-std', '--rubric-weight', 'parses=4'] },
+};
+
+/** The rows, in the table's order: a label and the selfplay flags that make the algorithm. */
+const ROWS: { key: string; label: string; flags: string[] }[] = [
+  { key: 'base', label: 'Base', flags: ['--algo', 'base'] },
+  { key: 'grpo-data', label: 'GRPO with data (wQ = 0)', flags: ['--algo', 'grpo-data'] },
+  { key: 'lsp-zero', label: 'LSP-Zero', flags: ['--algo', 'lsp-zero'] },
+  { key: 'lsp', label: 'LSP', flags: ['--algo', 'lsp'] },
+  { key: 'lsp-learnability', label: 'LSP + learnability', flags: ['--algo', 'lsp', '--challenger-reward', 'learnability'] },
+];
+
 const FLAGS: Record<string, FlagSpec> = {
-  env: { kind: 'string', help: 'environment', default: 'arithmetic', choices: ENV_KEYS },
+  env: { kind: 'string', help: 'environment', default: 'strings', choices: ENV_KEYS },
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
-  steps: { kind: 'number', help: 'self-play steps per algorithm', default: 600 },
-  seed: { kind: 'number', help: 'random seed', default: 1 },
-  parallel: { kind: 'number', help: 'runs at once (timings are per run, slower when runs share cores)', default: 1 },
+  steps: { kind: 'number', help: 'self-play steps per run (default: the environment\'s setting)' },
+  seeds: { kind: 'string', help: 'comma-separated seeds', default: '1,2' },
+  parallel: { kind: 'number', help: 'runs at once (each run\'s minutes grow when runs share cores)', default: 2 },
+  out: { kind: 'string', help: 'folder for each run\'s JSON lines', default: '.tmp/results' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
-const ALGORITHMS = ['base', 'grpo-data', 'lsp-zero', 'lsp'] as const;
-/** Longest runs first, so parallel runs finish together. */
-const RUN_ORDER = ['lsp', 'lsp-zero', 'grpo-data', 'base'];
-const LABELS: Record<string, string> = { base: 'Base', 'grpo-data': 'GRPO with data', 'lsp-zero': 'LSP-Zero', lsp: 'LSP' };
+type Summary = Record<string, number | string>;
 
-function runOne(algo: string, f: Record<string, unknown>): Promise<Record<string, number | string>> {
-  const args = ['tsx', 'scripts/selfplay.ts', '--json', '--algo', algo, '--env', String(f.env), '--preset', String(f.preset), '--steps', String(f.steps), '--seed', String(f.seed)];
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let last = '';
+/** Runs one selfplay child; resolves with its summary line, having written all its lines to `file`. */
+function runOne(args: string[], file: string, label: string): Promise<Summary> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('npx', ['tsx', 'scripts/selfplay.ts', '--json', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
     let buffer = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      for (const line of parts) {
         if (!line.startsWith('{')) continue;
-        last = line;
+        lines.push(line);
         const step = JSON.parse(line).step;
-        if (typeof step === 'number' && step % 100 === 0) process.stderr.write(`${algo}: step ${step}\n`);
+        if (typeof step === 'number' && step > 0 && step % 100 === 0) process.stderr.write(`${label}: step ${step}\n`);
       }
     });
     child.on('close', (code) => {
-      if (code !== 0 || !last) return reject(new Error(`${algo} run failed with exit code ${code}`));
-      resolve(JSON.parse(last));
+      writeFileSync(file, lines.join('\n') + '\n');
+      const last = lines.length ? JSON.parse(lines[lines.length - 1]) : null;
+      if (code !== 0 || !last?.summary) return reject(new Error(`${label} failed with exit code ${code}`));
+      resolvePromise(last);
     });
   });
 }
 
+const pct = (x: unknown) => (100 * Number(x)).toFixed(1);
+
 await runMain('results', FLAGS, async (f) => {
-  const queue = [...RUN_ORDER];
-  const results: Record<string, Record<string, number | string>> = {};
+  const env = getEnv(f.env as string);
+  if (!env.verifiable) throw new UsageError(`${env.key} is judged, not verified: its results are win rates (see the README), not this table`);
+  const settings = RESULT_SETTINGS[env.key];
+  const steps = (f.steps as number | undefined) ?? settings.steps;
+  const seeds = String(f.seeds).split(',').map(Number);
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be comma-separated integers, got "${f.seeds}"`);
+  const out = resolve(ROOT, f.out as string);
+  mkdirSync(out, { recursive: true });
+
+  // Base does not train: one evaluation serves every seed.
+  const jobs = ROWS.flatMap((row) => (row.key === 'base' ? [{ row, seed: seeds[0] }] : seeds.map((seed) => ({ row, seed }))));
+  const results = new Map<string, Summary>();
+  const queue = [...jobs].reverse(); // the longest runs (LSP) first, so parallel runs finish together
   const workers = Array.from({ length: Math.max(1, f.parallel as number) }, async () => {
-    for (let algo = queue.shift(); algo; algo = queue.shift()) results[algo] = await runOne(algo, f);
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const label = `${env.key} ${job.row.key} seed ${job.seed}`;
+      const args = [...job.row.flags, '--env', env.key, '--preset', String(f.preset), '--steps', String(steps), '--seed', String(job.seed), ...settings.flags];
+      results.set(`${job.row.key}/${job.seed}`, await runOne(args, resolve(out, `${env.key}-${job.row.key}-seed${job.seed}.jsonl`), label));
+    }
   });
   await Promise.all(workers);
-  const pct = (x: unknown) => `${(100 * Number(x)).toFixed(1)}`;
+
+  const levels = Array.from({ length: env.difficultyLevels }, (_, i) => i + 1);
   const lines = [
-    `${f.env}, ${f.preset} base model, seed ${f.seed}, ${f.steps} steps each:`,
+    `${env.key}, ${f.preset} base model, ${steps} steps per run, seeds ${seeds.join(' and ')}, ${f.parallel} runs at once on the machine's cores; settings: ${settings.flags.join(' ') || 'the defaults'}`,
     '',
-    '| | held-out accuracy % | by level 1 / 2 / 3 / 4 | valid queries % | distinct queries % | mean query difficulty | win rate vs base % (W / T / L) | minutes |',
-    '|---|---|---|---|---|---|---|---|',
+    `| | held-out accuracy % (± SE) by seed | mean | by level ${levels.join(' / ')} (mean) | valid queries % | mean query difficulty | minutes |`,
+    '|---|---|---|---|---|---|---|',
   ];
-  for (const algo of ALGORITHMS) {
-    const r = results[algo];
-    const levels = [1, 2, 3, 4].map((k) => pct(r[`eval/accuracy_level_${k}`])).join(' / ');
-    // Only judged environments (writing) report a win rate; a verified one has accuracy instead.
-    const win = r['eval/win_rate'] === undefined ? '–' : `${pct(r['eval/win_rate'])} (${r['eval/wins']} / ${r['eval/ties']} / ${r['eval/losses']})`;
-    lines.push(`| ${LABELS[algo]} | ${pct(r['eval/accuracy'])} | ${levels} | ${pct(r['eval/query_valid_rate'])} | ${pct(r['eval/query_distinct_rate'])} | ${Number(r['eval/query_difficulty']).toFixed(2)} | ${win} | ${(Number(r.seconds) / 60).toFixed(1)} |`);
+  for (const row of ROWS) {
+    const runs = (row.key === 'base' ? [seeds[0]] : seeds).map((seed) => results.get(`${row.key}/${seed}`)!);
+    const mean = (key: string) => runs.reduce((sum, r) => sum + Number(r[key]), 0) / runs.length;
+    const bySeed = runs.map((r) => `${pct(r['eval/accuracy'])} ± ${pct(r['eval/accuracy_se'])}`).join(' / ');
+    const byLevel = levels.map((k) => pct(mean(`eval/accuracy_level_${k}`))).join(' / ');
+    // GRPO with data's Challenger is never trained: its queries are the base model's, shown for completeness.
+    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${byLevel} | ${pct(mean('eval/query_valid_rate'))} | ${mean('eval/query_difficulty').toFixed(2)} | ${(mean('seconds') / 60).toFixed(1)} |`);
   }
   console.log(lines.join('\n'));
 });

@@ -2,7 +2,7 @@
 
 import { runMain, progressLine, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
-import { evalMetrics } from './lib/run-eval.ts';
+import { EVAL_COUNT, evalMetrics } from './lib/run-eval.ts';
 import { Evaluator } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { ALGORITHMS, AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
@@ -21,6 +21,7 @@ const FLAGS: Record<string, FlagSpec> = {
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   json: { kind: 'boolean', help: 'print one JSON object per step on stdout', default: false },
   'eval-every': { kind: 'number', help: 'evaluate every K steps (0: only at the start and end)', default: 0 },
+  'eval-count': { kind: 'number', help: 'held-out tasks per evaluation', default: EVAL_COUNT },
   from: { kind: 'string', help: 'model file to start from (default: the shipped base model)' },
   save: { kind: 'string', help: 'write the trained model to this safetensors file' },
   lr: { kind: 'number', help: 'learning rate' },
@@ -68,6 +69,8 @@ await runMain('selfplay', FLAGS, async (f) => {
   const config = validateLspConfig(configForAlgorithm(f.algo as Algorithm, overrides)); // before any slow work
   const rubric = validateRubricOverrides(env, parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined));
   assertPresetFits(env, f.preset as PresetName);
+  const evalCount = f['eval-count'] as number;
+  if (!Number.isInteger(evalCount) || evalCount < 1) throw new UsageError(`--eval-count must be an integer >= 1, got ${evalCount}`);
   if (f['data-split'] === 'eval' && f.algo !== 'grpo-data') throw new UsageError('--data-split eval needs --algo grpo-data: only GRPO with data draws its queries from a split');
   // The ceiling probe: the generator's queries from the held-out side of the split, so every step trains on
   // queries of the kind the evaluation asks, which no Challenger is guaranteed to write.
@@ -81,7 +84,7 @@ await runMain('selfplay', FLAGS, async (f) => {
     if (f.json) console.log(JSON.stringify(obj));
   };
   const started = performance.now();
-  const initial = await evalMetrics(evaluator, policy, config.temperature);
+  const initial = await evalMetrics(evaluator, policy, config.temperature, evalCount);
   emit({ step: 0, ...initial });
   if (!f.json) console.error(`${env.key} ${config.algorithm} ${f.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
@@ -92,7 +95,7 @@ await runMain('selfplay', FLAGS, async (f) => {
       const report = await trainer.runStep();
       const line: Record<string, unknown> = { step: report.step, ...report.metrics };
       if ((every > 0 && s % every === 0) || s === steps) {
-        final = await evalMetrics(evaluator, policy, config.temperature);
+        final = await evalMetrics(evaluator, policy, config.temperature, evalCount);
         Object.assign(line, final);
       }
       emit(line);
