@@ -117,3 +117,72 @@ test('a checkpoint record that is not a checkpoint is reported too; the run is k
   await expect(page.getByTestId('notice-checkpoint')).toContainText('is damaged');
   expect(await chartPoints(page, 'reward')).toBe(1);
 });
+
+test('a run stored by the previous version (one checkpoint per run, keyed by run) resumes after the upgrade', async ({ page }) => {
+  await openApp(page, linkFor({ ...SMALL_BATCH, seed: 23 }));
+  await stepOnce(page, 1);
+  await stepOnce(page, 2);
+  const url = page.url();
+  const runId = (await openRunId(page))!;
+  // What this version stored, read out to be written back as the previous version stored it (version 1 of the
+  // database: checkpoints keyed by run, the run's backend as `backend`).
+  const stored = await withAppDb(
+    page,
+    async (db, runId, done) => {
+      const tx = db.transaction(['runs', 'metrics', 'checkpoints'], 'readonly');
+      const run = (await done(tx.objectStore('runs').get(runId))) as Record<string, unknown>;
+      const metrics = (await done(tx.objectStore('metrics').getAll())) as { runId: string }[];
+      const checkpoints = (await done(tx.objectStore('checkpoints').getAll())) as { runId: string; step: number; savedAt: number; checkpoint: { config: unknown; state: Record<string, unknown> & { data: Blob } } }[];
+      const newest = checkpoints.filter((c) => c.runId === runId).sort((a, b) => b.step - a.step)[0];
+      const dataUrl = await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result as string);
+        reader.readAsDataURL(newest.checkpoint.state.data);
+      });
+      const { data: _data, ...state } = newest.checkpoint.state;
+      const { trainedOn: _trainedOn, ...oldRun } = run;
+      return { run: { ...oldRun, id: runId, backend: 'wasm' }, metrics: metrics.filter((m) => m.runId === runId), savedAt: newest.savedAt, config: newest.checkpoint.config, state, dataUrl };
+    },
+    runId,
+  );
+
+  // Off the app (its connection closes), the database is made again at version 1 with those records.
+  await page.route('**/blank.html', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+  await page.goto('/blank.html');
+  await page.evaluate(async (stored) => {
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.deleteDatabase('sparring');
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('sparring', 1);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore('runs', { keyPath: 'id' });
+        request.result.createObjectStore('metrics', { keyPath: ['runId', 'step'] });
+        request.result.createObjectStore('checkpoints', { keyPath: 'runId' });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const data = await (await fetch(stored.dataUrl)).blob();
+    const tx = db.transaction(['runs', 'metrics', 'checkpoints'], 'readwrite');
+    tx.objectStore('runs').put(stored.run);
+    for (const row of stored.metrics) tx.objectStore('metrics').put(row);
+    tx.objectStore('checkpoints').put({ runId: stored.run.id, savedAt: stored.savedAt, checkpoint: { config: stored.config, state: { ...stored.state, data } } });
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, stored);
+
+  await page.goto(url);
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('step')).toHaveText('2');
+  await expect(page.getByTestId('notice-run')).toContainText('Resumed this run at step 2');
+  await expect(page.getByTestId('runs-list').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('runs-list').locator('li').first()).toContainText('trained on WASM');
+  expect(await chartPoints(page, 'reward')).toBe(2);
+  await stepOnce(page, 3);
+});

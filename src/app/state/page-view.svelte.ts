@@ -14,8 +14,8 @@ import { controlView } from './view-options.ts';
 
 /** The buttons and the share link of the run controls' box: hidden all together, the box says so instead. */
 const RUN_CONTROL_NAMES = ['play', 'step', 'reset', 'evaluate', 'share'];
-/** While these run, the rubric cannot change (the session is loading or busy with a base model). */
-const RUBRIC_BUSY: readonly RunStatus[] = ['starting', 'loading', 'switching', 'pretraining'];
+/** In these the rubric cannot change: the session is loading or busy with a base model, or the run is not this tab's to train. */
+const RUBRIC_LOCKED: readonly RunStatus[] = ['starting', 'loading', 'switching', 'pretraining', 'damaged', 'in-other-tab', 'read-only'];
 const NEEDS_BASE: readonly RunStatus[] = ['missing-model', 'needs-pretrain', 'pretraining'];
 
 export class PageView {
@@ -28,7 +28,7 @@ export class PageView {
   readonly controls = $derived.by(() => controlView(this.page.link.view));
   readonly lesson = $derived.by(() => this.page.link.view.lesson ? findLesson(this.page.link.view.lesson) : null);
   readonly runControlsHidden = $derived.by(() => RUN_CONTROL_NAMES.every((name) => this.controls.hidden(name)));
-  readonly rubricLocked = $derived.by(() => RUBRIC_BUSY.includes(this.page.status) || this.controls.locked('rubric'));
+  readonly rubricLocked = $derived.by(() => RUBRIC_LOCKED.includes(this.page.status) || this.controls.locked('rubric'));
   readonly backendLocked = $derived.by(() => !this.page.canEdit || this.needsBase || this.controls.locked('backend'));
   readonly runsLocked = $derived.by(() => !this.page.canEdit || this.controls.locked('runs'));
   readonly canImport = $derived.by(() => this.page.canEdit && this.page.status !== 'starting');
