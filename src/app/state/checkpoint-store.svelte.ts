@@ -41,7 +41,7 @@ export class CheckpointStore {
     this.savedStep = savedStep;
     this.latest = latest;
     this.reportedStep = savedStep ?? 0;
-    this.pending = this.pending.filter((row) => row.runId !== runId);
+    this.pending = []; // a write already queued took its rows with it
   }
 
   /** A step's report arrived: its metric row waits for the next checkpoint. */
