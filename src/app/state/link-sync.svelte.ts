@@ -3,6 +3,7 @@
 
 import type { BackendName } from '../../core/backend.ts';
 import { defaultRunConfig, type RunConfig } from '../../core/train/run-config.ts';
+import { describeTrainedOn } from '../storage/run-record.ts';
 import type { Notices } from './notices.svelte.ts';
 import { encodeShareLink, readShareLink, ShareLinkError, type LinkProvenance } from './share-link.ts';
 import { decodeViewOptions, encodeViewPart, NO_VIEW_OPTIONS, type ViewOptions } from './view-options.ts';
@@ -20,8 +21,7 @@ export interface LinkRead {
  */
 export function provenanceNote(provenance: LinkProvenance | null, backend: BackendName): string | null {
   if (!provenance || provenance.trainedOn.every((name) => name === backend)) return null;
-  const names = provenance.trainedOn.map((name) => name.toUpperCase()).join(', then ');
-  return `This run trained on ${names}; this page runs on ${backend.toUpperCase()}, so it reproduces the run within float tolerance, not bit for bit (each backend rounds differently; choose ${provenance.trainedOn[0].toUpperCase()} under Compute for the same numbers).`;
+  return `This run trained on ${describeTrainedOn(provenance.trainedOn)}; this page runs on ${backend.toUpperCase()}, so it reproduces the run within float tolerance, not bit for bit (each backend rounds differently; choose ${provenance.trainedOn[0].toUpperCase()} under Compute for the same numbers).`;
 }
 
 export class LinkSync {
