@@ -129,6 +129,11 @@ export class EngineHost {
     const engine = await this.replace(reason instanceof DeviceLostError ? 'wasm' : this.choice);
     if (!engine) return void (page.status = 'failed');
     if (NOTHING_TO_RESTORE.includes(wasStatus)) return void (page.status = wasStatus);
+    if (wasStatus === 'loading') {
+      // Halfway through loading a model or a stored checkpoint, nothing in memory is the run: load it again by hand.
+      page.status = 'failed';
+      return page.notices.show('trainer', 'error', `The trainer stopped while loading the run (${reason.message}); reload the page to open it again (its stored checkpoints are as they were).`);
+    }
     if (!(await page.reload(engine, checkpoint))) return;
     page.notices.clear('run'); // the failed call's error is explained by the notice below
     this.restartsWithoutStep += 1;
