@@ -8,7 +8,7 @@ import { modelConfigFor, type ModelConfig } from '../src/core/model/config.ts';
 import { initWeights, type WeightInit } from '../src/core/model/gpt.ts';
 import { checkModelFile, checkModelFileSize, MAX_MODEL_FILE_BYTES } from '../src/core/model/model-import.ts';
 import { Policy } from '../src/core/model/policy.ts';
-import { decodeSafetensors, encodeSafetensors, WeightsError, type ModelFileMeta } from '../src/core/model/weights.ts';
+import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, MODEL_FILE_LIMITS, WeightsError, type ModelFileMeta } from '../src/core/model/weights.ts';
 import { defaultRunConfig } from '../src/core/train/run-config.ts';
 import { TrainingSession } from '../src/core/train/session.ts';
 import { Rng } from '../src/core/random.ts';
@@ -43,6 +43,30 @@ function rawFile(header: Record<string, unknown>, tensors: [string, number[], Fl
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const [, , values] of tensors) for (const v of values) (view.setFloat32(at, v, true), (at += 4));
+  return out;
+}
+
+/**
+ * A file whose header places each tensor where `place` says (its index and byte size given) over a data section
+ * of `dataBytes` bytes (at least up to the last tensor's end); each tensor's values are written at its begin offset, later ones over earlier ones.
+ */
+function placedFile(meta: ModelFileMeta, weights: Record<string, WeightInit>, place: (index: number, bytes: number, naturalBegin: number) => number, dataBytes?: number): Uint8Array {
+  const header: Record<string, unknown> = metadata(meta);
+  const tensors = tensorsOf(weights);
+  let natural = 0;
+  const begins = tensors.map(([name, shape, values], i) => {
+    const begin = place(i, values.length * 4, natural);
+    natural += values.length * 4;
+    header[name] = { dtype: 'F32', shape, data_offsets: [begin, begin + values.length * 4] };
+    return begin;
+  });
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const lastEnd = Math.max(...tensors.map(([, , values], i) => begins[i] + values.length * 4));
+  const out = new Uint8Array(8 + headerBytes.length + Math.max(dataBytes ?? natural, lastEnd));
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  tensors.forEach(([, , values], i) => values.forEach((v, j) => view.setFloat32(8 + headerBytes.length + begins[i] + j * 4, v, true)));
   return out;
 }
 
@@ -146,6 +170,54 @@ describe('importing a model file', () => {
     const inf = weights.wte.values.slice();
     inf[0] = Infinity;
     expect(rejection(encodeSafetensors({ ...weights, wte: { ...weights.wte, values: inf } }, meta))).toMatch(/weight "wte" holds a non-finite value \(Infinity\) at index 0/);
+  });
+
+  it('bounds every field of the model config before anything is sized from it (a small file claiming a huge model)', () => {
+    const { meta, weights } = goodFile();
+    const claiming = (key: keyof ModelConfig, value: unknown) => rawFile(metadata({ ...meta, config: { ...meta.config, [key]: value } }), tensorsOf(weights));
+    // The real weights of a tiny model (about 430 KB) under a config that claims ten million layers.
+    const huge = claiming('nLayer', 1e7);
+    expect(huge.length).toBeLessThan(500_000);
+    expect(rejection(huge)).toMatch(/the model config's nLayer \(10000000\) must be an integer from 1 to 64/);
+    expect(rejection(claiming('nLayer', 1e6))).toMatch(/nLayer \(1000000\) must be an integer from 1 to 64/);
+    for (const [key, limit] of Object.entries(MODEL_FILE_LIMITS) as [keyof ModelConfig, number][]) {
+      expect(rejection(claiming(key, limit + 1)), key).toMatch(new RegExp(`${key} \\(${limit + 1}\\) must be an integer from 1 to ${limit}`));
+      for (const bad of [0, 2.5, '64', null]) expect(rejection(claiming(key, bad)), `${key} ${bad}`).toMatch(new RegExp(`config's ${key} .* must be an integer from 1 to ${limit}`));
+    }
+    // Within the bounds but not this file's: the shapes say so.
+    expect(rejection(claiming('nLayer', 3))).toMatch(/weight "h2.ln1.g" is missing from the file/);
+  });
+
+  it('checks the header length against the file length before reading the header, and bounds it', () => {
+    const claims = (length: bigint, fileBytes: number) => {
+      const bytes = new Uint8Array(fileBytes).fill(0x20);
+      new DataView(bytes.buffer).setBigUint64(0, length, true);
+      return bytes;
+    };
+    expect(rejection(claims(2n ** 63n, 64))).toMatch(/header length is out of range/);
+    expect(rejection(claims(57n, 64))).toMatch(/header length is out of range/);
+    expect(rejection(claims(BigInt(MAX_HEADER_BYTES + 8), MAX_HEADER_BYTES + 16))).toMatch(/the header is \d+ bytes; a model file's header is at most 1048576 bytes/);
+  });
+
+  it('refuses overlapping data offsets: every tensor pointing at byte 0', () => {
+    const { meta, weights } = goodFile();
+    const largest = Math.max(...Object.values(weights).map((w) => w.values.length * 4));
+    expect(rejection(placedFile(meta, weights, () => 0, largest))).toMatch(/the data offsets of weights "[^"]+" and "[^"]+" overlap/);
+    // Each tensor the right length, but overlapping its neighbour by one float, and the section as long as it should be.
+    expect(rejection(placedFile(meta, weights, (i, _bytes, natural) => Math.max(0, natural - 4 * i)))).toMatch(/overlap/);
+  });
+
+  it('refuses gaps between tensors and bytes after the last one, and accepts any order of header keys', () => {
+    const { meta, weights } = goodFile();
+    const total = Object.values(weights).reduce((n, w) => n + w.values.length * 4, 0);
+    expect(rejection(placedFile(meta, weights, (i, _bytes, natural) => natural + (i >= 5 ? 8 : 0), total + 8))).toMatch(/the data section has 8 unused bytes before weight/);
+    expect(rejection(placedFile(meta, weights, (_i, _bytes, natural) => natural, total + 12))).toMatch(/the tensors cover \d+ bytes, but the data section is \d+ bytes \(extra bytes after the last tensor\)/);
+    // The data in reverse order of the header's keys: offsets still contiguous and covering, so it is a good file.
+    const sizes = tensorsOf(weights).map(([, , v]) => v.length * 4);
+    const reversedBegin = (i: number) => sizes.slice(i + 1).reduce((a, b) => a + b, 0);
+    const reversed = placedFile(meta, weights, (i) => reversedBegin(i));
+    const checked = checkModelFile(reversed, arithmeticEnv);
+    expect(Array.from(checked.weights.wte.values.slice(0, 4))).toEqual(Array.from(weights.wte.values.slice(0, 4)));
   });
 
   it('refuses empty and oversized files by their size, before reading them', () => {

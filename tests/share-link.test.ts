@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import LZString from 'lz-string';
 import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
-import { decodeShareLink, encodeShareLink, ShareLinkError, type ShareLinkProblem } from '../src/app/state/share-link.ts';
+import { decodeShareLink, encodeShareLink, readShareLink, ShareLinkError, type ShareLinkProblem } from '../src/app/state/share-link.ts';
 import { RUN_PROPERTY_KEYS } from '../src/app/state/run-properties.ts';
 
 /** A hash whose payload is this JSON text, compressed as the codec does. */
@@ -84,5 +84,23 @@ describe('share link codec', () => {
     expect(problemOf(hashOf('{"groupSize":1}')).message).toMatch(/groupSize \(1\) must be an integer from 2 to 64/);
     expect(problemOf(hashOf('{"algorithm":"lsp-zero","qualityWeight":1}')).message).toMatch(/must be 0 for lsp-zero/);
     expect(problemOf(hashOf('{"algorithm":"base"}')).problem).toBe('invalid');
+  });
+
+  it('reports rubric keys __proto__ and constructor like any unknown criterion, not dropping them', () => {
+    for (const json of ['{"rubric":{"enabled":{"__proto__":false}}}', '{"rubric":{"weights":{"constructor":2}}}']) {
+      const { problem, message } = problemOf(hashOf(json));
+      expect(problem).toBe('invalid');
+      expect(message).toMatch(/is not a criterion of the arithmetic environment \('(__proto__|constructor)'\)/);
+    }
+  });
+
+  it('carries the backends a run trained on beside its settings, not in them', () => {
+    const config = { ...defaultRunConfig(), seed: 5 };
+    const hash = encodeShareLink(config, { trainedOn: ['wasm', 'webgpu'] });
+    expect(readShareLink(hash)).toEqual({ config, provenance: { trainedOn: ['wasm', 'webgpu'] } });
+    expect(decodeShareLink(hash)).toEqual(config);
+    expect(readShareLink(encodeShareLink(config)).provenance).toBeNull();
+    expect(encodeShareLink(config, { trainedOn: [] })).toBe(encodeShareLink(config));
+    expect(problemOf(hashOf('{"trainedOn":["tpu"]}')).problem).toBe('invalid');
   });
 });

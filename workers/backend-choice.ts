@@ -71,7 +71,7 @@ export async function startBackend(choice: BackendChoice, wasmPath: string): Pro
       await useBackend(name, wasmPath);
       const gflops = await measureMatmulGflops();
       const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
-      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter };
+      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, failures };
     } catch (err) {
       failures.push(`${name} failed to start (${(err as Error).message})`);
     }

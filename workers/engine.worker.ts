@@ -3,7 +3,10 @@
 import * as Comlink from 'comlink';
 import { TrainingSession, type Checkpoint, type SessionListener } from '../src/core/train/session.ts';
 import { currentWebGpuDevice, startBackend } from './backend-choice.ts';
+import { DeviceLostError, errorToWire, installErrorTransfer } from './errors.ts';
 import type { EngineWorkerApi } from './protocol.ts';
+
+installErrorTransfer();
 
 let listener: SessionListener = () => {};
 
@@ -25,7 +28,8 @@ const api: EngineWorkerApi = {
   async startBackend(choice, wasmPath) {
     const info = await startBackend(choice, wasmPath);
     currentWebGpuDevice()?.lost.then(({ reason, message }) => {
-      listener({ type: 'error', during: 'backend', error: { name: 'DeviceLostError', message: `the WebGPU device was lost (${reason || 'unknown reason'}${message ? `: ${message}` : ''})` } });
+      const lost = new DeviceLostError(`the WebGPU device was lost (${reason || 'unknown reason'}${message ? `: ${message}` : ''})`);
+      listener({ type: 'error', during: 'backend', error: errorToWire(lost) });
     });
     return info;
   },

@@ -16,6 +16,8 @@ export interface BackendInfo {
   gflops: number;
   /** The WebGPU adapter, when one was found (e.g. 'google swiftshader (software)'). */
   adapter: string | null;
+  /** Backends tried before this one that failed to start, each with why (empty when the first choice ran). */
+  failures?: string[];
 }
 
 export interface EngineWorkerApi {

@@ -29,7 +29,7 @@ export class RunComparison {
     }
     this.loading = true;
     try {
-      const records = new Map((await db.listRuns()).map((run) => [run.id, run]));
+      const records = new Map((await db.listRuns()).flatMap((entry) => (entry.ok ? [[entry.run.id, entry.run] as const] : [])));
       const ids = this.selected.filter((id) => records.has(id));
       const rows = await Promise.all(ids.map((id) => db.loadMetrics(id)));
       if (generation !== this.generation) return;

@@ -1,6 +1,8 @@
-// The stored runs, for the runs list: summaries, deletion, and how much of the browser's storage they use.
+// The stored runs, for the runs list: summaries, the records that cannot be opened here (with why), deletion, and
+// how much of the browser's storage they use.
 
-import { estimateStorage, type RunRecord, type RunsDb, type StorageUse } from '../storage/runs-db.ts';
+import { describeTrainedOn, type DamagedRun, type RunRecord } from '../storage/run-record.ts';
+import { estimateStorage, type RunsDb, type StorageUse } from '../storage/runs-db.ts';
 
 export interface RunSummary {
   id: string;
@@ -10,27 +12,35 @@ export interface RunSummary {
   seed: number;
   step: number;
   updatedAt: number;
+  /** "WASM", "WASM, then WEBGPU", or '' before the first step. */
+  trainedOn: string;
 }
 
 function summarize(run: RunRecord): RunSummary {
   const { id, config, step, updatedAt } = run;
-  return { id, env: config.env, algorithm: config.algorithm, preset: config.preset, seed: config.seed, step, updatedAt };
+  return { id, env: config.env, algorithm: config.algorithm, preset: config.preset, seed: config.seed, step, updatedAt, trainedOn: describeTrainedOn(run.trainedOn) };
 }
 
 export class RunLibrary {
   runs = $state.raw<RunSummary[]>([]);
+  /** Stored records that cannot be opened here (another version's, or damaged): listed so they can be deleted. */
+  damaged = $state.raw<DamagedRun[]>([]);
   storage = $state.raw<StorageUse | null>(null);
 
   constructor(private readonly db: () => RunsDb | null) {}
 
   async refresh(): Promise<void> {
     const db = this.db();
-    if (db) this.runs = (await db.listRuns()).map(summarize);
+    if (db) {
+      const entries = await db.listRuns();
+      this.runs = entries.flatMap((entry) => (entry.ok ? [summarize(entry.run)] : []));
+      this.damaged = entries.flatMap((entry) => (entry.ok ? [] : [entry.damaged]));
+    }
     this.storage = await estimateStorage().catch(() => null);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db()?.deleteRun(id);
+  async delete(key: IDBValidKey): Promise<void> {
+    await this.db()?.deleteRun(key);
     await this.refresh();
   }
 }

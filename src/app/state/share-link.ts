@@ -1,12 +1,14 @@
 // Share links: the URL hash holds a whole run config as `#v1.<payload>`, where the payload is the
-// lz-string-compressed JSON of the fields that differ from the algorithm's defaults. Reading a link checks
-// its version, its encoding, every field's type (valibot, from the property table) and the config's rules.
+// lz-string-compressed JSON of the fields that differ from the algorithm's defaults (and, in a copied link,
+// the backends the run trained on). Reading a link checks its version, its encoding, every field's type
+// (valibot, from the property table) and then normalises it as a stored run is (normalizeRunConfig).
 
 import * as v from 'valibot';
 import LZString from 'lz-string';
 import { ConfigError } from '../../core/rl/config.ts';
 import { ENV_KEYS, getEnv } from '../../core/envs/registry.ts';
-import { defaultRunConfig, RUN_ALGORITHMS, validateRunConfig, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
+import { BACKEND_NAMES, type BackendName } from '../../core/backend.ts';
+import { defaultRunConfig, normalizeRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
 
@@ -24,12 +26,37 @@ export class ShareLinkError extends Error {
   }
 }
 
+/** The key of the link's provenance (not a run setting: two runs of one config on two backends are one config). */
+const PROVENANCE_KEY = 'trainedOn';
+
 /** Every property optional (absent means default); unknown keys are rejected, so a typo is reported. */
-const PayloadSchema = v.strictObject(
-  Object.fromEntries(RUN_PROPERTY_KEYS.map((key) => [key, v.optional(RUN_PROPERTIES[key].schema)])) as {
+const PayloadSchema = v.strictObject({
+  ...(Object.fromEntries(RUN_PROPERTY_KEYS.map((key) => [key, v.optional(RUN_PROPERTIES[key].schema)])) as {
     [K in keyof RunConfig]: v.OptionalSchema<v.GenericSchema<unknown, RunConfig[K]>, undefined>;
-  },
-);
+  }),
+  [PROVENANCE_KEY]: v.optional(v.array(v.picklist(BACKEND_NAMES))),
+});
+
+/** The JSON of one lz-string-compressed part of a link; ShareLinkError 'damaged' when it does not decompress to JSON. */
+function readLinkJson(part: string, damaged: string): unknown {
+  try {
+    const json = LZString.decompressFromEncodedURIComponent(part);
+    if (!json) throw new Error('empty');
+    return JSON.parse(json);
+  } catch {
+    throw new ShareLinkError('damaged', damaged);
+  }
+}
+
+/** `raw` checked by `schema`; ShareLinkError 'invalid' (with the first issue's field, if any) when it is refused. */
+function checkLinkPart<T>(raw: unknown, schema: v.GenericSchema<unknown, T>, invalid: (field: string | null, detail: string) => string): T {
+  const parsed = v.safeParse(schema, raw);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new ShareLinkError('invalid', invalid(v.getDotPath(issue), issue.message));
+  }
+  return parsed.output;
+}
 
 /**
  * One lz-string-compressed JSON part of a link, checked by `schema`. Throws ShareLinkError: 'damaged' when the
@@ -40,32 +67,28 @@ export function readLinkPart<T>(
   schema: v.GenericSchema<unknown, T>,
   messages: { damaged: string; invalid: (field: string | null, detail: string) => string },
 ): T {
-  let raw: unknown;
-  try {
-    const json = LZString.decompressFromEncodedURIComponent(part);
-    if (!json) throw new Error('empty');
-    raw = JSON.parse(json);
-  } catch {
-    throw new ShareLinkError('damaged', messages.damaged);
-  }
-  const parsed = v.safeParse(schema, raw);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    throw new ShareLinkError('invalid', messages.invalid(v.getDotPath(issue), issue.message));
-  }
-  return parsed.output;
+  return checkLinkPart(readLinkJson(part, messages.damaged), schema, messages.invalid);
 }
 
-/** The hash for a config, with the leading '#'. */
-export function encodeShareLink(config: RunConfig): string {
+/**
+ * What a link says about where its run came from, beside the settings: the backends its steps were computed on
+ * (float results differ between backends, so only the same backend reproduces a run bit for bit).
+ */
+export interface LinkProvenance {
+  trainedOn: BackendName[];
+}
+
+/** The hash for a config, with the leading '#'; with `provenance`, the backends the run trained on ride along. */
+export function encodeShareLink(config: RunConfig, provenance?: LinkProvenance): string {
   // Defaults depend on the algorithm (LSP-Zero has no quality weight), so it is compared with the global default.
   const defaults = { ...defaultRunConfig(config.algorithm), algorithm: defaultRunConfig().algorithm };
   // Rubric overrides go in their short form (only what differs from the criteria's definitions), so a link
   // names only what was changed and two links with the same effect are the same link.
   const rubric = config.rubric ?? {};
   const compact: RunConfig = { ...config, rubric: ENV_KEYS.includes(config.env) ? canonicalRubricOverrides(getEnv(config.env), rubric) : rubric };
-  const changed: Partial<Record<keyof RunConfig, unknown>> = {};
+  const changed: Partial<Record<keyof RunConfig | typeof PROVENANCE_KEY, unknown>> = {};
   for (const key of RUN_PROPERTY_KEYS) if (!sameValue(compact[key], defaults[key])) changed[key] = compact[key];
+  if (provenance?.trainedOn.length) changed[PROVENANCE_KEY] = provenance.trainedOn;
   return `#v${LINK_VERSION}.${LZString.compressToEncodedURIComponent(JSON.stringify(changed))}`;
 }
 
@@ -76,8 +99,13 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** The config a hash describes; the defaults for an empty hash. Throws ShareLinkError with a readable message. */
 export function decodeShareLink(hash: string): RunConfig {
+  return readShareLink(hash).config;
+}
+
+/** The config a hash describes and what it says of its run's backends (null: it does not say). */
+export function readShareLink(hash: string): { config: RunConfig; provenance: LinkProvenance | null } {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (text === '') return defaultRunConfig();
+  if (text === '') return { config: defaultRunConfig(), provenance: null };
   const match = /^v(\d+)\.(.*)$/s.exec(text);
   if (!match) throw new ShareLinkError('malformed', 'This link does not hold Sparring settings (it should start with #v1.).');
   const version = Number(match[1]);
@@ -87,17 +115,12 @@ export function decodeShareLink(hash: string): RunConfig {
   if (version !== LINK_VERSION) throw new ShareLinkError('malformed', `Unknown link format v${version}.`);
 
   // A workshop link appends '.<view options>' (view-options.ts reads that part); lz-string never writes a '.'.
-  const payload = readLinkPart(match[2].split('.')[0], PayloadSchema, {
-    damaged: 'This link is incomplete or damaged: was it cut off when it was copied?',
-    invalid: (field, detail) => (field ? `This link's setting "${field}" is not valid: ${detail}.` : `This link's settings are not valid: ${detail}.`),
-  });
-  const given = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
-  const algorithm: RunAlgorithm = given.algorithm ?? defaultRunConfig().algorithm;
-  if (!RUN_ALGORITHMS.includes(algorithm)) throw new ShareLinkError('invalid', `This link's algorithm "${algorithm}" is not known.`);
-  const config = { ...defaultRunConfig(algorithm), ...given };
+  const raw = readLinkJson(match[2].split('.')[0], 'This link is incomplete or damaged: was it cut off when it was copied?');
+  checkLinkPart(raw, PayloadSchema, (field, detail) => (field ? `This link's setting "${field}" is not valid: ${detail}.` : `This link's settings are not valid: ${detail}.`));
+  // The raw JSON, not the schema's output: the normaliser sees every key as given (valibot drops '__proto__').
+  const { [PROVENANCE_KEY]: trainedOn, ...settings } = raw as Record<string, unknown>;
   try {
-    validateRunConfig(config);
-    return { ...config, rubric: canonicalRubricOverrides(getEnv(config.env), config.rubric) };
+    return { config: normalizeRunConfig(settings), provenance: trainedOn === undefined ? null : { trainedOn: trainedOn as BackendName[] } };
   } catch (err) {
     if (err instanceof ConfigError) throw new ShareLinkError('invalid', `This link's settings break a rule: ${err.message}.`);
     throw err;

@@ -1,26 +1,17 @@
-// Runs in IndexedDB: each run's record (config, latest rollouts and evaluation), its metric rows and its latest
-// checkpoint. Progress is written in ONE transaction, so a reload finds a run, its metrics and its checkpoint
-// at the same step, or the previous consistent state.
+// Runs in IndexedDB: each run's record (config, latest rollouts and evaluation), its metric rows and its two
+// newest checkpoints (a damaged newest one leaves the one before). Progress is written in ONE transaction, so a
+// reload finds a run, its metrics and its checkpoint at the same step, or the previous consistent state. What is
+// read back is checked (run-record.ts): a damaged record or checkpoint is reported as such, never thrown as a
+// TypeError.
 
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunConfig } from '../../core/train/run-config.ts';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { Checkpoint, EvaluationReport } from '../../core/train/session.ts';
+import { normalizeRunConfig } from '../../core/train/run-config.ts';
 import { packTrainerState, type PackedTrainerState } from '../../core/train/checkpoint-pack.ts';
 import type { TrainerState } from '../../core/train/selfplay.ts';
-import type { RolloutGroup } from '../../core/train/rollouts.ts';
+import { DamagedRunError, readMetricRows, readRunRecord, type RunEntry, type RunRecord } from './run-record.ts';
 
-export interface RunRecord {
-  id: string;
-  config: RunConfig;
-  createdAt: number;
-  updatedAt: number;
-  /** The step of the stored checkpoint. */
-  step: number;
-  /** The backend the run last trained on. */
-  backend: string;
-  lastGroups: RolloutGroup[];
-  evaluation: EvaluationReport | null;
-}
+export type { RunRecord } from './run-record.ts';
 
 export interface MetricRow {
   runId: string;
@@ -38,6 +29,7 @@ interface StoredCheckpoint {
 
 interface CheckpointRecord {
   runId: string;
+  step: number;
   savedAt: number;
   /** Checkpoints saved before packing hold an unpacked TrainerState. */
   checkpoint: StoredCheckpoint | { config: Checkpoint['config']; state: TrainerState };
@@ -46,13 +38,14 @@ interface CheckpointRecord {
 interface SparringSchema extends DBSchema {
   runs: { key: string; value: RunRecord };
   metrics: { key: [string, number]; value: MetricRow };
-  checkpoints: { key: string; value: CheckpointRecord };
+  checkpoints: { key: [string, number]; value: CheckpointRecord };
 }
 
+/** A run as opened: its record, its metric rows, and the steps of its stored checkpoints, newest first. */
 export interface StoredRun {
   run: RunRecord;
   metrics: MetricRow[];
-  checkpoint: Checkpoint;
+  checkpointSteps: number[];
 }
 
 export interface StorageUse {
@@ -69,15 +62,69 @@ export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
 }
 
-const DB_NAME = 'sparring';
-const DB_VERSION = 1;
+/** A stored checkpoint that cannot be read back (its record is not a checkpoint, or its data is missing). */
+export class CheckpointDamagedError extends Error {
+  override name = 'CheckpointDamagedError';
+}
 
-/** All of one run's metric rows, by key range. */
+const DB_NAME = 'sparring';
+/** 2: checkpoints keyed by run and step, so a run keeps more than one. */
+const DB_VERSION = 2;
+/** Checkpoints kept per run: the newest, and one to fall back on when it is damaged. */
+export const CHECKPOINTS_KEPT = 2;
+
+/** All of one run's rows (metrics or checkpoints), by key range. */
 const runRange = (runId: string) => IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]);
 
 function isQuotaError(err: unknown): boolean {
   const name = (err as { name?: string } | null)?.name;
   return name === 'QuotaExceededError' || (err instanceof DOMException && err.code === 22);
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The step a version-1 checkpoint record was at (it was keyed by run only). */
+function legacyStep(record: unknown): number {
+  const step = isObject(record) && isObject(record.checkpoint) && isObject(record.checkpoint.state) ? record.checkpoint.state.step : null;
+  return Number.isInteger(step) ? (step as number) : 0;
+}
+
+type UpgradeTx = IDBPTransaction<SparringSchema, StoreNames<SparringSchema>[], 'versionchange'>;
+
+async function upgrade(db: IDBPDatabase<SparringSchema>, oldVersion: number, tx: UpgradeTx): Promise<void> {
+  if (oldVersion < 1) {
+    db.createObjectStore('runs', { keyPath: 'id' });
+    db.createObjectStore('metrics', { keyPath: ['runId', 'step'] });
+  }
+  // Version 1 kept one checkpoint per run, keyed by run: re-keyed by run and step, every record kept as it was.
+  const old = oldVersion === 1 ? ((await tx.objectStore('checkpoints').getAll()) as unknown[]) : [];
+  if (oldVersion === 1) db.deleteObjectStore('checkpoints');
+  const store = db.createObjectStore('checkpoints', { keyPath: ['runId', 'step'] });
+  for (const record of old) if (isObject(record) && typeof record.runId === 'string') await store.put({ ...(record as unknown as CheckpointRecord), step: legacyStep(record) });
+}
+
+/** A stored checkpoint record as a Checkpoint; CheckpointDamagedError says what is wrong with it. */
+async function readCheckpointRecord(record: unknown): Promise<Checkpoint> {
+  const damaged = (why: string) => new CheckpointDamagedError(why);
+  if (!isObject(record) || !isObject(record.checkpoint)) throw damaged('its record is not a checkpoint');
+  const saved = record.checkpoint;
+  let config: Checkpoint['config'];
+  try {
+    config = normalizeRunConfig(saved.config);
+  } catch (err) {
+    throw damaged(`its settings cannot be read: ${(err as Error).message}`);
+  }
+  if (!isObject(saved.state)) throw damaged('it holds no trainer state');
+  if ('data' in saved.state) {
+    const { data, ...state } = saved.state as StoredCheckpoint['state'];
+    if (!(data instanceof Blob)) throw damaged('its data is missing');
+    return { config, state: { ...state, buffer: await data.arrayBuffer() } };
+  }
+  try {
+    return { config, state: packTrainerState(saved.state as unknown as TrainerState) }; // an older, unpacked checkpoint: packed once, on load
+  } catch (err) {
+    throw damaged(`its trainer state cannot be read: ${(err as Error).message}`);
+  }
 }
 
 export class RunsDb {
@@ -87,11 +134,8 @@ export class RunsDb {
     if (typeof indexedDB === 'undefined') throw new StorageUnavailableError('this browser has no IndexedDB: runs cannot be saved');
     try {
       const db = await openDB<SparringSchema>(DB_NAME, DB_VERSION, {
-        upgrade(db) {
-          db.createObjectStore('runs', { keyPath: 'id' });
-          db.createObjectStore('metrics', { keyPath: ['runId', 'step'] });
-          db.createObjectStore('checkpoints', { keyPath: 'runId' });
-        },
+        // A failed migration aborts the upgrade, so the open fails and nothing half-migrated is kept.
+        upgrade: (db, oldVersion, _newVersion, tx) => void upgrade(db, oldVersion, tx).catch(() => tx.abort()),
       });
       return new RunsDb(db);
     } catch (err) {
@@ -99,15 +143,23 @@ export class RunsDb {
     }
   }
 
-  /** Writes the run record, new metric rows and the checkpoint in one transaction: all or nothing. */
+  /**
+   * Writes the run record, new metric rows and the checkpoint in one transaction: all or nothing. The run keeps
+   * this checkpoint and the newest one before it; any after its step (a future that was abandoned) go.
+   */
   async saveProgress(run: RunRecord, metrics: readonly MetricRow[], checkpoint: Checkpoint): Promise<void> {
     const tx = this.db.transaction(['runs', 'metrics', 'checkpoints'], 'readwrite');
     try {
+      const checkpoints = tx.objectStore('checkpoints');
+      // Keys come back in order: the newest ones before this step stay, up to CHECKPOINTS_KEPT with this one.
+      const others = (await checkpoints.getAllKeys(runRange(run.id))).filter(([, step]) => step !== run.step);
+      const keep = others.filter(([, step]) => step < run.step).slice(-(CHECKPOINTS_KEPT - 1));
       const writes: Promise<unknown>[] = [tx.objectStore('runs').put(run)];
       for (const row of metrics) writes.push(tx.objectStore('metrics').put(row));
       const { buffer, ...state } = checkpoint.state;
       const stored: StoredCheckpoint = { config: checkpoint.config, state: { ...state, data: new Blob([buffer]) } };
-      writes.push(tx.objectStore('checkpoints').put({ runId: run.id, savedAt: Date.now(), checkpoint: stored }));
+      writes.push(checkpoints.put({ runId: run.id, step: run.step, savedAt: Date.now(), checkpoint: stored }));
+      for (const key of others) if (!keep.includes(key)) writes.push(checkpoints.delete(key));
       await Promise.all([...writes, tx.done]);
     } catch (err) {
       try {
@@ -121,24 +173,44 @@ export class RunsDb {
     }
   }
 
+  /** A run with its metrics and checkpoint steps; null when there is no such record. Throws DamagedRunError. */
   async loadRun(id: string): Promise<StoredRun | null> {
     const tx = this.db.transaction(['runs', 'metrics', 'checkpoints'], 'readonly');
-    const [run, metrics, checkpoint] = await Promise.all([
+    const [raw, rows, steps] = await Promise.all([
       tx.objectStore('runs').get(id),
       tx.objectStore('metrics').getAll(runRange(id)),
-      tx.objectStore('checkpoints').get(id),
+      tx.objectStore('checkpoints').getAllKeys(runRange(id)),
     ]);
     await tx.done;
-    if (!run || !checkpoint) return null;
-    const saved = checkpoint.checkpoint;
-    let packed: Checkpoint;
-    if ('data' in saved.state) {
-      const { data, ...state } = saved.state;
-      packed = { config: saved.config, state: { ...state, buffer: await data.arrayBuffer() } };
-    } else {
-      packed = { config: saved.config, state: packTrainerState(saved.state) }; // an older, unpacked checkpoint: packed once, on load
-    }
-    return { run, metrics: metrics.filter((m) => m.step <= packed.state.step), checkpoint: packed };
+    if (raw === undefined) return null;
+    const entry = readRunRecord(raw, id);
+    if (!entry.ok) throw new DamagedRunError(entry.damaged.reason);
+    const checkpointSteps = steps.map(([, step]) => step).sort((a, b) => b - a);
+    // Rows past the newest checkpoint belong to steps that were never saved with one (and will be trained again).
+    const upTo = Math.max(entry.run.step, checkpointSteps[0] ?? 0);
+    return { run: entry.run, metrics: readMetricRows<MetricRow>(rows).filter((m) => m.step <= upTo), checkpointSteps };
+  }
+
+  /** The checkpoint of `runId` at `step`. Throws CheckpointDamagedError when it is missing or cannot be read. */
+  async readCheckpoint(runId: string, step: number): Promise<Checkpoint> {
+    const record = await this.db.get('checkpoints', [runId, step]);
+    if (record === undefined) throw new CheckpointDamagedError('it is no longer stored');
+    return readCheckpointRecord(record);
+  }
+
+  /** Deletes the checkpoints of `runId` after `step` (a damaged newest one, once the run goes on from an older one). */
+  async dropCheckpointsAfter(runId: string, step: number): Promise<void> {
+    await this.db.delete('checkpoints', IDBKeyRange.bound([runId, step], [runId, Infinity], true));
+  }
+
+  /** Copies a stored run under `copy.id` (a fork): its record as given, its metric rows and its checkpoints. */
+  async copyRun(fromId: string, copy: RunRecord): Promise<void> {
+    const tx = this.db.transaction(['runs', 'metrics', 'checkpoints'], 'readwrite');
+    const [rows, checkpoints] = await Promise.all([tx.objectStore('metrics').getAll(runRange(fromId)), tx.objectStore('checkpoints').getAll(runRange(fromId))]);
+    const writes: Promise<unknown>[] = [tx.objectStore('runs').put(copy)];
+    for (const row of rows) if (row.step <= copy.step) writes.push(tx.objectStore('metrics').put({ ...row, runId: copy.id }));
+    for (const record of checkpoints) if (record.step <= copy.step) writes.push(tx.objectStore('checkpoints').put({ ...record, runId: copy.id }));
+    await Promise.all([...writes, tx.done]);
   }
 
   /**
@@ -155,18 +227,23 @@ export class RunsDb {
 
   /** One run's metric rows, in step order. */
   async loadMetrics(runId: string): Promise<MetricRow[]> {
-    return this.db.getAll('metrics', runRange(runId));
+    return readMetricRows<MetricRow>(await this.db.getAll('metrics', runRange(runId)));
   }
 
-  /** Every run, most recently updated first. */
-  async listRuns(): Promise<RunRecord[]> {
-    const runs = await this.db.getAll('runs');
-    return runs.sort((a, b) => b.updatedAt - a.updatedAt);
+  /** Every stored run, read and checked: good ones most recently updated first, then the damaged ones. */
+  async listRuns(): Promise<RunEntry[]> {
+    const tx = this.db.transaction('runs', 'readonly');
+    const [records, keys] = await Promise.all([tx.store.getAll(), tx.store.getAllKeys(), tx.done]);
+    const entries = records.map((raw, i) => readRunRecord(raw, keys[i]));
+    const updated = (e: RunEntry) => (e.ok ? e.run.updatedAt : -1);
+    return entries.sort((a, b) => updated(b) - updated(a));
   }
 
-  async deleteRun(id: string): Promise<void> {
+  async deleteRun(id: IDBValidKey): Promise<void> {
     const tx = this.db.transaction(['runs', 'metrics', 'checkpoints'], 'readwrite');
-    await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('metrics').delete(runRange(id)), tx.objectStore('checkpoints').delete(id), tx.done]);
+    const writes: Promise<unknown>[] = [tx.objectStore('runs').delete(id as string)];
+    if (typeof id === 'string') writes.push(tx.objectStore('metrics').delete(runRange(id)), tx.objectStore('checkpoints').delete(runRange(id)));
+    await Promise.all([...writes, tx.done]);
   }
 
   close(): void {

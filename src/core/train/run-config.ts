@@ -5,7 +5,7 @@
 import { ENV_KEYS, getEnv } from '../envs/registry.ts';
 import { PRESET_NAMES, type PresetName } from '../model/config.ts';
 import { presetFitRule, presetFits } from './preset-fit.ts';
-import { validateRubricOverrides, type RubricOverrides } from './rubric-overrides.ts';
+import { canonicalRubricOverrides, validateRubricOverrides, type RubricOverrides } from './rubric-overrides.ts';
 import { ConfigError, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../rl/config.ts';
 
 /** The algorithms a run can train with ('base' never trains: it is the evaluation reference). */
@@ -27,7 +27,7 @@ export interface RunConfig extends LspConfig {
   /** Seeds the trainer (sampling) and, for 'scratch', the initial weights and the pretraining data. */
   seed: number;
   /** Criteria of the env's rubrics switched off or re-weighted ({} keeps them as defined). Runs stored before
-   *  this field existed lack it; read it as `rubric ?? {}`. */
+   *  this field existed lack it: normalizeRunConfig reads them with `{}`. */
   rubric: RubricOverrides;
 }
 
@@ -58,4 +58,66 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   validateRubricOverrides(getEnv(c.env), c.rubric ?? {});
   validateLspConfig(lspConfigOf(c));
   return c;
+}
+
+/** Every field of a run config, in the order the defaults list them. */
+export const RUN_CONFIG_KEYS = Object.keys(defaultRunConfig()) as (keyof RunConfig)[];
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && [Object.prototype, null].includes(Object.getPrototypeOf(x));
+
+/**
+ * Older shapes of a config, read as today's. Runs stored before the base model and rubric fields existed
+ * lack them (the defaults fill them in); some wrote `rubric: null`, or an override map as null.
+ */
+function migrateLegacyFields(raw: Record<string, unknown>): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) if (value !== undefined) Object.defineProperty(given, key, { value, enumerable: true, writable: true, configurable: true });
+  if (given.rubric === null) delete given.rubric;
+  if (isPlainObject(given.rubric)) {
+    const rubric = { ...given.rubric };
+    for (const part of ['enabled', 'weights']) if (rubric[part] === null || rubric[part] === undefined) delete rubric[part];
+    given.rubric = rubric;
+  }
+  return given;
+}
+
+/** The rubric overrides' shape: `{ enabled?: {key: boolean}, weights?: {key: number} }`, nothing else. */
+function checkRubricShape(rubric: unknown): asserts rubric is RubricOverrides {
+  if (!isPlainObject(rubric)) throw new ConfigError('rubric', rubric, 'must be an object with "enabled" and "weights" maps');
+  for (const [part, value] of Object.entries(rubric)) {
+    if (part !== 'enabled' && part !== 'weights') throw new ConfigError(`rubric.${part}`, value, 'is not part of the rubric overrides (they hold "enabled" and "weights")');
+    if (!isPlainObject(value)) throw new ConfigError(`rubric.${part}`, value, 'must be an object from criterion keys to values');
+  }
+}
+
+/**
+ * The one way a config from outside (a link's settings, a stored run, a file) becomes a RunConfig: missing
+ * fields take the algorithm's defaults, legacy shapes are migrated, every key must be a run setting, the
+ * rubric overrides are checked key by key (own keys only, so '__proto__' is reported like any unknown key)
+ * and made canonical, and the whole is validated. Throws ConfigError stating the field, the value and the rule.
+ */
+export function normalizeRunConfig(raw: unknown): RunConfig {
+  if (!isPlainObject(raw)) throw new ConfigError('config', raw, 'must be an object of run settings');
+  const given = migrateLegacyFields(raw);
+  const unknown = Object.keys(given).find((key) => !(RUN_CONFIG_KEYS as string[]).includes(key));
+  if (unknown !== undefined) throw new ConfigError(unknown, given[unknown], `is not a run setting; the settings are ${RUN_CONFIG_KEYS.join(', ')}`);
+  const algorithm = given.algorithm ?? defaultRunConfig().algorithm;
+  if (!RUN_ALGORITHMS.includes(algorithm as RunAlgorithm)) throw new ConfigError('algorithm', algorithm, `must be one of ${RUN_ALGORITHMS.join(', ')} (base does not train)`);
+  const config = { ...defaultRunConfig(algorithm as RunAlgorithm), ...given } as RunConfig;
+  if (!ENV_KEYS.includes(config.env)) throw new ConfigError('env', config.env, `must be one of ${ENV_KEYS.join(', ')}`);
+  checkRubricShape(config.rubric);
+  // Before the canonical form, which rebuilds the maps: every key given is checked as it was given.
+  validateRubricOverrides(getEnv(config.env), config.rubric);
+  return validateRunConfig({ ...config, rubric: canonicalRubricOverrides(getEnv(config.env), config.rubric) });
+}
+
+/** Whether two configs describe the same run: every field equal, the rubric overrides by their effect. */
+export function sameRunConfig(a: RunConfig, b: RunConfig): boolean {
+  return RUN_CONFIG_KEYS.every((key) => (key === 'rubric' ? sameRubric(a, b) : Object.is(a[key], b[key])));
+}
+
+function sameRubric(a: RunConfig, b: RunConfig): boolean {
+  const canonical = (c: RunConfig) => (ENV_KEYS.includes(c.env) ? canonicalRubricOverrides(getEnv(c.env), c.rubric ?? {}) : (c.rubric ?? {}));
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

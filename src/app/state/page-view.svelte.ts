@@ -1,0 +1,61 @@
+// What the page draws, derived from the open run: its environment and charts, the workshop view (hidden and locked
+// controls, the open lesson), the alarms over its metric history, and which panels can be used now. The App and
+// its components read these; none of them computes anything of its own.
+
+import { detectAlarms, type Alarm } from '../../core/analysis/alarms.ts';
+import { getEnv } from '../../core/envs/registry.ts';
+import { envRubrics } from '../../core/train/rubric-overrides.ts';
+import { findLesson } from '../lessons/index.ts';
+import type { LessonSnapshot } from '../lessons/lesson.ts';
+import { chartSpecs } from '../viz/charts.ts';
+import type { RunController } from './run-controller.svelte.ts';
+import type { RunStatus } from './run-status.ts';
+import { controlView } from './view-options.ts';
+
+/** The buttons and the share link of the run controls' box: hidden all together, the box says so instead. */
+const RUN_CONTROL_NAMES = ['play', 'step', 'reset', 'evaluate', 'share'];
+/** In these the rubric cannot change: the session is loading or busy with a base model, or the run is not this tab's to train. */
+const RUBRIC_LOCKED: readonly RunStatus[] = ['starting', 'loading', 'switching', 'pretraining', 'damaged', 'in-other-tab', 'read-only'];
+const NEEDS_BASE: readonly RunStatus[] = ['missing-model', 'needs-pretrain', 'pretraining'];
+
+export class PageView {
+  /** Read only inside the deriveds below, which run lazily, after the constructor has set it. */
+  private readonly page: RunController;
+  readonly env = $derived.by(() => getEnv(this.page.config.env));
+  readonly charts = $derived.by(() => chartSpecs(this.env));
+  /** The run has no base model yet: the pretraining panel shows. */
+  readonly needsBase = $derived.by(() => NEEDS_BASE.includes(this.page.status));
+  readonly controls = $derived.by(() => controlView(this.page.link.view));
+  readonly lesson = $derived.by(() => this.page.link.view.lesson ? findLesson(this.page.link.view.lesson) : null);
+  readonly runControlsHidden = $derived.by(() => RUN_CONTROL_NAMES.every((name) => this.controls.hidden(name)));
+  readonly rubricLocked = $derived.by(() => RUBRIC_LOCKED.includes(this.page.status) || this.controls.locked('rubric'));
+  readonly backendLocked = $derived.by(() => !this.page.canEdit || this.needsBase || this.controls.locked('backend'));
+  readonly runsLocked = $derived.by(() => !this.page.canEdit || this.controls.locked('runs'));
+  readonly canImport = $derived.by(() => this.page.canEdit && this.page.status !== 'starting');
+  /** Every criterion key of the environment's rubrics, for the criterion-saturation alarm. */
+  readonly criteria = $derived.by(() => envRubrics(this.env).flatMap((rubric) => rubric.criteria.map((c) => c.key)));
+  /** Alarms over the whole metric history, recomputed as each step arrives (a few thousand additions). */
+  readonly alarms: Alarm[] = $derived.by(() => {
+    void this.page.run.metrics.version; // columns grow in place: depend on the version
+    return detectAlarms(this.page.run.metrics, this.criteria);
+  });
+  readonly stepSeconds = $derived.by(() => {
+    void this.page.run.metrics.version;
+    return this.page.run.metrics.latest('timing/step_s');
+  });
+  /** What a lesson sees of the run. */
+  readonly lessonRun: LessonSnapshot = $derived.by(() => ({
+    config: this.page.config,
+    status: this.page.status,
+    step: this.page.run.step,
+    groups: this.page.run.groups,
+    column: (key: string) => {
+      void this.page.run.metrics.version;
+      return this.page.run.metrics.column(key);
+    },
+  }));
+
+  constructor(page: RunController) {
+    this.page = page;
+  }
+}
