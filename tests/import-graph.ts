@@ -10,6 +10,8 @@ export interface ImportEdge {
   target: string;
   /** Erased by the compiler: `import type`, `export type ... from`. */
   typeOnly: boolean;
+  /** An `export ... from`: the file passes another module's names on as its own. */
+  reexport: boolean;
 }
 
 /** File -> its imports; files are paths relative to the root, with '/' separators. */
@@ -24,19 +26,26 @@ function scriptText(path: string, text: string): string {
   return blocks.join('\n');
 }
 
+/** One import declaration as written: its module specifier, and whether it is erased or passes names on. */
+export interface StaticImport {
+  specifier: string;
+  typeOnly: boolean;
+  reexport: boolean;
+}
+
 /**
  * The static imports and re-exports of one file's code. With `verbatimModuleSyntax` (this project's tsconfig)
  * only a declaration marked `type` as a whole is erased; `import { type A } from 'x'` stays as `import {} from 'x'`,
  * which still loads 'x', so it counts as a value import. Dynamic `import()` and `new URL(...)` are not static.
  */
-export function staticImports(fileName: string, code: string): { specifier: string; typeOnly: boolean }[] {
+export function staticImports(fileName: string, code: string): StaticImport[] {
   const source = ts.createSourceFile(fileName, code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const found: { specifier: string; typeOnly: boolean }[] = [];
+  const found: StaticImport[] = [];
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
-      found.push({ specifier: statement.moduleSpecifier.text, typeOnly: statement.importClause?.isTypeOnly ?? false });
+      found.push({ specifier: statement.moduleSpecifier.text, typeOnly: statement.importClause?.isTypeOnly ?? false, reexport: false });
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
-      found.push({ specifier: statement.moduleSpecifier.text, typeOnly: statement.isTypeOnly });
+      found.push({ specifier: statement.moduleSpecifier.text, typeOnly: statement.isTypeOnly, reexport: true });
     }
   }
   return found;
@@ -81,10 +90,10 @@ export function buildImportGraph(root: string, folders: readonly string[]): Impo
     const file = pending.pop() as string;
     if (graph.has(file)) continue;
     const code = scriptText(file, readFileSync(join(root, file), 'utf8'));
-    const edges: ImportEdge[] = staticImports(file, code).map(({ specifier, typeOnly }) => {
-      if (!isRelative(specifier)) return { target: packageOf(specifier), typeOnly };
+    const edges: ImportEdge[] = staticImports(file, code).map(({ specifier, typeOnly, reexport }) => {
+      if (!isRelative(specifier)) return { target: packageOf(specifier), typeOnly, reexport };
       const target = toProjectPath(root, resolve(dirname(join(root, file)), specifier.split('?')[0]));
-      return { target, typeOnly };
+      return { target, typeOnly, reexport };
     });
     graph.set(file, edges);
     for (const { target } of edges) {

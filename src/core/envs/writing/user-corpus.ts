@@ -85,8 +85,8 @@ export function checkCorpusText(text: string, maxBytes = CORPUS_MAX_BYTES): stri
   return text;
 }
 
-function formatBytes(n: number): string {
-  return n >= 1024 ? `${(n / 1024).toFixed(n % 1024 === 0 ? 0 : 1)} KiB` : `${n} bytes`;
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 ? `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB` : `${bytes} bytes`;
 }
 
 /** A corpus mapped to the environment's alphabet: stanzas (blank-line separated) of lines of words. */
@@ -151,12 +151,13 @@ export function passagesOf(stanzas: readonly (readonly string[][])[]): string[] 
   const passages: string[] = [];
   for (const stanza of stanzas) {
     const lines = stanza.flatMap((words) => verseLines(words)).map((words) => words.join(' '));
-    let i = 0;
-    while (i < lines.length) {
+    let first = 0;
+    while (first < lines.length) {
       let count = 1;
-      while (count < MAX_LINES && i + count < lines.length && lines.slice(i, i + count + 1).join('/').length <= MAX_ANSWER_LENGTH) count += 1;
-      if (count >= 2) passages.push(lines.slice(i, i + count).join('/'));
-      i += count;
+      const fits = (lineCount: number) => lines.slice(first, first + lineCount).join('/').length <= MAX_ANSWER_LENGTH;
+      while (count < MAX_LINES && first + count < lines.length && fits(count + 1)) count += 1;
+      if (count >= 2) passages.push(lines.slice(first, first + count).join('/'));
+      first += count;
     }
   }
   return passages;
@@ -184,7 +185,7 @@ export function taskForPassage(passage: string): WritingQuery | null {
   const seed = hashString(passage);
   const lines = passage.split('/').length;
   const words = passage.split(/[ /]/);
-  const count = (word: string) => words.filter((w) => w === word).length;
+  const count = (word: string) => words.filter((other) => other === word).length;
   const onceThemes = THEMES.filter((theme) => count(theme) === 1);
   const theme = onceThemes.length > 0 ? seededOrder(onceThemes, seed)[0] : closestTheme(words, seed);
   const present = seededOrder(CUE_WORDS.filter((word) => count(word) > 0), seed + 1);
