@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { writingEnv } from '../src/core/envs/writing.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { modelConfigFor } from '../src/core/model/config.ts';
 import { initWeights } from '../src/core/model/gpt.ts';
 import { encodeSafetensors } from '../src/core/model/weights.ts';

@@ -1,4 +1,4 @@
-// npm run measure-cadence: the measurement behind the writing rubric's cadence band (writing-cadence.ts).
+// npm run measure-cadence: the measurement behind the writing rubric's cadence band (envs/writing/cadence.ts).
 // Surprisal statistics, under the shipped writing base model, of answers that should pass (the generator's
 // own, the model's greedy and sampled ones) and of answers that should not (random letters, theme-word spam,
 // the generator's words shuffled), with the share of each that the current band passes.
@@ -7,8 +7,9 @@ import { runMain, type FlagSpec } from './lib/cli.ts';
 import { loadPolicy, startBackend } from './lib/node-env.ts';
 import { surprisalStats } from '../src/core/analysis/cadence-stats.ts';
 import { completionSurprisal } from '../src/core/train/surprisal.ts';
-import { answerCharacterSurprisal, CADENCE_SPIKE_K, cadenceInBand } from '../src/core/envs/writing-cadence.ts';
-import { parseWritingQuery, writingEnv } from '../src/core/envs/writing.ts';
+import { answerCharacterSurprisal, CADENCE_SPIKE_K, cadenceInBand } from '../src/core/envs/writing/cadence.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
+import { parseWritingQuery } from '../src/core/envs/writing/query.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
 import { Rng } from '../src/core/random.ts';
 import { heldOutSet, solveGreedy } from '../src/core/train/evaluate.ts';

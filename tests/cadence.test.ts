@@ -13,7 +13,7 @@ async function tokenSurprisal(policy: Policy, sequence: Sequence): Promise<numbe
   return (await completionSurprisal(policy, [sequence]))[0];
 }
 import { useBackend } from '../src/core/backend.ts';
-import { writingEnv } from '../src/core/envs/writing.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { tokenLogProbs } from '../src/core/model/gpt.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { EOS } from '../src/core/tokenizer/tokenizer.ts';

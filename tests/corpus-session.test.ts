@@ -3,8 +3,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CorpusError } from '../src/core/envs/corpus.ts';
-import { writingEnv } from '../src/core/envs/writing.ts';
+import { CorpusError } from '../src/core/envs/writing/user-corpus.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { Rng } from '../src/core/random.ts';
 import { pretrainBatch } from '../src/core/train/pretrain.ts';

@@ -13,9 +13,11 @@ import {
   readCorpusBytes,
   taskForPassage,
   verseLines,
-} from '../src/core/envs/corpus.ts';
+} from '../src/core/envs/writing/user-corpus.ts';
 import { hashSplit } from '../src/core/envs/split.ts';
-import { answerLines, formatWritingQuery, parseWritingQuery, writingEnv, writingScore } from '../src/core/envs/writing.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
+import { answerLines, formatWritingQuery, parseWritingQuery } from '../src/core/envs/writing/query.ts';
+import { writingScore } from '../src/core/envs/writing/task-rubric.ts';
 import { Rng } from '../src/core/random.ts';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);

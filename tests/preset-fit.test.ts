@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
 import { ENV_KEYS, getEnv, UnknownEnvironmentError } from '../src/core/envs/registry.ts';
 import { stringsEnv } from '../src/core/envs/strings.ts';
-import { writingEnv } from '../src/core/envs/writing.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { PRESETS } from '../src/core/model/config.ts';
 import { ConfigError } from '../src/core/rl/config.ts';
 import { assertPresetFits, fitPresetToEnv, longestSequence, presetFitRule, presetForEnv, presetsThatFit } from '../src/core/train/preset-fit.ts';

@@ -4,7 +4,7 @@ import { backend } from './helpers.ts';
 import type { Env } from '../src/core/envs/env.ts';
 import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
 import { stringsEnv } from '../src/core/envs/strings.ts';
-import { writingEnv } from '../src/core/envs/writing.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { initWeights } from '../src/core/model/gpt.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { Tokenizer } from '../src/core/tokenizer/tokenizer.ts';

@@ -2,8 +2,16 @@
 // too predictable, too surprising, empty), and of how writingScore counts it.
 
 import { describe, expect, it } from 'vitest';
-import { answerCharacterSurprisal, CADENCE_BAND, cadenceInBand, cadenceProblem, type CadenceBand } from '../src/core/envs/writing-cadence.ts';
-import { parseWritingQuery, writingEnv, writingScore } from '../src/core/envs/writing.ts';
+import {
+  answerCharacterSurprisal,
+  CADENCE_BAND,
+  cadenceInBand,
+  cadenceProblem,
+  type CadenceBand,
+} from '../src/core/envs/writing/cadence.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
+import { parseWritingQuery } from '../src/core/envs/writing/query.ts';
+import { writingScore } from '../src/core/envs/writing/task-rubric.ts';
 
 /** A band with round numbers, so every verdict below can be checked by hand. */
 const BAND: CadenceBand = { minTokens: 4, meanMin: 0.2, meanMax: 2, spikeRateMin: 0.1, maxSurprisal: 6 };

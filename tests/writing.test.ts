@@ -5,22 +5,17 @@ import { describe, expect, it } from 'vitest';
 import type { Example, RubricContext } from '../src/core/envs/env.ts';
 import { InvalidRubricWeightError } from '../src/core/envs/rubric.ts';
 import { hashSplit } from '../src/core/envs/split.ts';
+import { writingEnv } from '../src/core/envs/writing/index.ts';
+import { CUE_WORDS, RHYME_GROUPS, THEMES, VOCABULARY } from '../src/core/envs/writing/lexicon.ts';
 import {
   answerLines,
-  CUE_WORDS,
   formatWritingQuery,
   LINE_COUNTS,
   parseWritingQuery,
-  RHYME_GROUPS,
-  THEMES,
-  WRITING_CRITERIA,
-  writingEnv,
-  writingScore,
-  type WritingCriterionKey,
   type WritingQuery,
-} from '../src/core/envs/writing.ts';
+} from '../src/core/envs/writing/query.ts';
+import { WRITING_CRITERIA, writingScore, type WritingCriterionKey } from '../src/core/envs/writing/task-rubric.ts';
 import { Rng } from '../src/core/random.ts';
-import { VOCABULARY } from '../src/core/envs/writing-corpus.ts';
 
 const env = writingEnv;
 

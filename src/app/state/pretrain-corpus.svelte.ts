@@ -1,8 +1,14 @@
 // The corpus a user chose for pretraining the writing environment's base model: checked and summarised in
-// the page at once (pure functions of envs/corpus.ts), sent to the worker only when pretraining starts.
+// the page at once (pure functions of envs/writing/user-corpus.ts), sent to the worker only when pretraining starts.
 // A rejected file or paste sets `error` and changes nothing else: the previous corpus stays chosen.
 
-import { checkCorpusSize, CorpusError, prepareWritingCorpus, readCorpusBytes, type CorpusSummary } from '../../core/envs/corpus.ts';
+import {
+  checkCorpusSize,
+  CorpusError,
+  prepareWritingCorpus,
+  readCorpusBytes,
+  type CorpusSummary,
+} from '../../core/envs/writing/user-corpus.ts';
 
 export class PretrainCorpus {
   /** The accepted corpus text, or null: pretrain on the environment's generator alone. */

@@ -3,7 +3,7 @@
 import { arithmeticEnv } from './arithmetic.ts';
 import type { Env } from './env.ts';
 import { stringsEnv } from './strings.ts';
-import { writingEnv } from './writing.ts';
+import { writingEnv } from './writing/index.ts';
 
 export const ENVIRONMENTS: Readonly<Record<string, Env>> = {
   [arithmeticEnv.key]: arithmeticEnv,

@@ -37,7 +37,7 @@ export function learningRateAt(c: PretrainConfig, step: number): number {
   return c.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
 }
 
-/** Where Solver examples come from: the environment's generator unless a corpus supplies some (see corpus.ts). */
+/** Where Solver examples come from: the environment's generator unless a corpus supplies some (see envs/writing/user-corpus.ts). */
 export type SolverSource = (rng: Rng) => Example;
 
 /**

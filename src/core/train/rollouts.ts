@@ -39,7 +39,7 @@ export interface RolloutGroup {
 }
 
 /** Below this spread a group's advantages are all zero for practical purposes. */
-const ZERO_SPREAD = 1e-9;
+export const ZERO_SPREAD = 1e-9;
 
 export interface TaskScore {
   reward: number;
@@ -85,14 +85,14 @@ export interface StepScores {
 
 /** R and Q of every answer of a step under rubric overrides. Throws on a bad override (a weight below 0). */
 export function scoreStep(env: Env, step: SampledStep, overrides: RubricOverrides): StepScores {
-  const G = step.groupSize;
-  const batchQueries = step.queries.map((q) => q.text);
-  const parsed = batchQueries.map((q) => env.parseQuery(q));
+  const groupSize = step.groupSize;
+  const batchQueries = step.queries.map((query) => query.text);
+  const parsed = batchQueries.map((text) => env.parseQuery(text));
   const scores: StepScores = { reward: [], quality: [], passes: [], taskPasses: [], parsed };
   step.queries.forEach((query, i) => {
     const row = { reward: [] as number[], quality: [] as number[], passes: [] as Record<string, boolean>[], taskPasses: [] as (Record<string, boolean | null> | null)[] };
-    for (let j = 0; j < G; j++) {
-      const answer = step.answers[i * G + j];
+    for (let j = 0; j < groupSize; j++) {
+      const answer = step.answers[i * groupSize + j];
       const task = scoreTask(env, parsed[i], answer.text, overrides, { surprisal: answer.surprisal });
       const context = { query: query.text, answer: answer.text, answerFinished: answer.finished, queryFinished: query.finished, batchQueries, surprisal: answer.surprisal };
       const passes = rubricPasses(env.rubric, context);
@@ -127,17 +127,17 @@ export interface StepAdvantages {
 }
 
 export function stepAdvantages(reward: number[][], quality: number[][], settings: AdvantageSettings, hasChallenger: boolean): StepAdvantages {
-  const wQ = settings.qualityWeight;
+  const { qualityWeight } = settings;
   return {
-    solver: solverAdvantages(reward, quality, wQ, settings.normalizeByStd),
-    challenger: hasChallenger ? challengerAdvantages(reward, quality, wQ, settings.challengerReward) : null,
-    groupStd: solverScores(reward, quality, wQ).map((row) => std(row)),
+    solver: solverAdvantages(reward, quality, qualityWeight, settings.normalizeByStd),
+    challenger: hasChallenger ? challengerAdvantages(reward, quality, qualityWeight, settings.challengerReward) : null,
+    groupStd: solverScores(reward, quality, qualityWeight).map((row) => std(row)),
   };
 }
 
 /** The groups a step shows: each query with its scored answers and advantages. */
 export function buildGroups(env: Env, step: SampledStep, scores: StepScores, advantages: StepAdvantages): RolloutGroup[] {
-  const G = step.groupSize;
+  const groupSize = step.groupSize;
   return step.queries.map((query, i) => {
     const parsed = scores.parsed[i];
     return {
@@ -146,7 +146,7 @@ export function buildGroups(env: Env, step: SampledStep, scores: StepScores, adv
       difficulty: parsed !== null ? env.difficulty(parsed) : null,
       challengerAdvantage: advantages.challenger ? advantages.challenger[i] : null,
       answers: scores.reward[i].map((reward, j) => {
-        const answer = step.answers[i * G + j];
+        const answer = step.answers[i * groupSize + j];
         const taskPasses = scores.taskPasses[i][j];
         return {
           text: answer.text,
@@ -173,16 +173,18 @@ export function buildGroups(env: Env, step: SampledStep, scores: StepScores, adv
  */
 export function rescoreGroups(env: Env, groups: readonly RolloutGroup[], overrides: RubricOverrides, settings: AdvantageSettings): RolloutGroup[] {
   const rubricReward = env.rewardRubric !== undefined;
-  const reward = groups.map((g) =>
-    g.answers.map((a) => (rubricReward && a.rewardPasses ? weightedPassScore(env.rewardRubric!, a.rewardPasses, overrides) : a.reward)),
+  const reward = groups.map((group) =>
+    group.answers.map((answer) =>
+      rubricReward && answer.rewardPasses ? weightedPassScore(env.rewardRubric!, answer.rewardPasses, overrides) : answer.reward,
+    ),
   );
-  const quality = groups.map((g) => g.answers.map((a) => weightedPassScore(env.rubric, a.passes, overrides)));
-  const hasChallenger = groups.length > 0 && groups.every((g) => g.challengerAdvantage !== null);
+  const quality = groups.map((group) => group.answers.map((answer) => weightedPassScore(env.rubric, answer.passes, overrides)));
+  const hasChallenger = groups.length > 0 && groups.every((group) => group.challengerAdvantage !== null);
   const advantages = stepAdvantages(reward, quality, settings, hasChallenger);
-  return groups.map((g, i) => ({
-    ...g,
+  return groups.map((group, i) => ({
+    ...group,
     challengerAdvantage: advantages.challenger ? advantages.challenger[i] : null,
-    answers: g.answers.map((a, j) => ({ ...a, reward: reward[i][j], quality: quality[i][j], advantage: advantages.solver[i][j] })),
+    answers: group.answers.map((answer, j) => ({ ...answer, reward: reward[i][j], quality: quality[i][j], advantage: advantages.solver[i][j] })),
     rewardStd: advantages.groupStd[i],
     zeroVariance: advantages.groupStd[i] < ZERO_SPREAD,
   }));

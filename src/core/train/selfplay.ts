@@ -95,30 +95,35 @@ export class SelfPlayTrainer {
     const rollouts = this.packRollouts(queries, answers);
     const batch = new StepBatch(rollouts.sequences, this.chunkBudget);
     try {
-      let t0 = performance.now();
+      let phaseStart = performance.now();
       const { refLogp, refModelLogp } = await batch.referencePass(this.reference, policy.config, readout, config.updatesPerBatch > 1 ? policy.vars : null);
-      const referenced = secondsSince(t0);
+      const referenced = secondsSince(phaseStart);
 
       // 4. Task reward R and quality self-reward Q of every answer, then 5. both roles' advantages.
       const sampled: SampledStep = {
         queries: queries.texts.map((text, i) => ({ text, finished: queries.rows ? queries.rows[i].finished : true })),
-        answers: answers.map((row, k) => ({ text: policy.tokenizer.decode(row.tokens), finished: row.finished, surprisal: readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + k) })),
+        answers: answers.map((row, answerIndex) => ({
+          text: policy.tokenizer.decode(row.tokens),
+          finished: row.finished,
+          surprisal: readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + answerIndex),
+        })),
         groupSize: config.groupSize,
       };
       const scores = scoreStep(env, sampled, this.rubric);
       const advantages = stepAdvantages(scores.reward, scores.quality, config, queries.rows !== null);
-      const rowAdvantages = rollouts.roles.map((role, s) => {
-        const k = s - rollouts.firstSolverRow; // Solver rows follow the Challenger's, in answer order
-        return role === 'challenger' ? advantages.challenger![s] : advantages.solver[Math.floor(k / config.groupSize)][k % config.groupSize];
+      const rowAdvantages = rollouts.roles.map((role, row) => {
+        const answerIndex = row - rollouts.firstSolverRow; // Solver rows follow the Challenger's, in answer order
+        if (role === 'challenger') return advantages.challenger![row];
+        return advantages.solver[Math.floor(answerIndex / config.groupSize)][answerIndex % config.groupSize];
       });
 
       // 6. Updates: each sums the chunks' gradients, then takes one optimizer step.
-      t0 = performance.now();
+      phaseStart = performance.now();
       const updates: UpdateResult[] = [];
-      for (let u = 0; u < config.updatesPerBatch; u++) {
+      for (let pass = 0; pass < config.updatesPerBatch; pass++) {
         updates.push(await batch.update(policy.vars, policy.config, readout, { advantages: rowAdvantages, scales: rollouts.scales, roleWeights: rollouts.roleWeights }, config, this.adam, config, this.step + 1));
       }
-      const updated = secondsSince(t0);
+      const updated = secondsSince(phaseStart);
       this.step += 1;
 
       // 7. Metrics and the groups the page shows.
@@ -130,7 +135,7 @@ export class SelfPlayTrainer {
         advantages,
         { roles: rollouts.roles, advantages: rowAdvantages, cols: batch.packed.cols, mask: batch.packed.mask },
         { refLogp, firstLogp: first.logp, firstEntropy: first.entropy, lastLogp: last.logp, loss: first.loss, gradNorm: first.gradNorm },
-        { queryTexts: queries.texts, answerLengths: answers.map((r) => r.tokens.length), queryLengths: queries.rows?.map((r) => r.tokens.length) ?? null },
+        { queryTexts: queries.texts, answerLengths: answers.map((row) => row.tokens.length), queryLengths: queries.rows?.map((row) => row.tokens.length) ?? null },
         { generate: generated, reference: referenced, update: updated, step: secondsSince(stepStart) },
       );
       return { step: this.step, metrics, groups: buildGroups(env, sampled, scores, advantages) };
@@ -140,8 +145,8 @@ export class SelfPlayTrainer {
   }
 
   private sampleOptions(maxNewTokens: number) {
-    const c = this.config;
-    return { temperature: c.temperature, topK: c.topK, topP: c.topP, maxNewTokens, checkEvery: 4 };
+    const { temperature, topK, topP } = this.config;
+    return { temperature, topK, topP, maxNewTokens, checkEvery: 4 };
   }
 
   /** Queries for this step: the Challenger's, or the generator's for GRPO with data. */
@@ -152,13 +157,13 @@ export class SelfPlayTrainer {
     }
     const prompts = Array.from({ length: config.numQueries }, () => policy.tokenizer.challengerPrompt());
     const rows = await sampleBatch(policy.vars, policy.config, prompts, this.sampleOptions(env.maxQueryLength + 1), this.rng);
-    return { texts: rows.map((r) => policy.tokenizer.decode(r.tokens)), rows };
+    return { texts: rows.map((row) => policy.tokenizer.decode(row.tokens)), rows };
   }
 
   /** G answers to each query, in query order. */
   private async sampleAnswers(queries: readonly string[]): Promise<SampledRow[]> {
     const { env, policy, config } = this;
-    const prompts = queries.flatMap((q) => Array.from({ length: config.groupSize }, () => policy.tokenizer.solverPrompt(q)));
+    const prompts = queries.flatMap((query) => Array.from({ length: config.groupSize }, () => policy.tokenizer.solverPrompt(query)));
     return sampleBatch(policy.vars, policy.config, prompts, this.sampleOptions(env.maxAnswerLength + 1), this.rng);
   }
 
@@ -166,7 +171,6 @@ export class SelfPlayTrainer {
    *  (alphaCh / N per Challenger row, 1 / (N G) per Solver row) and aggregation scale. */
   private packRollouts(queries: { texts: string[]; rows: SampledRow[] | null }, answers: readonly SampledRow[]): PackedRollouts {
     const { env, policy, config } = this;
-    const tok = policy.tokenizer;
     const out: PackedRollouts = { sequences: [], roles: [], roleWeights: [], scales: [], firstSolverRow: 0 };
     const add = (role: Role, prompt: number[], completion: number[], weight: number, budget: number) => {
       out.sequences.push({ prompt, completion });
@@ -175,12 +179,12 @@ export class SelfPlayTrainer {
       out.scales.push(aggregationScale(config.aggregation, completion.length, budget));
     };
     if (queries.rows && config.challengerWeight > 0) {
-      for (const row of queries.rows) add('challenger', tok.challengerPrompt(), row.tokens, config.challengerWeight / config.numQueries, env.maxQueryLength + 1);
+      for (const row of queries.rows) add('challenger', policy.tokenizer.challengerPrompt(), row.tokens, config.challengerWeight / config.numQueries, env.maxQueryLength + 1);
     }
     out.firstSolverRow = out.sequences.length;
-    answers.forEach((row, k) => {
-      const query = queries.texts[Math.floor(k / config.groupSize)];
-      add('solver', tok.solverPrompt(query), row.tokens, 1 / (config.numQueries * config.groupSize), env.maxAnswerLength + 1);
+    answers.forEach((row, answerIndex) => {
+      const query = queries.texts[Math.floor(answerIndex / config.groupSize)];
+      add('solver', policy.tokenizer.solverPrompt(query), row.tokens, 1 / (config.numQueries * config.groupSize), env.maxAnswerLength + 1);
     });
     return out;
   }
@@ -196,16 +200,16 @@ export class SelfPlayTrainer {
   }
 
   /** Restores a state saved by getState (same model shape). */
-  setState(s: TrainerState): void {
-    assignWeights(this.policy.vars, s.weights);
-    for (const [name, t] of Object.entries(this.reference)) {
-      const w = s.reference[name];
-      t.dispose();
-      this.reference[name] = tf.tensor(w.values, w.shape);
+  setState(state: TrainerState): void {
+    assignWeights(this.policy.vars, state.weights);
+    for (const [name, tensor] of Object.entries(this.reference)) {
+      const saved = state.reference[name];
+      tensor.dispose();
+      this.reference[name] = tf.tensor(saved.values, saved.shape);
     }
-    this.adam.setState(s.optimizer);
-    this.rng = new Rng(s.rng);
-    this.step = s.step;
+    this.adam.setState(state.optimizer);
+    this.rng = new Rng(state.rng);
+    this.step = state.step;
   }
 
   dispose(): void {

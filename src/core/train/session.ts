@@ -3,9 +3,10 @@
 // cannot tell which. No DOM, no worker messaging, no storage: the caller persists checkpoints.
 
 import type { Env } from '../envs/env.ts';
-import { CorpusError, corpusSolverSource, prepareWritingCorpus } from '../envs/corpus.ts';
 import { getEnv } from '../envs/registry.ts';
-import { writingEnv } from '../envs/writing.ts';
+import type { RubricOverrides } from '../envs/rubric.ts';
+import { writingEnv } from '../envs/writing/index.ts';
+import { CorpusError, corpusSolverSource, prepareWritingCorpus } from '../envs/writing/user-corpus.ts';
 import { parameterCount } from '../model/config.ts';
 import type { WeightInit } from '../model/gpt.ts';
 import { Policy } from '../model/policy.ts';
@@ -13,7 +14,6 @@ import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
 import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
-import type { RubricOverrides } from './rubric-overrides.ts';
 import { SelfPlayTrainer, type StepReport } from './selfplay.ts';
 import { packTrainerState, unpackTrainerState, type PackedTrainerState } from './checkpoint-pack.ts';
 
@@ -76,7 +76,7 @@ export interface SessionApi {
   init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo>;
   /**
    * Supervised pretraining from the current weights, `config.pretrainSteps` steps; false when stopped.
-   * `corpus`: plain text whose passages join the Solver's examples (writing only; see envs/corpus.ts).
+   * `corpus`: plain text whose passages join the Solver's examples (writing only; see envs/writing/user-corpus.ts).
    */
   pretrainFromScratch(corpus?: string): Promise<boolean>;
   /** Asks a running pretraining to stop after its current step. */

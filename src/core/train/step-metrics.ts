@@ -4,7 +4,7 @@
 import type { Env } from '../envs/env.ts';
 import type { LspConfig } from '../rl/config.ts';
 import { challengerScores, invalidPremium, isClipped, klEstimate, mean, sequenceRatio, std } from '../rl/math.ts';
-import type { StepAdvantages, StepScores } from './rollouts.ts';
+import { ZERO_SPREAD, type StepAdvantages, type StepScores } from './rollouts.ts';
 
 export type Role = 'challenger' | 'solver';
 
@@ -49,32 +49,36 @@ export interface SampledSummary {
 
 type Settings = Pick<LspConfig, 'klEstimator' | 'updatesPerBatch' | 'clipMode' | 'clipEpsilon' | 'qualityWeight' | 'challengerReward'>;
 
+function total(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0);
+}
+
 /** KL to the reference, entropy and clip ratio of one role's completion tokens. */
 function tokenStats(role: Role, layout: BatchLayout, readings: StepReadings, settings: Settings) {
   const kls: number[] = [];
   const entropies: number[] = [];
   let clipped = 0;
   let units = 0; // tokens (PPO) or sequences (GSPO) that could be clipped
-  layout.roles.forEach((rowRole, s) => {
+  layout.roles.forEach((rowRole, row) => {
     if (rowRole !== role) return;
     const current: number[] = [];
     const old: number[] = [];
-    for (let t = 0; t < layout.cols; t++) {
-      const k = s * layout.cols + t;
-      if (layout.mask[k] === 0) continue;
-      kls.push(klEstimate(settings.klEstimator, readings.firstLogp[k], readings.refLogp[k]));
-      entropies.push(readings.firstEntropy[k]);
-      current.push(readings.lastLogp[k]);
-      old.push(readings.firstLogp[k]);
+    for (let col = 0; col < layout.cols; col++) {
+      const at = row * layout.cols + col; // [S, T] flattened
+      if (layout.mask[at] === 0) continue;
+      kls.push(klEstimate(settings.klEstimator, readings.firstLogp[at], readings.refLogp[at]));
+      entropies.push(readings.firstEntropy[at]);
+      current.push(readings.lastLogp[at]);
+      old.push(readings.firstLogp[at]);
     }
     if (settings.updatesPerBatch === 1) return; // one update: the ratio is exactly 1
     if (settings.clipMode === 'sequence') {
       units += 1;
-      if (isClipped(sequenceRatio(current, old), layout.advantages[s], settings.clipEpsilon)) clipped += 1;
+      if (isClipped(sequenceRatio(current, old), layout.advantages[row], settings.clipEpsilon)) clipped += 1;
     } else {
-      current.forEach((l, t) => {
+      current.forEach((logp, token) => {
         units += 1;
-        if (isClipped(Math.exp(l - old[t]), layout.advantages[s], settings.clipEpsilon)) clipped += 1;
+        if (isClipped(Math.exp(logp - old[token]), layout.advantages[row], settings.clipEpsilon)) clipped += 1;
       });
     }
   });
@@ -85,11 +89,11 @@ function tokenStats(role: Role, layout: BatchLayout, readings: StepReadings, set
 function rubricMetrics(env: Env, scores: StepScores): Record<string, number> {
   const out: Record<string, number> = {};
   const passes = scores.passes.flat();
-  for (const criterion of env.rubric) out[`rubric/${criterion.key}`] = mean(passes.map((p) => (p[criterion.key] ? 1 : 0)));
+  for (const criterion of env.rubric) out[`rubric/${criterion.key}`] = mean(passes.map((answerPasses) => (answerPasses[criterion.key] ? 1 : 0)));
   const taskPasses = scores.taskPasses.flat();
   for (const criterion of env.rewardRubric ?? []) {
-    const verdicts = taskPasses.map((p) => p?.[criterion.key]).filter((v) => v !== null && v !== undefined);
-    if (verdicts.length) out[`rubric/${criterion.key}`] = mean(verdicts.map((v) => (v ? 1 : 0)));
+    const verdicts = taskPasses.map((answerPasses) => answerPasses?.[criterion.key]).filter((verdict) => verdict !== null && verdict !== undefined);
+    if (verdicts.length) out[`rubric/${criterion.key}`] = mean(verdicts.map((verdict) => (verdict ? 1 : 0)));
   }
   return out;
 }
@@ -107,20 +111,20 @@ export function stepMetrics(
   const { reward, quality, parsed } = scores;
   const queryCount = reward.length;
   const solver = tokenStats('solver', layout, readings, settings);
-  const valid = parsed.filter((p) => p !== null);
-  const generatedTokens = sampled.answerLengths.reduce((a, b) => a + b, 0) + (sampled.queryLengths?.reduce((a, b) => a + b, 0) ?? 0);
+  const valid = parsed.filter((query) => query !== null);
+  const generatedTokens = total(sampled.answerLengths) + total(sampled.queryLengths ?? []);
   const metrics: Record<string, number> = {
     'solver/reward': mean(reward.flat()),
     'solver/reward_std': mean(reward.map((row) => std(row))),
     'solver/quality': mean(quality.flat()),
     'solver/kl': solver.kl,
     'solver/entropy': solver.entropy,
-    'solver/frac_reward_zero_std': advantages.groupStd.filter((s) => s < 1e-9).length / queryCount,
+    'solver/frac_reward_zero_std': advantages.groupStd.filter((spread) => spread < ZERO_SPREAD).length / queryCount,
     'solver/completions/mean_length': mean(sampled.answerLengths),
     'solver/clip_ratio': solver.clipRatio,
     'query/valid_rate': valid.length / queryCount,
     'query/distinct_rate': new Set(sampled.queryTexts).size / queryCount,
-    'query/difficulty': valid.length ? mean(valid.map((p) => env.difficulty(p))) : 0,
+    'query/difficulty': valid.length ? mean(valid.map((query) => env.difficulty(query))) : 0,
     loss: readings.loss,
     grad_norm: readings.gradNorm,
     'timing/generate_s': time.generate,
@@ -141,7 +145,7 @@ export function stepMetrics(
       'challenger/completions/mean_length': mean(sampled.queryLengths),
       'challenger/clip_ratio': challenger.clipRatio,
     });
-    const premium = invalidPremium(scoresPerQuery, parsed.map((p) => p !== null));
+    const premium = invalidPremium(scoresPerQuery, parsed.map((query) => query !== null));
     if (premium !== null) metrics['challenger/invalid_premium'] = premium;
   }
   return { ...metrics, ...rubricMetrics(env, scores) };

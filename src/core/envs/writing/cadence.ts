@@ -2,7 +2,7 @@
 // in a target band, after Krishnan's "Horace" study (good lines are mostly predictable, with a few spikes of
 // surprise). Pure functions over plain arrays; the trainer supplies the surprisal (see RewardContext).
 
-import { surprisalStats } from '../analysis/cadence-stats.ts';
+import { surprisalStats } from '../../analysis/cadence-stats.ts';
 
 /** Where an answer's surprisal statistics must lie, in nats per character. */
 export interface CadenceBand {

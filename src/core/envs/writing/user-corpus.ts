@@ -10,10 +10,14 @@
 // from a corpus, so its rows, and a share of the Solver's, stay the environment's generated pairs (see
 // corpusSolverSource): the base model still writes parseable tasks.
 
-import { hashString, Rng } from '../random.ts';
-import type { Example } from './env.ts';
-import { hashSplit } from './split.ts';
-import { CUE_WORDS, formatWritingQuery, parseWritingQuery, THEMES, writingEnv, writingScore, type WritingQuery } from './writing.ts';
+import { hashString, Rng } from '../../random.ts';
+import type { Example } from '../env.ts';
+import { hashSplit } from '../split.ts';
+import { writingEnv } from './index.ts';
+import { CUE_WORDS, THEMES } from './lexicon.ts';
+import { formatWritingQuery, MAX_ANSWER_LENGTH, parseWritingQuery, writingDifficulty, type WritingQuery } from './query.ts';
+import { writingScore } from './task-rubric.ts';
+import { exampleAnswer } from './writer.ts';
 
 /** 256 KiB: a few hundred pages of text is far more than a 1M-parameter model can learn from in a tab. */
 export const CORPUS_MAX_BYTES = 256 * 1024;
@@ -24,10 +28,10 @@ const MAX_CONTROL_SHARE = 0.05;
 /** Passages needed for a useful mix. */
 export const CORPUS_MIN_PASSAGES = 5;
 
-const MAX_ANSWER = writingEnv.maxAnswerLength; // 80 characters, '/' separators included
+/** Answers are at most MAX_ANSWER_LENGTH (80) characters, '/' separators included, and at most this many lines. */
 const MAX_LINES = 4;
 /** Longest line: two of them and a '/' still fit one answer. */
-const MAX_LINE_CHARS = Math.floor((MAX_ANSWER - 1) / 2);
+const MAX_LINE_CHARS = Math.floor((MAX_ANSWER_LENGTH - 1) / 2);
 /** Long lines are cut into pieces of at most this many words (the rubric's line_length allows 2 to 8). */
 const MAX_LINE_WORDS = 6;
 const MIN_LINE_WORDS = 2;
@@ -81,8 +85,8 @@ export function checkCorpusText(text: string, maxBytes = CORPUS_MAX_BYTES): stri
   return text;
 }
 
-function formatBytes(n: number): string {
-  return n >= 1024 ? `${(n / 1024).toFixed(n % 1024 === 0 ? 0 : 1)} KiB` : `${n} bytes`;
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 ? `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB` : `${bytes} bytes`;
 }
 
 /** A corpus mapped to the environment's alphabet: stanzas (blank-line separated) of lines of words. */
@@ -147,12 +151,13 @@ export function passagesOf(stanzas: readonly (readonly string[][])[]): string[] 
   const passages: string[] = [];
   for (const stanza of stanzas) {
     const lines = stanza.flatMap((words) => verseLines(words)).map((words) => words.join(' '));
-    let i = 0;
-    while (i < lines.length) {
+    let first = 0;
+    while (first < lines.length) {
       let count = 1;
-      while (count < MAX_LINES && i + count < lines.length && lines.slice(i, i + count + 1).join('/').length <= MAX_ANSWER) count += 1;
-      if (count >= 2) passages.push(lines.slice(i, i + count).join('/'));
-      i += count;
+      const fits = (lineCount: number) => lines.slice(first, first + lineCount).join('/').length <= MAX_ANSWER_LENGTH;
+      while (count < MAX_LINES && first + count < lines.length && fits(count + 1)) count += 1;
+      if (count >= 2) passages.push(lines.slice(first, first + count).join('/'));
+      first += count;
     }
   }
   return passages;
@@ -180,7 +185,7 @@ export function taskForPassage(passage: string): WritingQuery | null {
   const seed = hashString(passage);
   const lines = passage.split('/').length;
   const words = passage.split(/[ /]/);
-  const count = (word: string) => words.filter((w) => w === word).length;
+  const count = (word: string) => words.filter((other) => other === word).length;
   const onceThemes = THEMES.filter((theme) => count(theme) === 1);
   const theme = onceThemes.length > 0 ? seededOrder(onceThemes, seed)[0] : closestTheme(words, seed);
   const present = seededOrder(CUE_WORDS.filter((word) => count(word) > 0), seed + 1);
@@ -204,7 +209,7 @@ function closestTheme(words: readonly string[], seed: number): string {
   let best = ordered[0];
   let bestScore = -1;
   for (const theme of ordered) {
-    const example = writingEnv.solve({ theme, lines: 4, use: null, avoid: null, rhyme: false });
+    const example = exampleAnswer({ theme, lines: 4, use: null, avoid: null, rhyme: false });
     const lexicon = new Set(example.split(/[ /]/).filter((word) => word !== 'the'));
     const score = words.filter((word) => lexicon.has(word)).length;
     if (score > bestScore) {
@@ -250,11 +255,11 @@ export function prepareWritingCorpus(text: string): PreparedCorpus {
     if (query === null) continue;
     // known_words checks the built-in writer's vocabulary, which a user's corpus need not share.
     if (writingScore(query, passage, {}, { known_words: false }).total === 1) satisfied += 1;
-    examples.push({ query: formatWritingQuery(query), answer: passage, difficulty: writingEnv.difficulty(query) });
+    examples.push({ query: formatWritingQuery(query), answer: passage, difficulty: writingDifficulty(query) });
   }
   if (examples.length < CORPUS_MIN_PASSAGES) {
     throw new CorpusError(
-      `only ${examples.length} passages could be made (lines of at least ${MIN_LINE_WORDS} words, 2 to ${MAX_LINES} of them fitting ${MAX_ANSWER} characters); ` +
+      `only ${examples.length} passages could be made (lines of at least ${MIN_LINE_WORDS} words, 2 to ${MAX_LINES} of them fitting ${MAX_ANSWER_LENGTH} characters); ` +
         `at least ${CORPUS_MIN_PASSAGES} are needed. Use text with more lines.`,
     );
   }

@@ -1,70 +1,10 @@
-// The 'writing' environment's vocabulary (themes, cue words, verbs, rhyming line endings) and the small
-// template writer that composes example answers for the generator. No scoring here: writing.ts checks.
+// The 'writing' environment's generator: tasks drawn at a difficulty level, and the small template writer that
+// composes an answer satisfying a task (the pretraining examples and each task's example answer). No scoring here:
+// task-rubric.ts judges answers.
 
-import type { Rng } from '../random.ts';
-import type { WritingQuery } from './writing.ts';
-
-interface ThemeLexicon {
-  /** Things that belong with the theme; line subjects and likely `use:` / `no:` words. */
-  nouns: readonly string[];
-  /** Third-person verbs that suit those things. */
-  verbs: readonly string[];
-}
-
-/** Every theme with its words. Theme and cue words have at most 5 letters so the longest query fits 40 characters. */
-const LEXICON: Readonly<Record<string, ThemeLexicon>> = {
-  rain: { nouns: ['cloud', 'roof', 'storm', 'pool', 'drop'], verbs: ['falls', 'drips', 'taps', 'pours'] },
-  sea: { nouns: ['wave', 'tide', 'shore', 'salt', 'ship'], verbs: ['rolls', 'swells', 'breaks', 'turns'] },
-  snow: { nouns: ['frost', 'ice', 'field', 'pine', 'hush'], verbs: ['drifts', 'settles', 'gleams', 'falls'] },
-  wind: { nouns: ['leaf', 'gust', 'reed', 'sail', 'dust'], verbs: ['blows', 'bends', 'sighs', 'turns'] },
-  night: { nouns: ['star', 'owl', 'dark', 'dream', 'lamp'], verbs: ['sleeps', 'waits', 'hides', 'glows'] },
-  moon: { nouns: ['sky', 'tide', 'light', 'owl', 'star'], verbs: ['rises', 'hangs', 'shines', 'wanes'] },
-  fire: { nouns: ['ash', 'smoke', 'spark', 'coal', 'ember'], verbs: ['burns', 'glows', 'leaps', 'roars'] },
-  stone: { nouns: ['hill', 'wall', 'moss', 'path', 'rock'], verbs: ['rests', 'stands', 'waits', 'holds'] },
-};
-
-/** Colours are cue words too (`no:blue`), used as nouns: 'the blue fades'. */
-const COLOURS: readonly string[] = ['blue', 'grey', 'gold'];
-
-/** The theme words a query may name, in a fixed order. */
-export const THEMES: readonly string[] = Object.keys(LEXICON);
-
-/** The words a query may ask to use or to avoid (disjoint from THEMES), sorted. */
-export const CUE_WORDS: readonly string[] = [
-  ...new Set([...THEMES.flatMap((theme) => LEXICON[theme].nouns), ...COLOURS]),
-].sort();
-
-/** The theme's own nouns (all of them cue words). */
-export function themeNouns(theme: string): readonly string[] {
-  return LEXICON[theme].nouns;
-}
-
-/**
- * Line endings grouped by their last two letters, so any two words of a group rhyme in the environment's
- * sense. Each group fits after '<subject> <verb>' ('the tide rolls slow') or alone after a subject ('storm ahead').
- */
-export const RHYME_GROUPS: readonly (readonly string[])[] = [
-  ['low', 'slow', 'below', 'now'],
-  ['away', 'today', 'astray'],
-  ['bright', 'tonight', 'light', 'upright'],
-  ['here', 'there', 'more', 'bare'],
-  ['long', 'along', 'strong', 'young'],
-  ['cold', 'old', 'bold', 'wild'],
-  ['deep', 'asleep', 'steep'],
-  ['far', 'afar'],
-  ['ahead', 'instead', 'spread'],
-];
-
-const ALL_ENDINGS: readonly string[] = RHYME_GROUPS.flat();
-
-/** Every word the template writer uses: 'the', the themes, cue words, verbs and line endings. */
-export const VOCABULARY: ReadonlySet<string> = new Set([
-  'the',
-  ...THEMES,
-  ...CUE_WORDS,
-  ...THEMES.flatMap((theme) => LEXICON[theme].verbs),
-  ...ALL_ENDINGS,
-]);
+import { hashString, Rng } from '../../random.ts';
+import { CUE_WORDS, LINE_ENDINGS, RHYME_GROUPS, themeNouns, themeVerbs, THEMES } from './lexicon.ts';
+import { formatWritingQuery, LINE_COUNTS, MAX_ANSWER_LENGTH, type WritingQuery } from './query.ts';
 
 /**
  * The shapes of a line, longest first within each family; shortening moves one step right.
@@ -135,14 +75,14 @@ export function composeAnswer(query: WritingQuery, rng: Rng, maxLength: number):
   const taken = new Set<string>([theme, ...(use === null ? [] : [use]), ...(avoid === null ? [] : [avoid])]);
 
   const fillerCount = lines - 1 - (use === null ? 0 : 1);
-  const themeNouns = LEXICON[theme].nouns.filter((noun) => !taken.has(noun));
-  const otherNouns = CUE_WORDS.filter((noun) => !taken.has(noun) && !themeNouns.includes(noun));
-  const fillers = pickDistinct(rng, themeNouns, fillerCount);
+  const ownNouns = themeNouns(theme).filter((noun) => !taken.has(noun));
+  const otherNouns = CUE_WORDS.filter((noun) => !taken.has(noun) && !ownNouns.includes(noun));
+  const fillers = pickDistinct(rng, ownNouns, fillerCount);
   fillers.push(...pickDistinct(rng, otherNouns, fillerCount - fillers.length));
   const subjects = shuffle(rng, [theme, ...(use === null ? [] : [use]), ...fillers]);
   for (const subject of subjects) taken.add(subject);
 
-  const verbPool = LEXICON[theme].verbs.filter((verb) => !taken.has(verb));
+  const verbPool = themeVerbs(theme).filter((verb) => !taken.has(verb));
   // Every theme has as many verbs as the longest answer has lines; cycling is only a guard.
   const shuffledVerbs = shuffle(rng, verbPool);
   const verbs = subjects.map((_, i) => shuffledVerbs[i % shuffledVerbs.length]);
@@ -153,7 +93,7 @@ export function composeAnswer(query: WritingQuery, rng: Rng, maxLength: number):
     const groups = RHYME_GROUPS.map((group) => group.filter((word) => !taken.has(word))).filter((group) => group.length >= lines);
     endings = pickDistinct(rng, rng.pick(groups), lines);
   } else {
-    const pool = pickDistinct(rng, ALL_ENDINGS.filter((word) => !taken.has(word)), lines);
+    const pool = pickDistinct(rng, LINE_ENDINGS.filter((word) => !taken.has(word)), lines);
     endings = pool.map((word) => (rng.next() < 0.6 ? word : null));
   }
 
@@ -172,4 +112,40 @@ export function composeAnswer(query: WritingQuery, rng: Rng, maxLength: number):
     longest.shape = SHORTER[longest.shape] as LineShape;
   }
   return render();
+}
+
+/** A cue word: from the theme's own nouns most of the time (so `no:` bites), else any; never one of `except`. */
+function drawCueWord(rng: Rng, nouns: readonly string[], except: string | null): string {
+  const pool = rng.next() < 0.7 ? nouns : CUE_WORDS;
+  return rng.pick(pool.filter((word) => word !== except));
+}
+
+/** A query of exactly `level` difficulty (levels 2 and 3 pick one of their two kinds with probability 1/2). */
+export function drawWritingQuery(rng: Rng, level: number): WritingQuery {
+  const theme = rng.pick(THEMES);
+  const lines = rng.pick(LINE_COUNTS);
+  const nouns = themeNouns(theme);
+  let wantUse = false;
+  let wantAvoid = false;
+  let rhyme = false;
+  if (level === 2) {
+    if (rng.next() < 0.5) wantUse = true;
+    else wantAvoid = true;
+  } else if (level === 3) {
+    if (rng.next() < 0.5) rhyme = true;
+    else wantUse = wantAvoid = true;
+  } else if (level === 4) {
+    rhyme = true;
+    if (rng.next() < 0.5) wantUse = true;
+    else wantAvoid = true;
+  }
+  const use = wantUse ? drawCueWord(rng, nouns, null) : null;
+  const avoid = wantAvoid ? drawCueWord(rng, nouns, use) : null;
+  return { theme, lines, use, avoid, rhyme };
+}
+
+/** The example answer to a query: the template writer seeded by the query's own hash, so it is a function of the query. */
+export function exampleAnswer(query: WritingQuery): string {
+  const text = formatWritingQuery(query);
+  return composeAnswer(query, new Rng(hashString(text)), MAX_ANSWER_LENGTH);
 }
