@@ -4,7 +4,7 @@
 
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { decodeSafetensors } from '../src/core/model/weights.ts';
+import { decodeSafetensors } from '../src/core/model/safetensors.ts';
 import { differenceByVariable, largestUpdateDifference, relativeScalarDiff, updateDisagreements } from '../scripts/lib/agreement.ts';
 import { shippedModelPath } from '../scripts/lib/node-env.ts';
 import { button, linkFor, openApp, stepOnce } from './helpers.ts';

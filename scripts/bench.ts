@@ -10,7 +10,8 @@ import { PRESET_NAMES, parameterCount, type PresetName } from '../src/core/model
 import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
 import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { configForAlgorithm } from '../src/core/rl/config.ts';
-import { BACKEND_NAMES, measureMatmulGflops, type BackendName } from '../src/core/backend.ts';
+import { measureMatmulGflops } from '../src/core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 import { Rng } from '../src/core/random.ts';
 import { cpus } from 'node:os';
 

@@ -8,7 +8,7 @@ import { evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
 import { Evaluator, heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
-import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   env: { kind: 'string', help: 'environment', default: 'arithmetic', choices: ENV_KEYS },

@@ -9,7 +9,7 @@ import { Policy } from '../src/core/model/policy.ts';
 import { PRESET_NAMES, parameterCount, type PresetName } from '../src/core/model/config.ts';
 import { assertPresetFits } from '../src/core/train/preset-fit.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
-import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   env: { kind: 'string', help: 'environment', default: 'arithmetic', choices: ENV_KEYS },

@@ -10,7 +10,7 @@ import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
 import { parseRubricFlags, validateRubricOverrides } from '../src/core/train/rubric-overrides.ts';
 import { PRESET_NAMES, type PresetName } from '../src/core/model/config.ts';
 import { assertPresetFits } from '../src/core/train/preset-fit.ts';
-import { BACKEND_NAMES, type BackendName } from '../src/core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   env: { kind: 'string', help: 'environment', default: 'arithmetic', choices: ENV_KEYS },

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../src/core/rl/config.ts';
-import { WeightsError } from '../src/core/model/weights.ts';
+import { WeightsError } from '../src/core/model/safetensors.ts';
 import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
 import { UnknownEnvironmentError } from '../src/core/envs/registry.ts';
 import { defaultRunConfig } from '../src/core/train/run-config.ts';

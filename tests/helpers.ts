@@ -1,7 +1,8 @@
 // Shared set-up for the Node tests: one backend per test file (cpu by default, wasm where named).
 
 import * as tf from '@tensorflow/tfjs';
-import { useBackend, type BackendName } from '../src/core/backend.ts';
+import { useBackend } from '../src/core/backend.ts';
+import type { BackendName } from '../src/core/backend-names.ts';
 
 export async function backend(name: BackendName = 'cpu'): Promise<void> {
   if (tf.getBackend() !== name) await useBackend(name);

@@ -18,25 +18,13 @@ const TENSOR_FREE_FOLDERS = ['src/app', 'src/core/envs'];
  * Re-exports still in place, each waiting for its last importers to move to the defining module; the rule skips
  * them, and a test below fails once one is gone, so the entry goes with it.
  */
-const PENDING_REEXPORTS: readonly { from: string; of: string; until: string }[] = [
-  {
-    from: 'src/core/train/rubric-overrides.ts',
-    of: 'src/core/envs/rubric.ts',
-    until: 'run-config.ts and run-controller.svelte.ts import RubricOverrides from envs/rubric.ts (issue 12, item 5)',
-  },
-];
+const PENDING_REEXPORTS: readonly { from: string; of: string; until: string }[] = [];
 
 /**
  * Imports that still load tfjs on the way to something pure, each waiting for a named change; the rule skips
  * them, and a test below fails once one is gone or no longer leads to tfjs, so the entry is removed with it.
  */
-const PENDING_EDGES: readonly { from: string; to: string; until: string }[] = [
-  {
-    from: 'src/core/model/model-import.ts',
-    to: 'src/core/model/weights.ts',
-    until: 'the safetensors codec moved out of weights.ts (issue 12, item 3), so checking a model file needs no tensors',
-  },
-];
+const PENDING_EDGES: readonly { from: string; to: string; until: string }[] = [];
 
 function withoutEdges(graph: ImportGraph, edges: readonly { from: string; to: string }[]): ImportGraph {
   const out = new Map(graph);

@@ -5,7 +5,8 @@ import { getEnv } from '../src/core/envs/registry.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { ConfigError } from '../src/core/rl/config.ts';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
-import { TrainingSession, SessionStateError, type SessionEvent } from '../src/core/train/session.ts';
+import { TrainingSession, type SessionEvent } from '../src/core/train/session.ts';
+import { SessionStateError } from '../src/core/train/errors.ts';
 import type { StepReport } from '../src/core/train/selfplay.ts';
 
 const CONFIG: RunConfig = { ...defaultRunConfig('lsp'), preset: 'tiny', numQueries: 3, groupSize: 2, learningRate: 1e-3, seed: 7 };

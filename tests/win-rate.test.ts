@@ -5,7 +5,7 @@ import type { Env } from '../src/core/envs/env.ts';
 import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
 import { stringsEnv } from '../src/core/envs/strings.ts';
 import { writingEnv } from '../src/core/envs/writing/index.ts';
-import { initWeights } from '../src/core/model/gpt.ts';
+import { initWeights } from '../src/core/model/weight-layout.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { Tokenizer } from '../src/core/tokenizer/tokenizer.ts';
 import { Rng } from '../src/core/random.ts';

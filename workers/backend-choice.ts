@@ -3,7 +3,8 @@
 // then CPU. Also watches a running WebGPU device for loss.
 
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, BackendUnavailableError, measureMatmulGflops, useBackend, type BackendName } from '../src/core/backend.ts';
+import { measureMatmulGflops, useBackend } from '../src/core/backend.ts';
+import { BACKEND_NAMES, BackendUnavailableError, type BackendName } from '../src/core/backend-names.ts';
 import type { BackendChoice, BackendInfo } from './protocol.ts';
 
 /** The parts of the WebGPU API used here (the DOM lib in use has no WebGPU types). */

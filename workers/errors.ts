@@ -3,19 +3,20 @@
 // page as an instance of its class, so the page tests `instanceof ConfigError`, never a name string.
 
 import * as Comlink from 'comlink';
-import { BackendUnavailableError } from '../src/core/backend.ts';
+import { BackendUnavailableError } from '../src/core/backend-names.ts';
 import { CadenceInputError } from '../src/core/analysis/cadence-stats.ts';
-import { CorpusError } from '../src/core/envs/corpus.ts';
+import { CorpusError } from '../src/core/envs/writing/user-corpus.ts';
 import { UnknownEnvironmentError } from '../src/core/envs/registry.ts';
 import { InvalidRubricWeightError } from '../src/core/envs/rubric.ts';
 import { SplitSamplingError } from '../src/core/envs/split.ts';
 import { ModelConfigError } from '../src/core/model/config.ts';
-import { WeightsError } from '../src/core/model/weights.ts';
+import { WeightsError } from '../src/core/model/safetensors.ts';
 import { ConfigError } from '../src/core/rl/config.ts';
 import { TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
 import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
-import { NonFiniteLossError } from '../src/core/train/update.ts';
-import { SessionStateError, type SessionErrorInfo } from '../src/core/train/session.ts';
+import { NonFiniteLossError } from '../src/core/train/errors.ts';
+import { SessionStateError } from '../src/core/train/errors.ts';
+import type { SessionErrorInfo } from '../src/core/train/session.ts';
 
 /** The worker's WebGPU device went away (a driver reset, or the test hook). */
 export class DeviceLostError extends Error {

@@ -1,7 +1,7 @@
 // The worker's typed protocol: what the page can ask the trainer worker for. Comlink carries the calls;
 // there is no hand-written message switch.
 
-import type { BackendName } from '../src/core/backend.ts';
+import type { BackendName } from '../src/core/backend-names.ts';
 import type { SessionApi, SessionListener } from '../src/core/train/session.ts';
 
 /** 'auto' picks by adapter: WebGPU on real hardware, WASM when WebGPU is missing or software-only. */

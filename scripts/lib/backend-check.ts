@@ -4,11 +4,14 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
-import { useBackend, type BackendName } from '../../src/core/backend.ts';
+import { useBackend } from '../../src/core/backend.ts';
+import type { BackendName } from '../../src/core/backend-names.ts';
 import { getEnv } from '../../src/core/envs/registry.ts';
-import { tokenLogProbs, type WeightInit } from '../../src/core/model/gpt.ts';
+import { tokenLogProbs } from '../../src/core/model/gpt.ts';
+import type { WeightInit } from '../../src/core/model/weight-layout.ts';
 import type { ModelConfig } from '../../src/core/model/config.ts';
-import { decodeSafetensors, readWeights, toVariables } from '../../src/core/model/weights.ts';
+import { decodeSafetensors } from '../../src/core/model/safetensors.ts';
+import { readWeights, toVariables } from '../../src/core/model/weights.ts';
 import { EOS, Tokenizer } from '../../src/core/tokenizer/tokenizer.ts';
 import { Rng } from '../../src/core/random.ts';
 import { configForAlgorithm } from '../../src/core/rl/config.ts';

@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBackend, type BackendName } from '../../src/core/backend.ts';
+import { useBackend } from '../../src/core/backend.ts';
+import type { BackendName } from '../../src/core/backend-names.ts';
 import { Policy } from '../../src/core/model/policy.ts';
 import type { Env } from '../../src/core/envs/env.ts';
 

@@ -1,13 +1,7 @@
 // Choosing and starting a TensorFlow.js backend, shared by Node scripts, tests and the browser worker.
 
 import * as tf from '@tensorflow/tfjs';
-
-export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
-export const BACKEND_NAMES: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
-
-export class BackendUnavailableError extends Error {
-  override name = 'BackendUnavailableError';
-}
+import { BackendUnavailableError, type BackendName } from './backend-names.ts';
 
 /** Registers (by importing) and activates a backend. `wasmPath` is the folder holding the .wasm binaries. */
 export async function useBackend(name: BackendName, wasmPath?: string): Promise<void> {

@@ -1,7 +1,7 @@
 // The page's link: the run's settings (and the workshop options) in the URL hash, read on arrival and on every
 // hash change the user makes, written back as the run changes. A bad link shows its notice and the defaults.
 
-import type { BackendName } from '../../core/backend.ts';
+import type { BackendName } from '../../core/backend-names.ts';
 import { defaultRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import { describeTrainedOn } from '../storage/run-record.ts';
 import type { Notices } from './notices.svelte.ts';

@@ -2,7 +2,7 @@
 // progress, the cadence of its answers, and the backends it trained on. Filled from a stored run or from the
 // session's events; it decides nothing about the run's lifecycle.
 
-import type { BackendName } from '../../core/backend.ts';
+import type { BackendName } from '../../core/backend-names.ts';
 import type { PretrainProgress } from '../../core/train/pretrain.ts';
 import type { RunConfig } from '../../core/train/run-config.ts';
 import type { RolloutGroup } from '../../core/train/rollouts.ts';

@@ -7,7 +7,8 @@ import { getEnv } from '../../core/envs/registry.ts';
 import { checkModelFile } from '../../core/model/model-import.ts';
 import { ConfigError } from '../../core/rl/config.ts';
 import { rescoreGroups } from '../../core/train/rollouts.ts';
-import { canonicalRubricOverrides, type RubricOverrides } from '../../core/train/rubric-overrides.ts';
+import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
+import type { RubricOverrides } from '../../core/envs/rubric.ts';
 import { defaultRunConfig, sameRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import type { Checkpoint, SessionTask } from '../../core/train/session.ts';
 import { DeviceLostError } from '../../../workers/errors.ts';
@@ -29,8 +30,6 @@ import { RunTransfer } from './run-transfer.svelte.ts';
 import { StoredRuns } from './stored-runs.svelte.ts';
 import { TrainingLoop } from './training-loop.svelte.ts';
 
-export type { RunStatus } from './run-status.ts';
-export type { Notice, NoticeTopic } from './notices.svelte.ts';
 
 export interface FormError {
   field: string;

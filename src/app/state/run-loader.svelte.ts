@@ -48,7 +48,7 @@ export class RunLoader {
     });
   }
 
-  /** `corpus`: plain text for the writing environment's Solver examples (see envs/corpus.ts), or none. */
+  /** `corpus`: plain text for the writing environment's Solver examples (see envs/writing/user-corpus.ts), or none. */
   async pretrain(corpus?: string): Promise<void> {
     const { page } = this;
     const engine = page.host.engine;

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import LZString from 'lz-string';
 import { ConfigError } from '../../core/rl/config.ts';
 import { ENV_KEYS, getEnv } from '../../core/envs/registry.ts';
-import { BACKEND_NAMES, type BackendName } from '../../core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../../core/backend-names.ts';
 import { defaultRunConfig, normalizeRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';

@@ -2,7 +2,7 @@
 // normalizeRunConfig (the normaliser links use), older fields migrated, and anything unreadable described as
 // damaged with the reason, so one bad record never stops the page. Pure: no IndexedDB here.
 
-import { BACKEND_NAMES, type BackendName } from '../../core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../../core/backend-names.ts';
 import { ConfigError } from '../../core/rl/config.ts';
 import { normalizeRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import type { RolloutGroup } from '../../core/train/rollouts.ts';

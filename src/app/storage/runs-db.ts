@@ -11,7 +11,6 @@ import { packTrainerState, type PackedTrainerState } from '../../core/train/chec
 import type { TrainerState } from '../../core/train/selfplay.ts';
 import { DamagedRunError, readMetricRows, readRunRecord, type RunEntry, type RunRecord } from './run-record.ts';
 
-export type { RunRecord } from './run-record.ts';
 
 export interface MetricRow {
   runId: string;

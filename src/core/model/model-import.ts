@@ -5,8 +5,8 @@
 import type { Env } from '../envs/env.ts';
 import { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { modelConfigFor, PRESET_NAMES, type ModelConfig, type PresetName } from './config.ts';
-import type { WeightInit } from './gpt.ts';
-import { decodeSafetensors, WeightsError, type ModelFileMeta } from './weights.ts';
+import type { WeightInit } from './weight-layout.ts';
+import { decodeSafetensors, WeightsError, type ModelFileMeta } from './safetensors.ts';
 
 /** Larger than any preset's file (base: 7.4M float32 parameters, about 30 MB), small enough to read in a tab. */
 export const MAX_MODEL_FILE_BYTES = 64 * 1024 * 1024;

@@ -1,10 +1,11 @@
 // A policy: the model's config, its tokenizer and its weights as trainable variables, for one environment.
 
 import * as tf from '@tensorflow/tfjs';
-import { initWeights, type WeightInit } from './gpt.ts';
+import { initWeights, type WeightInit } from './weight-layout.ts';
 import { modelConfigFor, validateModelConfig, type ModelConfig, type PresetName } from './config.ts';
 import { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { readWeights, toVariables, encodeSafetensors, decodeSafetensors, WeightsError, type ModelFileMeta } from './weights.ts';
+import { readWeights, toVariables } from './weights.ts';
+import { encodeSafetensors, decodeSafetensors, WeightsError, type ModelFileMeta } from './safetensors.ts';
 import type { Env } from '../envs/env.ts';
 import { Rng } from '../random.ts';
 

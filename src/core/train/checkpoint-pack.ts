@@ -2,7 +2,7 @@
 // layout. One buffer crosses a worker boundary by transfer and goes into IndexedDB as one value, so the page
 // never clones or deserialises hundreds of typed arrays. Pure functions: no tensors, no DOM.
 
-import type { WeightInit } from '../model/gpt.ts';
+import type { WeightInit } from '../model/weight-layout.ts';
 import type { RngState } from '../random.ts';
 import type { TrainerState } from './selfplay.ts';
 

@@ -2,7 +2,7 @@
 // saved in a checkpoint and restored exactly.
 
 import * as tf from '@tensorflow/tfjs';
-import type { WeightInit } from '../model/gpt.ts';
+import type { WeightInit } from '../model/weight-layout.ts';
 
 export interface AdamOptions {
   beta1: number;

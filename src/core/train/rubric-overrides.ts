@@ -7,7 +7,6 @@ import type { Env, RubricCriterionInfo } from '../envs/env.ts';
 import type { RubricOverrides } from '../envs/rubric.ts';
 import { ConfigError } from '../rl/config.ts';
 
-export type { RubricOverrides } from '../envs/rubric.ts';
 
 /** A weight above this is almost surely a typo; relative weights of 0..10 already express 1:10 emphasis. */
 export const MAX_RUBRIC_WEIGHT = 100;

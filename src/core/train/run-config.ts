@@ -5,7 +5,8 @@
 import { ENV_KEYS, getEnv } from '../envs/registry.ts';
 import { PRESET_NAMES, type PresetName } from '../model/config.ts';
 import { presetFitRule, presetFits } from './preset-fit.ts';
-import { canonicalRubricOverrides, validateRubricOverrides, type RubricOverrides } from './rubric-overrides.ts';
+import { canonicalRubricOverrides, validateRubricOverrides } from './rubric-overrides.ts';
+import type { RubricOverrides } from '../envs/rubric.ts';
 import { ConfigError, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../rl/config.ts';
 
 /** The algorithms a run can train with ('base' never trains: it is the evaluation reference). */

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Env } from '../envs/env.ts';
 import type { RubricOverrides } from '../envs/rubric.ts';
-import { samplingReadout, type Params, type WeightInit } from '../model/gpt.ts';
+import { samplingReadout, type Params } from '../model/gpt.ts';
+import type { WeightInit } from '../model/weight-layout.ts';
 import type { Policy } from '../model/policy.ts';
 import { sampleBatch, type SampledRow } from '../model/sample.ts';
 import { cloneParams, readWeights, assignWeights } from '../model/weights.ts';

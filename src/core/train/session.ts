@@ -8,9 +8,11 @@ import type { RubricOverrides } from '../envs/rubric.ts';
 import { writingEnv } from '../envs/writing/index.ts';
 import { CorpusError, corpusSolverSource, prepareWritingCorpus } from '../envs/writing/user-corpus.ts';
 import { parameterCount } from '../model/config.ts';
-import type { WeightInit } from '../model/gpt.ts';
+import type { WeightInit } from '../model/weight-layout.ts';
 import { Policy } from '../model/policy.ts';
-import { assignWeights, readWeights, WeightsError } from '../model/weights.ts';
+import { assignWeights, readWeights } from '../model/weights.ts';
+import { WeightsError } from '../model/safetensors.ts';
+import { SessionStateError } from './errors.ts';
 import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
@@ -94,10 +96,6 @@ export interface SessionApi {
   /** Back to the base model at step 0, as if self-play had just started (same seed, fresh optimizer). */
   reset(): Promise<SessionInfo>;
   dispose(): Promise<void>;
-}
-
-export class SessionStateError extends Error {
-  override name = 'SessionStateError';
 }
 
 /** Held-out examples per evaluation: enough for a few percent of resolution, fast on the tiny preset. */

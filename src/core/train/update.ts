@@ -9,11 +9,8 @@ import type { ModelConfig } from '../model/config.ts';
 import type { LossConfig, LossInputs } from '../rl/loss.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import type { Adam } from './optimizer.ts';
+import { NonFiniteLossError } from './errors.ts';
 import { batchTensors, chunkRanges, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
-
-export class NonFiniteLossError extends Error {
-  override name = 'NonFiniteLossError';
-}
 
 /** Rows [start, end) of the batch, with their tensors. */
 interface Chunk {

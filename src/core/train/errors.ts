@@ -1,0 +1,12 @@
+// The training errors a caller may meet, as plain classes without tensors, so the page can tell them apart (see
+// workers/errors.ts) without loading the engine.
+
+/** The loss of an update was not a finite number; the weights were left as they were. */
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+/** A session was asked for something its state does not allow (no run yet, no base model yet, ...). */
+export class SessionStateError extends Error {
+  override name = 'SessionStateError';
+}
