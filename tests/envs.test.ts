@@ -1,7 +1,7 @@
 // Tests of the environments: parsers, verifiers, difficulty, rubric criteria and scoring, seeded generators.
 
 import { describe, expect, it } from 'vitest';
-import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
+import { arithmeticEnv, carryCount, reversedDecimal } from '../src/core/envs/arithmetic.ts';
 import type { Env, Example, RubricContext } from '../src/core/envs/env.ts';
 import { ENV_KEYS, ENVIRONMENTS, getEnv, UnknownEnvironmentError } from '../src/core/envs/registry.ts';
 import { InvalidRubricWeightError, queryTokens, rubricPasses, rubricScore } from '../src/core/envs/rubric.ts';
@@ -40,135 +40,124 @@ describe('arithmetic', () => {
   it('parses queries that follow the template', () => {
     expect(env.parseQuery('37+45')).toEqual({ left: 37, operator: '+', right: 45 });
     expect(env.parseQuery('12-58')).toEqual({ left: 12, operator: '-', right: 58 });
-    expect(env.parseQuery('7*9')).toEqual({ left: 7, operator: '*', right: 9 });
-    expect(env.parseQuery('0*0')).toEqual({ left: 0, operator: '*', right: 0 });
-    expect(env.parseQuery('99*99')).toEqual({ left: 99, operator: '*', right: 99 });
-    expect(env.parseQuery('10-0')).toEqual({ left: 10, operator: '-', right: 0 });
+    expect(env.parseQuery('999+999')).toEqual({ left: 999, operator: '+', right: 999 });
+    expect(env.parseQuery('0-0')).toEqual({ left: 0, operator: '-', right: 0 });
+    expect(env.parseQuery('100-7')).toEqual({ left: 100, operator: '-', right: 7 });
   });
 
-  it('rejects junk', () => {
+  it('rejects junk, products included', () => {
     const junk = [
-      '', ' ', '1 + 2', ' 1+2', '1+2 ', '1+2\n', '01+2', '1+02', '00+1', '100+1', '1+100', '999*999', '100-0', '12+', '+12', '12',
+      '', ' ', '1 + 2', ' 1+2', '1+2 ', '1+2\n', '01+2', '1+02', '00+1', '1000+1', '1+1000', '7*9', '12*34', '12+', '+12', '12',
       '*', 'abc', '1+2+3', '1/2', '-1+2', '1+-2', '1++2', '1=2', '1+2=3', '9'.repeat(50), '1+2'.repeat(20),
     ];
     for (const text of junk) expect(env.parseQuery(text), JSON.stringify(text)).toBeNull();
   });
 
-  it('solves exactly, negative results included', () => {
-    expect(env.solve(parsed(env, '37+45'))).toBe('82');
-    expect(env.solve(parsed(env, '12-58'))).toBe('-46');
+  it('solves exactly, written backwards, negative results included', () => {
+    expect(reversedDecimal(132)).toBe('231');
+    expect(reversedDecimal(-3)).toBe('3-');
+    expect(reversedDecimal(100)).toBe('001');
+    expect(reversedDecimal(0)).toBe('0');
+    expect(env.solve(parsed(env, '47+85'))).toBe('231'); // 132
+    expect(env.solve(parsed(env, '5-8'))).toBe('3-'); // -3
+    expect(env.solve(parsed(env, '999+999'))).toBe('8991'); // 1998
+    expect(env.solve(parsed(env, '0-999'))).toBe('999-'); // -999
     expect(env.solve(parsed(env, '5-5'))).toBe('0');
-    expect(env.solve(parsed(env, '0-99'))).toBe('-99');
-    expect(env.solve(parsed(env, '12*34'))).toBe('408');
-    expect(env.solve(parsed(env, '99*99'))).toBe('9801');
-    expect(env.solve(parsed(env, '0*73'))).toBe('0');
+    expect(env.solve(parsed(env, '950+50'))).toBe('0001'); // 1000
   });
 
   it('rewards only the exact answer string', () => {
     const cases: [string, string, number][] = [
-      ['12-58', '-46', 1],
-      ['12-58', '46', 0],
-      ['12-58', '-46 ', 0],
-      ['12-58', ' -46', 0],
-      ['12-58', '-046', 0],
-      ['12*34', '408', 1],
-      ['12*34', '409', 0],
-      ['99*99', '9801', 1],
-      ['99*99', '98010', 0],
-      ['0-99', '-99', 1],
-      ['0-99', '99', 0],
-      ['37+45', '82', 1],
-      ['37+45', '+82', 0],
-      ['37+45', '82=', 0],
-      ['37+45', '828', 0],
-      ['37+45', '', 0],
+      ['47+85', '231', 1],
+      ['47+85', '132', 0], // the result the usual way round
+      ['47+85', '231 ', 0],
+      ['47+85', '2310', 0],
+      ['5-8', '3-', 1],
+      ['5-8', '-3', 0],
+      ['5-8', '3', 0],
+      ['950+50', '0001', 1],
+      ['950+50', '1', 0],
       ['5-5', '0', 1],
-      ['5-5', '-0', 0],
+      ['5-5', '0-', 0],
+      ['5-5', '', 0],
     ];
     for (const [query, answer, reward] of cases) {
       expect(env.reward(parsed(env, query), answer), `${query} -> ${JSON.stringify(answer)}`).toBe(reward);
     }
   });
 
-  it('rates difficulty by the two-digit operands, with a step for products', () => {
+  it('counts the carries and borrows of written arithmetic', () => {
     const expected: Record<string, number> = {
-      '3+4': 1, '9-9': 1, '0+0': 1, '0-9': 1,
-      '7*9': 2, '0*9': 2, '10+1': 2, '5-99': 2, '0+42': 2,
-      '99+99': 3, '10-42': 3, '12*3': 3, '0*99': 3, '9*10': 3,
-      '10*10': 4, '99*99': 4, '42*17': 4,
+      '123+456': 0, '47+85': 2, '9+1': 1, '999+1': 3, '99+1': 2, '450+550': 2, '0+0': 0,
+      '100-1': 2, '58-12': 0, '12-58': 0, '5-8': 0, '19-58': 1, '500-499': 2, '200-1': 2, '7-7': 0,
     };
-    for (const [query, level] of Object.entries(expected)) {
-      expect(env.difficulty(parsed(env, query)), query).toBe(level);
-    }
+    for (const [query, carries] of Object.entries(expected)) expect(carryCount(parsed(env, query)), query).toBe(carries);
   });
 
-  it('difficulty is monotone in operand size and never lower for * than for + or -', () => {
-    const operands = [0, 5, 9, 10, 42, 99];
-    for (const left of operands) {
-      for (const right of operands) {
-        const sum = env.difficulty(parsed(env, `${left}+${right}`));
-        const difference = env.difficulty(parsed(env, `${left}-${right}`));
-        const product = env.difficulty(parsed(env, `${left}*${right}`));
-        expect(difference).toBe(sum);
-        expect(product).toBeGreaterThanOrEqual(sum);
-        for (const largerRight of operands.filter((value) => value > right)) {
-          expect(env.difficulty(parsed(env, `${left}+${largerRight}`))).toBeGreaterThanOrEqual(sum);
-          expect(env.difficulty(parsed(env, `${left}*${largerRight}`))).toBeGreaterThanOrEqual(product);
-        }
-        for (const level of [sum, product]) {
-          expect(level).toBeGreaterThanOrEqual(1);
-          expect(level).toBeLessThanOrEqual(env.difficultyLevels);
-        }
-      }
-    }
+  it('rates difficulty by carries, plus one for a three-digit operand and one for a negative result, from 1 to 4', () => {
+    const expected: Record<string, number> = {
+      '23+45': 1, '0+0': 1, '9-5': 1, '47+5': 2, '5-8': 2, '12-58': 2, '19-58': 3, '123+456': 2, '47+85': 3, '99+1': 3,
+      '789-100': 2, '100-789': 3, '100-1': 4, '999+1': 4, '456+789': 4, '12+888': 4, '1-999': 3,
+    };
+    for (const [query, level] of Object.entries(expected)) expect(env.difficulty(parsed(env, query)), query).toBe(level);
   });
 
-  it('fits the 0..99 limits and draws both kinds of query at levels 2 and 3, in either operand order', () => {
-    expect(env.maxQueryLength).toBe('99*99'.length);
-    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('9801'.length);
-    const kinds = new Set<string>();
-    for (const example of sampleMany(env, 21, 2000, 'train')) {
-      const { left, operator, right } = parsed(env, example.query);
-      const digits = `${String(left).length}${String(right).length}`;
-      kinds.add(`${example.difficulty}:${operator === '*' ? '*' : '+-'}:${digits}`);
+  it('fits its limits and draws every digit count and both operators, at every level', () => {
+    expect(env.maxQueryLength).toBe('999+999'.length);
+    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('8991'.length);
+    const byLevel = new Map<number, Set<string>>();
+    for (const example of sampleMany(env, 21, 4000, 'train')) {
+      const query = parsed(env, example.query);
+      expect(example.query.length).toBeLessThanOrEqual(env.maxQueryLength);
+      expect(example.answer.length).toBeLessThanOrEqual(env.maxAnswerLength);
+      expect(env.difficulty(query)).toBe(example.difficulty);
+      const kinds = byLevel.get(example.difficulty) ?? new Set<string>();
+      kinds.add(query.operator);
+      kinds.add(`digits ${Math.max(String(query.left).length, String(query.right).length)}`);
+      byLevel.set(example.difficulty, kinds);
     }
-    expect([...kinds].sort()).toEqual([
-      '1:+-:11',
-      '2:*:11', '2:+-:12', '2:+-:21',
-      '3:*:12', '3:*:21', '3:+-:22',
-      '4:*:22',
-    ]);
+    expect([...byLevel.keys()].sort()).toEqual([1, 2, 3, 4]);
+    for (const level of [1, 2, 3, 4]) {
+      const kinds = byLevel.get(level)!;
+      expect(kinds.has('+') && kinds.has('-'), `level ${level}: ${[...kinds]}`).toBe(true);
+    }
+    expect(byLevel.get(1)!.has('digits 3')).toBe(false);
+    expect(byLevel.get(4)!.has('digits 3')).toBe(true);
+  });
+
+  it('has too many queries to memorise: the generator rarely repeats one', () => {
+    const queries = sampleMany(env, 5, 5000, 'train').map((e) => e.query);
+    // Levels 2-4 come from two million queries; only level 1 (no carry, two digits) is small.
+    expect(new Set(queries).size / queries.length).toBeGreaterThan(0.85);
   });
 
   describe('rubric', () => {
     it('parses: the query follows the template', () => {
-      expect(passes(env, 'parses', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'parses', context('37+', '82'))).toBe(false);
-      expect(passes(env, 'parses', context('', '82'))).toBe(false);
-      expect(passes(env, 'parses', context('0123', '82'))).toBe(false);
+      expect(passes(env, 'parses', context('37+45', '28'))).toBe(true);
+      expect(passes(env, 'parses', context('37+', '28'))).toBe(false);
+      expect(passes(env, 'parses', context('', '28'))).toBe(false);
+      expect(passes(env, 'parses', context('0123', '28'))).toBe(false);
     });
 
     it('query_clean: finished, non-empty, only alphabet characters', () => {
-      expect(passes(env, 'query_clean', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'query_clean', context('37+45', '82', { queryFinished: false }))).toBe(false);
-      expect(passes(env, 'query_clean', context('', '82'))).toBe(false);
-      expect(passes(env, 'query_clean', context('37 +45', '82'))).toBe(false);
-      expect(passes(env, 'query_clean', context('37+45=', '82'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37+45', '28'))).toBe(true);
+      expect(passes(env, 'query_clean', context('37+45', '28', { queryFinished: false }))).toBe(false);
+      expect(passes(env, 'query_clean', context('', '28'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37 +45', '28'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37*45', '28'))).toBe(false);
       // Clean but not parseable: the criteria are independent.
-      expect(passes(env, 'query_clean', context('+++', '82'))).toBe(true);
+      expect(passes(env, 'query_clean', context('+++', '28'))).toBe(true);
     });
 
-    it('no_leak: the answer is not one of the query operands, nor its "-b" tail', () => {
-      expect(passes(env, 'no_leak', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'no_leak', context('12-58', '-46'))).toBe(true);
-      expect(passes(env, 'no_leak', context('58-12', '46'))).toBe(true);
-      expect(passes(env, 'no_leak', context('50-99', '-49'))).toBe(true);
-      expect(passes(env, 'no_leak', context('46+0', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('0+46', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('1*46', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('0*7', '0'))).toBe(false);
-      expect(passes(env, 'no_leak', context('46-0', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('0-46', '-46'))).toBe(false);
+    it('no_leak: the result (the usual way round) is not one of the query operands, nor its "-b" tail', () => {
+      expect(passes(env, 'no_leak', context('37+45', '28'))).toBe(true);
+      expect(passes(env, 'no_leak', context('12-58', '64-'))).toBe(true);
+      expect(passes(env, 'no_leak', context('58-12', '64'))).toBe(true);
+      expect(passes(env, 'no_leak', context('46+0', '64'))).toBe(false);
+      expect(passes(env, 'no_leak', context('0+46', '64'))).toBe(false);
+      expect(passes(env, 'no_leak', context('46-0', '64'))).toBe(false);
+      expect(passes(env, 'no_leak', context('0-46', '64-'))).toBe(false);
+      expect(passes(env, 'no_leak', context('0+0', '0'))).toBe(false);
       // Unparseable queries have no answer to judge, so they fail.
       expect(passes(env, 'no_leak', context('abc', ''))).toBe(false);
       expect(passes(env, 'no_leak', context('', ''))).toBe(false);
@@ -180,17 +169,17 @@ describe('arithmetic', () => {
       expect(passes(env, 'distinct', context('2+2', '4', { batchQueries }))).toBe(true);
     });
 
-    it('answer_form: an integer without leading zeros or a plus sign', () => {
-      for (const answer of ['0', '7', '-46', '9801', '-99', '-9999']) {
+    it('answer_form: a whole number written backwards', () => {
+      for (const answer of ['0', '7', '64-', '8991', '999-', '001', '0001', '1-']) {
         expect(passes(env, 'answer_form', context('37+45', answer)), answer).toBe(true);
       }
-      for (const answer of ['', '-', '-0', '046', '+46', '4 6', '46 ', 'abc', '-----', '11111', '-10000', '998001', '4-6']) {
+      for (const answer of ['', '-', '0-', '-46', '460', '+46', '4 6', '46 ', 'abc', '-----', '00000', '10000', '4-6', '11111']) {
         expect(passes(env, 'answer_form', context('37+45', answer)), JSON.stringify(answer)).toBe(false);
       }
     });
 
     it('answer_stops: non-empty and finished', () => {
-      expect(passes(env, 'answer_stops', context('37+45', '82'))).toBe(true);
+      expect(passes(env, 'answer_stops', context('37+45', '28'))).toBe(true);
       expect(passes(env, 'answer_stops', context('37+45', ''))).toBe(false);
       expect(passes(env, 'answer_stops', context('37+45', '8282828', { answerFinished: false }))).toBe(false);
     });
