@@ -1,12 +1,16 @@
-// The 'arithmetic' environment: a sum or difference of two whole numbers 0..999, answered with the exact result
-// written least-significant digit first ('47+85' -> '231', i.e. 132; '5-8' -> '3-', i.e. -3).
+// The 'arithmetic' environment: a sum or difference of two whole numbers 0..999, each written with three digits
+// ('047+085'), answered with the exact result written least-significant digit first ('231', i.e. 132;
+// '005-008' -> '3-', i.e. -3).
 //
-// Why this shape: with two-digit operands the whole problem space (about 30,000 queries) is small enough that a
-// base model memorises its pretraining problems, and held-out accuracy then measures a lookup table that
-// self-play cannot extend. Three-digit operands give two million queries, of which pretraining sees a few percent,
-// so held-out accuracy measures the skill of column arithmetic. Writing the answer least-significant digit first
-// lets each output digit depend on the operand digits of its own column and the carry just computed, the order
-// in which the sum is worked out by hand: a small model learns it as a procedure rather than by rote.
+// Why this shape: with operands of up to two digits the whole problem space (about 30,000 queries) is small
+// enough that a base model memorises its pretraining problems, and held-out accuracy then measures a lookup table
+// that self-play cannot extend. Three-digit operands give two million queries, of which pretraining sees a few
+// percent, so held-out accuracy measures the skill of column arithmetic. Writing the answer least-significant digit
+// first lets each output digit depend on the operand digits of its own column and the carry just computed, the
+// order in which a sum is worked out by hand; writing every operand with three digits puts each column at a fixed
+// place in the query. Measured (`npm run pretrain` probes, small preset): with unpadded operands the model was
+// still below 2% held-out after 400 steps; with padded ones it reached 32% at 800 steps, the same on pretraining
+// problems (31.5%), with 59% pass@8.
 
 import type { Rng } from '../random.ts';
 import type { Env, Example } from './env.ts';
@@ -24,8 +28,8 @@ export interface ArithmeticQuery {
 const OPERATORS: readonly ArithmeticOperator[] = ['+', '-'];
 const MAX_DIGITS = 3;
 
-/** An operand is 0 or 1 to 3 digits without a leading zero. */
-const QUERY_PATTERN = /^(0|[1-9]\d{0,2})([-+])(0|[1-9]\d{0,2})$/;
+/** Each operand is written with exactly three digits, leading zeros included. */
+const QUERY_PATTERN = /^(\d{3})([-+])(\d{3})$/;
 
 function parseArithmeticQuery(text: string): ArithmeticQuery | null {
   const match = QUERY_PATTERN.exec(text);
@@ -35,6 +39,15 @@ function parseArithmeticQuery(text: string): ArithmeticQuery | null {
 
 function resultOf({ left, operator, right }: ArithmeticQuery): number {
   return operator === '+' ? left + right : left - right;
+}
+
+/** An operand as the query writes it: three digits, 47 -> '047'. */
+export function threeDigits(value: number): string {
+  return String(value).padStart(MAX_DIGITS, '0');
+}
+
+export function formatArithmeticQuery({ left, operator, right }: ArithmeticQuery): string {
+  return `${threeDigits(left)}${operator}${threeDigits(right)}`;
 }
 
 /** The result's decimal string read backwards: 132 -> '231', -3 -> '3-', 100 -> '001', 0 -> '0'. */
@@ -69,10 +82,10 @@ export function carryCount({ left, operator, right }: ArithmeticQuery): number {
 }
 
 /**
- * Difficulty 1..4 by digit count and carries: 1 + the carries (or borrows) + 1 if an operand has three digits
- * + 1 if the result is negative (the operands must be ordered first), at most 4. So 1 = two digits at most, no
- * carry, a result >= 0 ('23+45'); 2 = one carry ('47+5'), three digits and no carry ('123+456') or a negative
- * result ('5-8'); 3 and 4 add carries.
+ * Difficulty 1..4 by digit count and carries: 1 + the carries (or borrows) + 1 if an operand has three significant
+ * digits + 1 if the result is negative (the operands must be ordered first), at most 4. So 1 = two significant
+ * digits at most, no carry, a result >= 0 ('023+045'); 2 = one carry ('047+005'), three digits and no carry
+ * ('123+456') or a negative result ('005-008'); 3 and 4 add carries.
  */
 function arithmeticDifficulty(query: ArithmeticQuery): number {
   const longest = Math.max(String(query.left).length, String(query.right).length);
@@ -85,7 +98,7 @@ function operandWithDigits(rng: Rng, digits: number): number {
   return digits === 1 ? rng.int(0, 9) : rng.int(10 ** (digits - 1), 10 ** digits - 1);
 }
 
-/** A uniformly drawn query: operator, then each operand's digit count (1..3), then its digits. */
+/** A uniformly drawn query: operator, then each operand's count of significant digits (1..3), then its digits. */
 function drawAnyQuery(rng: Rng): ArithmeticQuery {
   const operator = rng.pick(OPERATORS);
   const left = operandWithDigits(rng, rng.int(1, MAX_DIGITS));
@@ -112,10 +125,10 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
   key: 'arithmetic',
   title: 'Arithmetic',
   verifiable: true,
-  challengerInstruction: 'Write one sum or difference of two whole numbers from 0 to 999.',
-  queryTemplate: '<a><op><b>, a and b 0..999 without leading zeros, op + or -; the answer is the result written backwards (47+85 -> 231)',
+  challengerInstruction: 'Write one sum or difference of two whole numbers from 0 to 999, each with three digits.',
+  queryTemplate: '<a><op><b>, a and b three digits 000..999, op + or -; the answer is the result written backwards (047+085 -> 231)',
   alphabet: ALPHABET,
-  // '999+999' is 7 characters; the longest answers are '8991' (1998) and '999-' (-999), so 5 leaves room.
+  // Every query is 7 characters; the longest answers are '8991' (1998) and '999-' (-999), so 5 leaves room.
   maxQueryLength: 7,
   maxAnswerLength: 5,
   parseQuery: parseArithmeticQuery,
@@ -130,14 +143,17 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
     // Backwards: digits (zeros may lead: 100 -> '001'), then the minus sign of a negative result; '0' alone.
     answerPattern: /^(0|\d{0,3}[1-9]-?)$/,
     answerFormDescription: 'The answer is a whole number written backwards: its digits from the last to the first, then a minus sign if it is negative.',
-    leakForm: (query) => String(resultOf(query)),
+    // '046+000' hands over 46 as '046', '000-046' hands over -46 as its '-046' tail.
+    leakForm: (query) => {
+      const result = resultOf(query);
+      return result < 0 ? `-${threeDigits(-result)}` : threeDigits(result);
+    },
   }),
   sample(rng: Rng, split): Example {
     const level = rng.int(1, DIFFICULTY_LEVELS);
     return sampleInSplit(rng, split, hashSplit, (drawRng) => {
       const query = drawArithmeticQuery(drawRng, level);
-      const { left, operator, right } = query;
-      return { query: `${left}${operator}${right}`, answer: solveArithmetic(query), difficulty: level };
+      return { query: formatArithmeticQuery(query), answer: solveArithmetic(query), difficulty: level };
     });
   },
   splitOf: hashSplit,
