@@ -1,7 +1,7 @@
 // Tests of the environments: parsers, verifiers, difficulty, rubric criteria and scoring, seeded generators.
 
 import { describe, expect, it } from 'vitest';
-import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
+import { arithmeticEnv, carryCount, formatArithmeticQuery, reversedDecimal, threeDigits } from '../src/core/envs/arithmetic.ts';
 import type { Env, Example, RubricContext } from '../src/core/envs/env.ts';
 import { ENV_KEYS, ENVIRONMENTS, getEnv, UnknownEnvironmentError } from '../src/core/envs/registry.ts';
 import { InvalidRubricWeightError, queryTokens, rubricPasses, rubricScore } from '../src/core/envs/rubric.ts';
@@ -37,162 +37,154 @@ function sampleMany(env: Env, seed: number, count: number, split: 'train' | 'eva
 describe('arithmetic', () => {
   const env = arithmeticEnv;
 
-  it('parses queries that follow the template', () => {
-    expect(env.parseQuery('37+45')).toEqual({ left: 37, operator: '+', right: 45 });
-    expect(env.parseQuery('12-58')).toEqual({ left: 12, operator: '-', right: 58 });
-    expect(env.parseQuery('7*9')).toEqual({ left: 7, operator: '*', right: 9 });
-    expect(env.parseQuery('0*0')).toEqual({ left: 0, operator: '*', right: 0 });
-    expect(env.parseQuery('99*99')).toEqual({ left: 99, operator: '*', right: 99 });
-    expect(env.parseQuery('10-0')).toEqual({ left: 10, operator: '-', right: 0 });
+  it('parses queries that follow the template: three digits each side', () => {
+    expect(env.parseQuery('037+045')).toEqual({ left: 37, operator: '+', right: 45 });
+    expect(env.parseQuery('012-058')).toEqual({ left: 12, operator: '-', right: 58 });
+    expect(env.parseQuery('999+999')).toEqual({ left: 999, operator: '+', right: 999 });
+    expect(env.parseQuery('000-000')).toEqual({ left: 0, operator: '-', right: 0 });
+    expect(env.parseQuery('100-007')).toEqual({ left: 100, operator: '-', right: 7 });
+    expect(threeDigits(7)).toBe('007');
+    expect(formatArithmeticQuery({ left: 47, operator: '+', right: 5 })).toBe('047+005');
   });
 
-  it('rejects junk', () => {
+  it('rejects junk, short operands and products included', () => {
     const junk = [
-      '', ' ', '1 + 2', ' 1+2', '1+2 ', '1+2\n', '01+2', '1+02', '00+1', '100+1', '1+100', '999*999', '100-0', '12+', '+12', '12',
-      '*', 'abc', '1+2+3', '1/2', '-1+2', '1+-2', '1++2', '1=2', '1+2=3', '9'.repeat(50), '1+2'.repeat(20),
+      '', ' ', '37' + '+45', '1' + '+2', '037' + '+45', '37' + '+045', '0037+045', '037+0045', '1000+001', '007*009', '012*034', '012+', '+012', '012',
+      '*', 'abc', '001+002+003', '001/002', '-01+002', '001+-02', '001++02', '001=002', ' 001+002', '001+002 ', '001+002\n', '9'.repeat(50), '001+002'.repeat(20),
     ];
     for (const text of junk) expect(env.parseQuery(text), JSON.stringify(text)).toBeNull();
   });
 
-  it('solves exactly, negative results included', () => {
-    expect(env.solve(parsed(env, '37+45'))).toBe('82');
-    expect(env.solve(parsed(env, '12-58'))).toBe('-46');
-    expect(env.solve(parsed(env, '5-5'))).toBe('0');
-    expect(env.solve(parsed(env, '0-99'))).toBe('-99');
-    expect(env.solve(parsed(env, '12*34'))).toBe('408');
-    expect(env.solve(parsed(env, '99*99'))).toBe('9801');
-    expect(env.solve(parsed(env, '0*73'))).toBe('0');
+  it('solves exactly, written backwards, negative results included', () => {
+    expect(reversedDecimal(132)).toBe('231');
+    expect(reversedDecimal(-3)).toBe('3-');
+    expect(reversedDecimal(100)).toBe('001');
+    expect(reversedDecimal(0)).toBe('0');
+    expect(env.solve(parsed(env, '047+085'))).toBe('231'); // 132
+    expect(env.solve(parsed(env, '005-008'))).toBe('3-'); // -3
+    expect(env.solve(parsed(env, '999+999'))).toBe('8991'); // 1998
+    expect(env.solve(parsed(env, '000-999'))).toBe('999-'); // -999
+    expect(env.solve(parsed(env, '005-005'))).toBe('0');
+    expect(env.solve(parsed(env, '950+050'))).toBe('0001'); // 1000
   });
 
   it('rewards only the exact answer string', () => {
     const cases: [string, string, number][] = [
-      ['12-58', '-46', 1],
-      ['12-58', '46', 0],
-      ['12-58', '-46 ', 0],
-      ['12-58', ' -46', 0],
-      ['12-58', '-046', 0],
-      ['12*34', '408', 1],
-      ['12*34', '409', 0],
-      ['99*99', '9801', 1],
-      ['99*99', '98010', 0],
-      ['0-99', '-99', 1],
-      ['0-99', '99', 0],
-      ['37+45', '82', 1],
-      ['37+45', '+82', 0],
-      ['37+45', '82=', 0],
-      ['37+45', '828', 0],
-      ['37+45', '', 0],
-      ['5-5', '0', 1],
-      ['5-5', '-0', 0],
+      ['047+085', '231', 1],
+      ['047+085', '132', 0], // the result the usual way round
+      ['047+085', '231 ', 0],
+      ['047+085', '2310', 0],
+      ['005-008', '3-', 1],
+      ['005-008', '-3', 0],
+      ['005-008', '3', 0],
+      ['950+050', '0001', 1],
+      ['950+050', '1', 0],
+      ['005-005', '0', 1],
+      ['005-005', '0-', 0],
+      ['005-005', '', 0],
     ];
     for (const [query, answer, reward] of cases) {
       expect(env.reward(parsed(env, query), answer), `${query} -> ${JSON.stringify(answer)}`).toBe(reward);
     }
   });
 
-  it('rates difficulty by the two-digit operands, with a step for products', () => {
+  it('counts the carries and borrows of written arithmetic', () => {
     const expected: Record<string, number> = {
-      '3+4': 1, '9-9': 1, '0+0': 1, '0-9': 1,
-      '7*9': 2, '0*9': 2, '10+1': 2, '5-99': 2, '0+42': 2,
-      '99+99': 3, '10-42': 3, '12*3': 3, '0*99': 3, '9*10': 3,
-      '10*10': 4, '99*99': 4, '42*17': 4,
+      '123+456': 0, '047+085': 2, '009+001': 1, '999+001': 3, '099+001': 2, '450+550': 2, '000+000': 0,
+      '100-001': 2, '058-012': 0, '012-058': 0, '005-008': 0, '019-058': 1, '500-499': 2, '200-001': 2, '007-007': 0,
     };
-    for (const [query, level] of Object.entries(expected)) {
-      expect(env.difficulty(parsed(env, query)), query).toBe(level);
-    }
+    for (const [query, carries] of Object.entries(expected)) expect(carryCount(parsed(env, query)), query).toBe(carries);
   });
 
-  it('difficulty is monotone in operand size and never lower for * than for + or -', () => {
-    const operands = [0, 5, 9, 10, 42, 99];
-    for (const left of operands) {
-      for (const right of operands) {
-        const sum = env.difficulty(parsed(env, `${left}+${right}`));
-        const difference = env.difficulty(parsed(env, `${left}-${right}`));
-        const product = env.difficulty(parsed(env, `${left}*${right}`));
-        expect(difference).toBe(sum);
-        expect(product).toBeGreaterThanOrEqual(sum);
-        for (const largerRight of operands.filter((value) => value > right)) {
-          expect(env.difficulty(parsed(env, `${left}+${largerRight}`))).toBeGreaterThanOrEqual(sum);
-          expect(env.difficulty(parsed(env, `${left}*${largerRight}`))).toBeGreaterThanOrEqual(product);
-        }
-        for (const level of [sum, product]) {
-          expect(level).toBeGreaterThanOrEqual(1);
-          expect(level).toBeLessThanOrEqual(env.difficultyLevels);
-        }
-      }
-    }
+  it('rates difficulty by carries, plus one for a three-digit operand and one for a negative result, from 1 to 4', () => {
+    const expected: Record<string, number> = {
+      '023+045': 1, '000+000': 1, '009-005': 1, '047+005': 2, '005-008': 2, '012-058': 2, '019-058': 3, '123+456': 2, '047+085': 3, '099+001': 3,
+      '789-100': 2, '100-789': 3, '100-001': 4, '999+001': 4, '456+789': 4, '012+888': 4, '001-999': 3,
+    };
+    for (const [query, level] of Object.entries(expected)) expect(env.difficulty(parsed(env, query)), query).toBe(level);
   });
 
-  it('fits the 0..99 limits and draws both kinds of query at levels 2 and 3, in either operand order', () => {
-    expect(env.maxQueryLength).toBe('99*99'.length);
-    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('9801'.length);
-    const kinds = new Set<string>();
-    for (const example of sampleMany(env, 21, 2000, 'train')) {
-      const { left, operator, right } = parsed(env, example.query);
-      const digits = `${String(left).length}${String(right).length}`;
-      kinds.add(`${example.difficulty}:${operator === '*' ? '*' : '+-'}:${digits}`);
+  it('fits its limits and draws every digit count and both operators, at every level', () => {
+    expect(env.maxQueryLength).toBe('999+999'.length);
+    expect(sampleMany(env, 3, 200, 'train').every((e) => e.query.length === 7)).toBe(true);
+    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('8991'.length);
+    const byLevel = new Map<number, Set<string>>();
+    for (const example of sampleMany(env, 21, 4000, 'train')) {
+      const query = parsed(env, example.query);
+      expect(example.query.length).toBeLessThanOrEqual(env.maxQueryLength);
+      expect(example.answer.length).toBeLessThanOrEqual(env.maxAnswerLength);
+      expect(env.difficulty(query)).toBe(example.difficulty);
+      const kinds = byLevel.get(example.difficulty) ?? new Set<string>();
+      kinds.add(query.operator);
+      kinds.add(`digits ${Math.max(String(query.left).length, String(query.right).length)}`); // significant digits
+      byLevel.set(example.difficulty, kinds);
     }
-    expect([...kinds].sort()).toEqual([
-      '1:+-:11',
-      '2:*:11', '2:+-:12', '2:+-:21',
-      '3:*:12', '3:*:21', '3:+-:22',
-      '4:*:22',
-    ]);
+    expect([...byLevel.keys()].sort()).toEqual([1, 2, 3, 4]);
+    for (const level of [1, 2, 3, 4]) {
+      const kinds = byLevel.get(level)!;
+      expect(kinds.has('+') && kinds.has('-'), `level ${level}: ${[...kinds]}`).toBe(true);
+    }
+    expect(byLevel.get(1)!.has('digits 3')).toBe(false);
+    expect(byLevel.get(4)!.has('digits 3')).toBe(true);
+  });
+
+  it('has too many queries to memorise: the generator rarely repeats one', () => {
+    const queries = sampleMany(env, 5, 5000, 'train').map((e) => e.query);
+    // Levels 2-4 come from two million queries; only level 1 (no carry, two digits) is small.
+    expect(new Set(queries).size / queries.length).toBeGreaterThan(0.85);
   });
 
   describe('rubric', () => {
     it('parses: the query follows the template', () => {
-      expect(passes(env, 'parses', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'parses', context('37+', '82'))).toBe(false);
-      expect(passes(env, 'parses', context('', '82'))).toBe(false);
-      expect(passes(env, 'parses', context('0123', '82'))).toBe(false);
+      expect(passes(env, 'parses', context('037+045', '28'))).toBe(true);
+      expect(passes(env, 'parses', context('37+', '28'))).toBe(false);
+      expect(passes(env, 'parses', context('', '28'))).toBe(false);
+      expect(passes(env, 'parses', context('0123', '28'))).toBe(false);
     });
 
     it('query_clean: finished, non-empty, only alphabet characters', () => {
-      expect(passes(env, 'query_clean', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'query_clean', context('37+45', '82', { queryFinished: false }))).toBe(false);
-      expect(passes(env, 'query_clean', context('', '82'))).toBe(false);
-      expect(passes(env, 'query_clean', context('37 +45', '82'))).toBe(false);
-      expect(passes(env, 'query_clean', context('37+45=', '82'))).toBe(false);
+      expect(passes(env, 'query_clean', context('037+045', '28'))).toBe(true);
+      expect(passes(env, 'query_clean', context('037+045', '28', { queryFinished: false }))).toBe(false);
+      expect(passes(env, 'query_clean', context('', '28'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37 +45', '28'))).toBe(false);
+      expect(passes(env, 'query_clean', context('37*45', '28'))).toBe(false);
       // Clean but not parseable: the criteria are independent.
-      expect(passes(env, 'query_clean', context('+++', '82'))).toBe(true);
+      expect(passes(env, 'query_clean', context('+++', '28'))).toBe(true);
     });
 
-    it('no_leak: the answer is not one of the query operands, nor its "-b" tail', () => {
-      expect(passes(env, 'no_leak', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'no_leak', context('12-58', '-46'))).toBe(true);
-      expect(passes(env, 'no_leak', context('58-12', '46'))).toBe(true);
-      expect(passes(env, 'no_leak', context('50-99', '-49'))).toBe(true);
-      expect(passes(env, 'no_leak', context('46+0', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('0+46', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('1*46', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('0*7', '0'))).toBe(false);
-      expect(passes(env, 'no_leak', context('46-0', '46'))).toBe(false);
-      expect(passes(env, 'no_leak', context('0-46', '-46'))).toBe(false);
+    it('no_leak: the result (the usual way round) is not one of the query operands, nor its "-b" tail', () => {
+      expect(passes(env, 'no_leak', context('037+045', '28'))).toBe(true);
+      expect(passes(env, 'no_leak', context('012-058', '64-'))).toBe(true);
+      expect(passes(env, 'no_leak', context('058-012', '64'))).toBe(true);
+      expect(passes(env, 'no_leak', context('046+000', '64'))).toBe(false);
+      expect(passes(env, 'no_leak', context('000+046', '64'))).toBe(false);
+      expect(passes(env, 'no_leak', context('046-000', '64'))).toBe(false);
+      expect(passes(env, 'no_leak', context('000-046', '64-'))).toBe(false);
+      expect(passes(env, 'no_leak', context('000+000', '0'))).toBe(false);
       // Unparseable queries have no answer to judge, so they fail.
       expect(passes(env, 'no_leak', context('abc', ''))).toBe(false);
       expect(passes(env, 'no_leak', context('', ''))).toBe(false);
     });
 
     it('distinct: the query appears exactly once in its batch', () => {
-      const batchQueries = ['1+1', '2+2', '1+1'];
-      expect(passes(env, 'distinct', context('1+1', '2', { batchQueries }))).toBe(false);
-      expect(passes(env, 'distinct', context('2+2', '4', { batchQueries }))).toBe(true);
+      const batchQueries = ['001+001', '002+002', '001+001'];
+      expect(passes(env, 'distinct', context('001+001', '2', { batchQueries }))).toBe(false);
+      expect(passes(env, 'distinct', context('002+002', '4', { batchQueries }))).toBe(true);
     });
 
-    it('answer_form: an integer without leading zeros or a plus sign', () => {
-      for (const answer of ['0', '7', '-46', '9801', '-99', '-9999']) {
-        expect(passes(env, 'answer_form', context('37+45', answer)), answer).toBe(true);
+    it('answer_form: a whole number written backwards', () => {
+      for (const answer of ['0', '7', '64-', '8991', '999-', '001', '0001', '1-']) {
+        expect(passes(env, 'answer_form', context('037+045', answer)), answer).toBe(true);
       }
-      for (const answer of ['', '-', '-0', '046', '+46', '4 6', '46 ', 'abc', '-----', '11111', '-10000', '998001', '4-6']) {
-        expect(passes(env, 'answer_form', context('37+45', answer)), JSON.stringify(answer)).toBe(false);
+      for (const answer of ['', '-', '0-', '-46', '460', '+46', '4 6', '46 ', 'abc', '-----', '00000', '10000', '4-6', '11111']) {
+        expect(passes(env, 'answer_form', context('037+045', answer)), JSON.stringify(answer)).toBe(false);
       }
     });
 
     it('answer_stops: non-empty and finished', () => {
-      expect(passes(env, 'answer_stops', context('37+45', '82'))).toBe(true);
-      expect(passes(env, 'answer_stops', context('37+45', ''))).toBe(false);
-      expect(passes(env, 'answer_stops', context('37+45', '8282828', { answerFinished: false }))).toBe(false);
+      expect(passes(env, 'answer_stops', context('037+045', '28'))).toBe(true);
+      expect(passes(env, 'answer_stops', context('037+045', ''))).toBe(false);
+      expect(passes(env, 'answer_stops', context('037+045', '8282828', { answerFinished: false }))).toBe(false);
     });
 
     it('scores spam low: an unfinished operator run with an empty answer, duplicated in the batch', () => {
@@ -310,7 +302,7 @@ describe('strings', () => {
 
 describe('rubric scoring', () => {
   const rubric = arithmeticEnv.rubric;
-  const unfinishedAnswer = context('37+45', '82', { answerFinished: false });
+  const unfinishedAnswer = context('037+045', '28', { answerFinished: false });
 
   it('reports every criterion', () => {
     expect(rubricPasses(rubric, unfinishedAnswer)).toEqual({
@@ -324,7 +316,7 @@ describe('rubric scoring', () => {
   });
 
   it('is the weighted mean of passed criteria', () => {
-    expect(rubricScore(rubric, context('37+45', '82'))).toBe(1);
+    expect(rubricScore(rubric, context('037+045', '28'))).toBe(1);
     expect(rubricScore(rubric, unfinishedAnswer)).toBeCloseTo(5 / 6, 12);
     expect(rubricScore(rubric, unfinishedAnswer, {}, { answer_stops: 3 })).toBeCloseTo(5 / 8, 12);
     expect(rubricScore(rubric, unfinishedAnswer, {}, { answer_stops: 0 })).toBe(1);
@@ -337,9 +329,9 @@ describe('rubric scoring', () => {
   it('is 0 when nothing is weighed', () => {
     const allDisabled = Object.fromEntries(rubric.map((criterion) => [criterion.key, false]));
     const allZero = Object.fromEntries(rubric.map((criterion) => [criterion.key, 0]));
-    expect(rubricScore(rubric, context('37+45', '82'), allDisabled)).toBe(0);
-    expect(rubricScore(rubric, context('37+45', '82'), {}, allZero)).toBe(0);
-    expect(rubricScore([], context('37+45', '82'))).toBe(0);
+    expect(rubricScore(rubric, context('037+045', '28'), allDisabled)).toBe(0);
+    expect(rubricScore(rubric, context('037+045', '28'), {}, allZero)).toBe(0);
+    expect(rubricScore([], context('037+045', '28'))).toBe(0);
   });
 
   it('rejects negative and non-finite weights by name', () => {

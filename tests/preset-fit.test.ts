@@ -43,7 +43,7 @@ describe('the registry', () => {
 
 describe('longest sequence and blockSize', () => {
   it('counts role token, query, separator, answer and end token', () => {
-    expect(longestSequence(arithmeticEnv)).toBe(1 + 5 + 1 + 5 + 1); // 13
+    expect(longestSequence(arithmeticEnv)).toBe(1 + 7 + 1 + 5 + 1); // 15: role, '999+999', separator, '8991-' room, end
     expect(longestSequence(stringsEnv)).toBe(1 + 14 + 1 + 8 + 1); // 25
     expect(longestSequence(writingEnv)).toBe(1 + 40 + 1 + 80 + 1); // 123
   });

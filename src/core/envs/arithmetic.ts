@@ -1,11 +1,23 @@
-// The 'arithmetic' environment: one + - or * of two integers 0..99, answered with the exact integer.
+// The 'arithmetic' environment: a sum or difference of two whole numbers 0..999, each written with three digits
+// ('047+085'), answered with the exact result written least-significant digit first ('231', i.e. 132;
+// '005-008' -> '3-', i.e. -3).
+//
+// Why this shape: with operands of up to two digits the whole problem space (about 30,000 queries) is small
+// enough that a base model memorises its pretraining problems, and held-out accuracy then measures a lookup table
+// that self-play cannot extend. Three-digit operands give two million queries, of which pretraining sees a few
+// percent, so held-out accuracy measures the skill of column arithmetic. Writing the answer least-significant digit
+// first lets each output digit depend on the operand digits of its own column and the carry just computed, the
+// order in which a sum is worked out by hand; writing every operand with three digits puts each column at a fixed
+// place in the query. Measured (`npm run pretrain` probes, small preset): with unpadded operands the model was
+// still below 2% held-out after 400 steps; with padded ones it reached 32% at 800 steps, the same on pretraining
+// problems (31.5%), with 59% pass@8.
 
 import type { Rng } from '../random.ts';
 import type { Env, Example } from './env.ts';
 import { standardRubric } from './rubric.ts';
 import { hashSplit, sampleInSplit } from './split.ts';
 
-export type ArithmeticOperator = '+' | '-' | '*';
+export type ArithmeticOperator = '+' | '-';
 
 export interface ArithmeticQuery {
   left: number;
@@ -13,10 +25,11 @@ export interface ArithmeticQuery {
   right: number;
 }
 
-const ADDITIVE_OPERATORS: readonly ArithmeticOperator[] = ['+', '-'];
+const OPERATORS: readonly ArithmeticOperator[] = ['+', '-'];
+const MAX_DIGITS = 3;
 
-/** An operand is 0 or 1 to 2 digits without a leading zero. */
-const QUERY_PATTERN = /^(0|[1-9]\d?)([-+*])(0|[1-9]\d?)$/;
+/** Each operand is written with exactly three digits, leading zeros included. */
+const QUERY_PATTERN = /^(\d{3})([-+])(\d{3})$/;
 
 function parseArithmeticQuery(text: string): ArithmeticQuery | null {
   const match = QUERY_PATTERN.exec(text);
@@ -24,75 +37,99 @@ function parseArithmeticQuery(text: string): ArithmeticQuery | null {
   return { left: Number(match[1]), operator: match[2] as ArithmeticOperator, right: Number(match[3]) };
 }
 
-function solveArithmetic({ left, operator, right }: ArithmeticQuery): string {
-  switch (operator) {
-    case '+':
-      return String(left + right);
-    case '-':
-      return String(left - right);
-    case '*':
-      return String(left * right);
+function resultOf({ left, operator, right }: ArithmeticQuery): number {
+  return operator === '+' ? left + right : left - right;
+}
+
+/** An operand as the query writes it: three digits, 47 -> '047'. */
+export function threeDigits(value: number): string {
+  return String(value).padStart(MAX_DIGITS, '0');
+}
+
+export function formatArithmeticQuery({ left, operator, right }: ArithmeticQuery): string {
+  return `${threeDigits(left)}${operator}${threeDigits(right)}`;
+}
+
+/** The result's decimal string read backwards: 132 -> '231', -3 -> '3-', 100 -> '001', 0 -> '0'. */
+export function reversedDecimal(value: number): string {
+  return [...String(value)].reverse().join('');
+}
+
+function solveArithmetic(query: ArithmeticQuery): string {
+  return reversedDecimal(resultOf(query));
+}
+
+function digitsOf(value: number): number[] {
+  return [...String(value)].reverse().map(Number); // least significant first
+}
+
+/**
+ * The columns of written arithmetic that carry (a sum) or borrow (a difference, worked as the larger minus the
+ * smaller): 47+85 carries twice (7+5, then 4+8+1), 100-1 borrows twice, 123+456 never.
+ */
+export function carryCount({ left, operator, right }: ArithmeticQuery): number {
+  const [top, bottom] = operator === '+' || left >= right ? [left, right] : [right, left];
+  const a = digitsOf(top);
+  const b = digitsOf(bottom);
+  let carry = 0;
+  let count = 0;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const column = operator === '+' ? (a[i] ?? 0) + (b[i] ?? 0) + carry : (a[i] ?? 0) - (b[i] ?? 0) - carry;
+    carry = operator === '+' ? (column >= 10 ? 1 : 0) : column < 0 ? 1 : 0;
+    count += carry;
   }
-}
-
-function digitCount(value: number): number {
-  return String(value).length;
+  return count;
 }
 
 /**
- * Difficulty 1..4: the number of two-digit operands (0, 1 or 2), plus 1 for + or -, or plus 2 for '*'.
- * So: 1 = one-digit + -; 2 = one-digit * one-digit, or + - with one two-digit operand;
- * 3 = + - with two two-digit operands, or * with one two-digit operand; 4 = two-digit * two-digit.
- * Monotone in each operand's size, equal for + and -, and never lower for * than for + or -.
+ * Difficulty 1..4 by digit count and carries: 1 + the carries (or borrows) + 1 if an operand has three significant
+ * digits + 1 if the result is negative (the operands must be ordered first), at most 4. So 1 = two significant
+ * digits at most, no carry, a result >= 0 ('023+045'); 2 = one carry ('047+005'), three digits and no carry
+ * ('123+456') or a negative result ('005-008'); 3 and 4 add carries.
  */
-function arithmeticDifficulty({ left, operator, right }: ArithmeticQuery): number {
-  const twoDigitOperands = (digitCount(left) === 2 ? 1 : 0) + (digitCount(right) === 2 ? 1 : 0);
-  return twoDigitOperands + (operator === '*' ? 2 : 1);
+function arithmeticDifficulty(query: ArithmeticQuery): number {
+  const longest = Math.max(String(query.left).length, String(query.right).length);
+  const steps = carryCount(query) + (longest === MAX_DIGITS ? 1 : 0) + (resultOf(query) < 0 ? 1 : 0);
+  return Math.min(DIFFICULTY_LEVELS, 1 + steps);
 }
 
-/** A uniform operand with exactly `digits` digits (0..9 for one digit, 10..99 for two). */
-function operandWithDigits(rng: Rng, digits: 1 | 2): number {
-  return digits === 1 ? rng.int(0, 9) : rng.int(10, 99);
+/** A uniform operand with exactly `digits` digits (0..9 for one digit, 10..99 for two, 100..999 for three). */
+function operandWithDigits(rng: Rng, digits: number): number {
+  return digits === 1 ? rng.int(0, 9) : rng.int(10 ** (digits - 1), 10 ** digits - 1);
 }
 
-/**
- * A query of exactly `level` difficulty: pick the operator and how many operands have two digits
- * (for levels 2 and 3 one of the two kinds with probability 1/2), then the operands in random order.
- */
+/** A uniformly drawn query: operator, then each operand's count of significant digits (1..3), then its digits. */
+function drawAnyQuery(rng: Rng): ArithmeticQuery {
+  const operator = rng.pick(OPERATORS);
+  const left = operandWithDigits(rng, rng.int(1, MAX_DIGITS));
+  const right = operandWithDigits(rng, rng.int(1, MAX_DIGITS));
+  return { left, operator, right };
+}
+
+/** Draws stop after this many tries at one level; every level is reached far sooner (about 1 in 8 draws at worst). */
+const MAX_LEVEL_DRAWS = 10_000;
+
+/** A query of exactly `level` difficulty, by rejection from the uniform draw. */
 function drawArithmeticQuery(rng: Rng, level: number): ArithmeticQuery {
-  let operator: ArithmeticOperator;
-  let twoDigitOperands: number;
-  if (level === 1) {
-    operator = rng.pick(ADDITIVE_OPERATORS);
-    twoDigitOperands = 0;
-  } else if (level === 2 || level === 3) {
-    // Half products with one fewer two-digit operand, half sums and differences.
-    const product = rng.next() < 0.5;
-    operator = product ? '*' : rng.pick(ADDITIVE_OPERATORS);
-    twoDigitOperands = product ? level - 2 : level - 1;
-  } else {
-    operator = '*';
-    twoDigitOperands = 2;
+  for (let i = 0; i < MAX_LEVEL_DRAWS; i++) {
+    const query = drawAnyQuery(rng);
+    if (arithmeticDifficulty(query) === level) return query;
   }
-  const first = operandWithDigits(rng, twoDigitOperands >= 1 ? 2 : 1);
-  const second = operandWithDigits(rng, twoDigitOperands === 2 ? 2 : 1);
-  return rng.next() < 0.5
-    ? { left: first, operator, right: second }
-    : { left: second, operator, right: first };
+  throw new RangeError(`no arithmetic query of difficulty ${level} in ${MAX_LEVEL_DRAWS} draws`);
 }
 
 const DIFFICULTY_LEVELS = 4;
-const ALPHABET = '0123456789+-*';
+const ALPHABET = '0123456789+-';
 
 export const arithmeticEnv: Env<ArithmeticQuery> = {
   key: 'arithmetic',
   title: 'Arithmetic',
   verifiable: true,
-  challengerInstruction: 'Write one sum, difference or product of two whole numbers from 0 to 99.',
-  queryTemplate: '<a><op><b>, a and b 0..99 without leading zeros, op one of + - *',
+  challengerInstruction: 'Write one sum or difference of two whole numbers from 0 to 999, each with three digits.',
+  queryTemplate: '<a><op><b>, a and b three digits 000..999, op + or -; the answer is the result written backwards (047+085 -> 231)',
   alphabet: ALPHABET,
-  // '99*99' is 5 characters; the longest answers are '9801' (4) and '-99' (3), so 5 leaves room.
-  maxQueryLength: 5,
+  // Every query is 7 characters; the longest answers are '8991' (1998) and '999-' (-999), so 5 leaves room.
+  maxQueryLength: 7,
   maxAnswerLength: 5,
   parseQuery: parseArithmeticQuery,
   reward: (query, answer) => (answer === solveArithmetic(query) ? 1 : 0),
@@ -103,15 +140,20 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
     parseQuery: parseArithmeticQuery,
     solve: solveArithmetic,
     alphabet: ALPHABET,
-    answerPattern: /^(0|-?[1-9]\d{0,3})$/,
-    answerFormDescription: 'The answer is an integer: an optional minus sign, then digits without a leading zero.',
+    // Backwards: digits (zeros may lead: 100 -> '001'), then the minus sign of a negative result; '0' alone.
+    answerPattern: /^(0|\d{0,3}[1-9]-?)$/,
+    answerFormDescription: 'The answer is a whole number written backwards: its digits from the last to the first, then a minus sign if it is negative.',
+    // '046+000' hands over 46 as '046', '000-046' hands over -46 as its '-046' tail.
+    leakForm: (query) => {
+      const result = resultOf(query);
+      return result < 0 ? `-${threeDigits(-result)}` : threeDigits(result);
+    },
   }),
   sample(rng: Rng, split): Example {
     const level = rng.int(1, DIFFICULTY_LEVELS);
     return sampleInSplit(rng, split, hashSplit, (drawRng) => {
       const query = drawArithmeticQuery(drawRng, level);
-      const { left, operator, right } = query;
-      return { query: `${left}${operator}${right}`, answer: solveArithmetic(query), difficulty: level };
+      return { query: formatArithmeticQuery(query), answer: solveArithmetic(query), difficulty: level };
     });
   },
   splitOf: hashSplit,

@@ -93,9 +93,11 @@ export function queryCleanCriterion(alphabet: string, weight = 1): RubricCriteri
 
 /**
  * Fails when the query does not parse (its answer is then undefined) or when its correct answer is one of
- * its own tokens (see queryTokens): '46+0', '1*46', '0-46', 'rev:aba' all hand the Solver the answer.
+ * its own tokens (see queryTokens): '46+0', '0-46', 'rev:aba' all hand the Solver the answer. `leakForm` is the
+ * form of the answer to look for, where it differs from what the Solver writes (arithmetic answers backwards,
+ * but '46+0' leaks its result 46 all the same).
  */
-export function noLeakCriterion<Q>(env: ParseAndSolve<Q>, weight = 1): RubricCriterion {
+export function noLeakCriterion<Q>(env: ParseAndSolve<Q>, weight = 1, leakForm: (query: Q) => string = env.solve): RubricCriterion {
   return {
     key: 'no_leak',
     description: 'The query parses and does not contain its own answer as one of its parts.',
@@ -104,7 +106,7 @@ export function noLeakCriterion<Q>(env: ParseAndSolve<Q>, weight = 1): RubricCri
     check: (ctx) => {
       const parsed = env.parseQuery(ctx.query);
       if (parsed === null) return false;
-      return !queryTokens(ctx.query).includes(env.solve(parsed));
+      return !queryTokens(ctx.query).includes(leakForm(parsed));
     },
   };
 }
@@ -146,6 +148,8 @@ export interface StandardRubricSpec<Q> extends ParseAndSolve<Q> {
   answerPattern: RegExp;
   /** The form in words, e.g. 'The answer is an integer without leading zeros.' */
   answerFormDescription: string;
+  /** What the leak check looks for among the query's tokens (default: the answer as solve writes it). */
+  leakForm?: (query: Q) => string;
 }
 
 /** The six shared criteria, all of weight 1: parses, query_clean, no_leak, distinct, answer_form, answer_stops. */
@@ -153,7 +157,7 @@ export function standardRubric<Q>(spec: StandardRubricSpec<Q>): RubricCriterion[
   return [
     parsesCriterion(spec),
     queryCleanCriterion(spec.alphabet),
-    noLeakCriterion(spec),
+    noLeakCriterion(spec, 1, spec.leakForm),
     distinctCriterion(),
     answerFormCriterion(spec.answerPattern, spec.answerFormDescription),
     answerStopsCriterion(),
