@@ -65,7 +65,7 @@ describe('the step deadline', () => {
 });
 
 describe('stored run records', () => {
-  const good = { id: 'run-a', config: { ...defaultRunConfig(), seed: 4 }, createdAt: 10, updatedAt: 20, step: 3, trainedOn: ['wasm'], lastGroups: [], evaluation: null };
+  const good = { id: 'run-a', config: { ...defaultRunConfig(), seed: 4 }, createdAt: 10, updatedAt: 20, step: 3, trainedOn: ['wasm'], lastGroups: [], evaluation: null, heldout: [{ step: 0, values: { 'eval/accuracy': 0.25 } }] };
 
   it('reads a good record as it is', () => {
     expect(readRunRecord(good, 'run-a')).toEqual({ ok: true, run: good });
@@ -73,9 +73,9 @@ describe('stored run records', () => {
 
   it('migrates an older record: no rubric or base in its config, the last backend as `backend`', () => {
     const { rubric: _r, base: _b, ...oldConfig } = good.config;
-    const { trainedOn: _t, ...rest } = good;
+    const { trainedOn: _t, heldout: _h, ...rest } = good;
     const entry = readRunRecord({ ...rest, config: oldConfig, backend: 'webgpu' }, 'run-a');
-    expect(entry).toEqual({ ok: true, run: { ...good, trainedOn: ['webgpu'] } });
+    expect(entry).toEqual({ ok: true, run: { ...good, trainedOn: ['webgpu'], heldout: [] } }); // before the held-out series
     // A run that never stepped trained nowhere.
     expect(readRunRecord({ ...rest, step: 0, backend: 'webgpu' }, 'run-a')).toMatchObject({ ok: true, run: { trainedOn: [] } });
   });
@@ -98,6 +98,13 @@ describe('stored run records', () => {
   it('drops rollouts and evaluations it cannot draw, keeping the run', () => {
     const entry = readRunRecord({ ...good, lastGroups: [{ query: '1+1', answers: [{ text: '2' }] }, { query: 3 }, null], evaluation: 'best' }, 'run-a');
     expect(entry).toMatchObject({ ok: true, run: { lastGroups: [{ query: '1+1' }], evaluation: null } });
+  });
+
+  it('keeps the held-out series up to the record’s step, and only its rows of numbers', () => {
+    const heldout = [{ step: 0, values: { 'eval/accuracy': 0.25 } }, { step: 5, values: { 'eval/accuracy': 'x' } }, { step: 5, values: { 'eval/accuracy': 0.5 } }, { step: 10, values: { 'eval/accuracy': 0.75 } }];
+    const entry = readRunRecord({ ...good, step: 5, heldout }, 'run-a');
+    expect(entry).toMatchObject({ ok: true, run: { heldout: [heldout[0], heldout[2]] } });
+    expect(readRunRecord({ ...good, heldout: 'lots' }, 'run-a')).toMatchObject({ ok: true, run: { heldout: [] } });
   });
 
   it('keeps only metric rows of numbers', () => {

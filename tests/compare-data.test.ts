@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
 import type { EvaluationReport } from '../src/core/train/session.ts';
-import { alignRuns, evaluationRows, metricsPresent, runLabel, type ComparedRun } from '../src/app/viz/compare-data.ts';
+import { alignRuns, evaluationRows, latestHeldout, metricsPresent, runLabel, type ComparedRun } from '../src/app/viz/compare-data.ts';
 
 const solver = (accuracy: number) => ({ accuracy, count: 10, byDifficulty: [] });
 const queries = (validRate: number, meanDifficulty: number) => ({ validRate, distinctRate: 1, meanDifficulty, samples: ['1+1'] });
 
-function run(id: string, config: Partial<RunConfig>, rows: ComparedRun['rows'], evaluation: EvaluationReport | null = null): ComparedRun {
-  return { id, config: { ...defaultRunConfig(config.algorithm ?? 'lsp'), preset: 'tiny', ...config }, step: rows.at(-1)?.step ?? 0, evaluation, rows };
+function run(id: string, config: Partial<RunConfig>, rows: ComparedRun['rows'], evaluation: EvaluationReport | null = null, heldout: ComparedRun['heldout'] = []): ComparedRun {
+  return { id, config: { ...defaultRunConfig(config.algorithm ?? 'lsp'), preset: 'tiny', ...config }, step: rows.at(-1)?.step ?? 0, evaluation, rows, heldout };
 }
 
 describe('overlaying runs', () => {
@@ -28,6 +28,20 @@ describe('overlaying runs', () => {
 
   it('offers only the metrics some run reported, in reading order', () => {
     expect(metricsPresent([a, b]).map((m) => m.key)).toEqual(['solver/reward', 'loss']);
+  });
+
+  it('overlays the held-out series from step 0, and offers it first', () => {
+    const withSeries = run('c', {}, [{ step: 1, values: { 'solver/reward': 0.3 } }], null, [
+      { step: 0, values: { 'eval/accuracy': 0.25, 'eval/base_accuracy': 0.25 } },
+      { step: 5, values: { 'eval/accuracy': 0.5, 'eval/base_accuracy': 0.25 } },
+    ]);
+    expect(metricsPresent([a, withSeries]).map((m) => m.key)).toEqual(['eval/accuracy', 'solver/reward', 'loss']);
+    expect(alignRuns([a, withSeries], 'eval/accuracy', 'heldout')).toEqual({ steps: [0, 5], columns: [[null, null], [0.25, 0.5]] });
+    expect(latestHeldout(withSeries)).toEqual({ step: 5, value: 0.5 });
+    expect(latestHeldout(a)).toBeNull();
+    // A judged environment's series: its win rate, not the accuracy beside it.
+    const judged = run('w', { env: 'writing', preset: 'small' }, [], null, [{ step: 10, values: { 'eval/accuracy': 0.1, 'eval/win_rate': 0.625 } }]);
+    expect(latestHeldout(judged)).toEqual({ step: 10, value: 0.625 });
   });
 
   it('names a run by algorithm and seed, then environment and size', () => {

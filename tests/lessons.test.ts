@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { validateRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
 import type { RolloutGroup, SolverAnswer } from '../src/core/train/rollouts.ts';
 import { LESSONS, findLesson } from '../src/app/lessons/index.ts';
-import { captureRun, earlyMean, explainGroup, groupReadout, isSetUp, lessonConfig, reachStep, recentMean, trendLine, type LessonSnapshot } from '../src/app/lessons/lesson.ts';
+import { captureRun, earlyMean, explainGroup, groupReadout, isSetUp, lessonConfig, lessonPausePoint, reachStep, recentMean, trendLine, type LessonSnapshot } from '../src/app/lessons/lesson.ts';
 import { ALARMS_TESTID, GUARDED_RUN, hackingReadout, HACKED_RUN } from '../src/app/lessons/reward-hacking.ts';
 import { REWARD_HACKING_PRESETS } from '../src/app/state/presets.ts';
 import { LEASHED_RUN, UNLEASHED_RUN } from '../src/app/lessons/kl-leash.ts';
@@ -55,6 +55,20 @@ describe('lessons', () => {
     expect(check.done(snapshot({ ...run, seed: 4 }, 25))).toBe(false);
     // Object fields compare by value: a config read back from a link is a new object.
     expect(isSetUp(snapshot({ ...run, rubric: { ...run.rubric } }, 0), run)).toBe(true);
+  });
+
+  it('a step check pauses a playing run at its step, only while the lesson’s own run is open', () => {
+    const run = lessonConfig('lsp', { seed: 3 });
+    const check = reachStep(run, 20);
+    expect(lessonPausePoint(check, snapshot(run, 3))).toBe(20);
+    expect(lessonPausePoint(check, snapshot(run, 20))).toBe(20); // the loop pauses on arriving, not after
+    expect(lessonPausePoint(check, snapshot({ ...run, seed: 4 }, 3))).toBeNull(); // another run: no pause
+    expect(lessonPausePoint(undefined, snapshot(run, 3))).toBeNull();
+    // Every lesson that waits for a step of its run pauses there, and points at the held-out chart somewhere.
+    for (const lesson of LESSONS) {
+      for (const step of lesson.steps) if (step.until?.label.includes('at step')) expect(step.until.pauseAt).toBeDefined();
+    }
+    expect(findLesson('advantage')!.steps.flatMap((s) => s.look ?? [])).toContain('chart-heldout');
   });
 
   it('explains a group’s advantages from R and Q: S = R + wQ Q, A = S - mean', () => {

@@ -41,14 +41,18 @@ export const groupAdvantageLesson: Lesson = {
     },
     {
       text: [
-        'Press Play and watch the no-signal share until step 20. A group lands there when all its answers score the same: typically a query that every answer fails, or every answer gets right, with the same rubric score.',
+        'Press Play: the run pauses by itself at step 20. Watch the no-signal share on the Queries chart. A group lands there when all its answers score the same: typically a query that every answer fails, or every answer gets right, with the same rubric score.',
         'The Challenger is rewarded where the Solver fails, so it pushes towards hard queries; that helps only while some answers still succeed. The small Challenger weight (alphaCh = 0.1 here) slows the push: at 1, query difficulty saturates within about 25 steps and most groups stop carrying signal.',
       ],
       look: ['chart-queries', 'chart-difficulty'],
       until: reachStep(RUN, 20),
     },
     {
-      text: ['Press Pause. A group teaches only through differences between its answers: G answers to the same query are what make the baseline (the group mean) without a value network.'],
+      text: [
+        'Now the chart at the top, Held-out accuracy: every 5 steps the Solver answers the same held-out problems, ones it never trains on, greedily; the dashed line is the base model on them. The groups with signal are what move it: their differences are the whole gradient.',
+        'A group teaches only through differences between its answers: G answers to the same query are what make the baseline (the group mean) without a value network. Press Play to go on, and watch the solid line against the dashed one.',
+      ],
+      look: ['chart-heldout'],
     },
   ],
 };

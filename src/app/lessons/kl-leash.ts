@@ -27,7 +27,7 @@ export const klLeashLesson: Lesson = {
     },
     {
       text: [
-        `Press Play and let it run to step ${STEPS}. The Challenger is rewarded only for queries the Solver fails, and nothing holds it near the base model.`,
+        `Press Play: the run pauses by itself at step ${STEPS}. The Challenger is rewarded only for queries the Solver fails, and nothing holds it near the base model.`,
         'Watch the KL chart (how far each role has moved from the base model) and the Queries chart (the share of queries that parse).',
       ],
       look: ['chart-kl', 'chart-queries'],
@@ -36,21 +36,21 @@ export const klLeashLesson: Lesson = {
     },
     {
       text: [
-        'Press Pause. Now the same seed with both safeguards: the quality self-reward (wQ = 1: the rubric rewards queries that parse, are clean and are distinct) and the KL leash (beta = 0.1).',
+        'Now the same seed with both safeguards: the quality self-reward (wQ = 1: the rubric rewards queries that parse, are clean and are distinct) and the KL leash (beta = 0.1).',
         'Press “Load this run”. The first run stays in the Runs panel.',
       ],
       setup: LEASHED_RUN,
       until: openRun(LEASHED_RUN),
     },
     {
-      text: [`Press Play and let it run to step ${STEPS}, watching the same charts.`],
+      text: [`Press Play: it pauses at step ${STEPS} again. Watch the same charts.`],
       look: ['chart-kl', 'chart-queries'],
       until: reachStep(LEASHED_RUN, STEPS),
       capture: 'LSP, beta 0.1',
     },
     {
       text: [
-        'Press Pause and compare (means of each run’s last 5 steps). Without the leash, an unparseable query scores 0 for every answer, which is exactly what the Challenger is paid for: it drifts to junk, its KL grows and the valid-query rate falls.',
+        'Compare (means of each run’s last 5 steps). Without the leash, an unparseable query scores 0 for every answer, which is exactly what the Challenger is paid for: it drifts to junk, its KL grows and the valid-query rate falls.',
         'With the quality term an invalid query costs the Challenger reward, and the KL term pulls both roles back towards the base model, so queries stay valid and their difficulty means something.',
       ],
       compare: ['LSP-Zero, beta 0', 'LSP, beta 0.1'],

@@ -20,6 +20,8 @@ export interface LessonCheck {
   /** What the user waits for, shown until it holds: "step 20 reached". */
   label: string;
   done: (run: LessonSnapshot) => boolean;
+  /** A step of the lesson's run at which a playing run pauses by itself, so a fast preset does not run past it. */
+  pauseAt?: { setup: RunConfig; step: number };
 }
 
 export interface LessonStep {
@@ -67,9 +69,18 @@ export function isSetUp(run: LessonSnapshot, setup: RunConfig): boolean {
   return (Object.keys(setup) as (keyof RunConfig)[]).every((key) => JSON.stringify(run.config[key]) === JSON.stringify(setup[key]));
 }
 
-/** Waits for the run `setup` to be open and to have reached `step`. */
+/** Waits for the run `setup` to be open and to have reached `step`; a playing run pauses there. */
 export function reachStep(setup: RunConfig, step: number): LessonCheck {
-  return { label: `this run at step ${step} or later`, done: (run) => isSetUp(run, setup) && run.step >= step };
+  return { label: `this run at step ${step} or later (it pauses there)`, done: (run) => isSetUp(run, setup) && run.step >= step, pauseAt: { setup, step } };
+}
+
+/**
+ * The step at which a playing run pauses for this lesson step: its check's, while the lesson's run is open. The run
+ * pauses on arriving there only; pressed on from it, it plays on.
+ */
+export function lessonPausePoint(check: LessonCheck | undefined, run: LessonSnapshot): number | null {
+  const pause = check?.pauseAt;
+  return pause && isSetUp(run, pause.setup) ? pause.step : null;
 }
 
 /** Waits for the run `setup` to be open. */

@@ -50,7 +50,7 @@ export const rewardHackingLesson: Lesson = {
     },
     {
       text: [
-        `Press Play and watch until step ${STEPS}. The Challenger's reward is minus the Solver's solve rate, so its top score, 0, goes to any query nobody solves, and nobody solves a query that does not parse.`,
+        `Press Play: the run pauses by itself at step ${STEPS}. The Challenger's reward is minus the Solver's solve rate, so its top score, 0, goes to any query nobody solves, and nobody solves a query that does not parse.`,
         'Look at what it writes: in the Rollouts panel queries turn into junk marked “invalid”, and the Queries chart shows the valid rate falling while the Challenger’s reward stays at its top. A reward that holds or rises while an independent measure falls is the signature of a hack.',
       ],
       look: ['chart-reward', 'chart-queries', 'rollouts'],
@@ -68,20 +68,20 @@ export const rewardHackingLesson: Lesson = {
     },
     {
       text: [
-        'Press Pause. The fix: the quality self-reward makes a broken query cost the Challenger reward, and the KL leash keeps both roles near the base model. Press “Load this run” for the “Reward hacking: LSP” preset: the same seed and push with both (wQ = 1, beta = 0.1).',
+        'The fix: the quality self-reward makes a broken query cost the Challenger reward, and the KL leash keeps both roles near the base model. Press “Load this run” for the “Reward hacking: LSP” preset: the same seed and push with both (wQ = 1, beta = 0.1).',
       ],
       setup: GUARDED_RUN,
       until: openRun(GUARDED_RUN),
     },
     {
-      text: [`Press Play and watch until step ${STEPS}: the same charts, the same panel.`],
+      text: [`Press Play: it pauses at step ${STEPS} again. The same charts, the same panel.`],
       look: ['chart-queries', 'rollouts', ALARMS_TESTID],
       until: reachStep(GUARDED_RUN, STEPS),
       readout: hackingReadout,
       capture: 'guarded (LSP, beta 0.1)',
     },
     {
-      text: ['Press Pause and compare the two runs (means of each run’s last 5 steps). The guarded run keeps its queries valid; its Challenger KL stays small.'],
+      text: ['Compare the two runs (means of each run’s last 5 steps). The guarded run keeps its queries valid; its Challenger KL stays small.'],
       compare: ['hacked (LSP-Zero, beta 0)', 'guarded (LSP, beta 0.1)'],
     },
   ],

@@ -1,7 +1,8 @@
 // The open run's way into storage: metric rows waiting for their checkpoint, one queue of writes (a checkpoint
 // and its rows in one transaction, evaluations after it), waiting for a step's report before its checkpoint is
-// stored, and the newest checkpoint kept in memory as the restore point if the worker fails. A failed write is
-// reported and loses nothing: its rows stay pending and the stored run stays at its last consistent step.
+// read, and the newest checkpoint kept in memory: the restore point if the worker fails, and what is stored at once
+// (without waiting for the queue) when the page is hidden or left. A failed write is reported and loses nothing:
+// its rows stay pending and the stored run stays at its last consistent step.
 
 import type { Checkpoint, EvaluationReport, SessionApi } from '../../core/train/session.ts';
 import type { RunRecord } from '../storage/run-record.ts';
@@ -24,6 +25,12 @@ export class CheckpointStore {
   db: RunsDb | null = null;
   /** The newest checkpoint of the open run read from the worker: the restore point if the worker fails. */
   latest: Checkpoint | null = null;
+  /** The newest checkpoint read with its record, until it is stored. */
+  private newest: { record: RunRecord; checkpoint: Checkpoint } | null = null;
+  /** The record of the newest write queued or issued (so the same checkpoint is not queued twice). */
+  private written: RunRecord | null = null;
+  /** The record of the newest write that completed. */
+  private stored: RunRecord | null = null;
   private runId = '';
   private pending: MetricRow[] = [];
   private writing: Promise<void> = Promise.resolve();
@@ -40,6 +47,9 @@ export class CheckpointStore {
     this.runId = runId;
     this.savedStep = savedStep;
     this.latest = latest;
+    this.newest = null;
+    this.written = null;
+    this.stored = null;
     this.reportedStep = savedStep ?? 0;
     this.pending = []; // a write already queued took its rows with it
   }
@@ -64,14 +74,47 @@ export class CheckpointStore {
    * run's record at that step, or null when the run or the session changed meanwhile (then nothing is stored).
    */
   async checkpoint(session: SessionApi, describe: (step: number) => RunRecord | null): Promise<void> {
+    if (await this.read(session, describe)) this.save();
+  }
+
+  /**
+   * Reads a checkpoint from `session` into memory (the restore point, and what save() or saveNow() store); false
+   * when the run or the session changed meanwhile. `describe` as for checkpoint().
+   */
+  async read(session: SessionApi, describe: (step: number) => RunRecord | null): Promise<boolean> {
     const checkpoint = await session.getCheckpoint();
     const step = checkpoint.state.step;
     await this.waitForStep(step);
     const record = describe(step);
-    if (!record || record.id !== this.runId) return;
+    if (!record || record.id !== this.runId) return false;
     this.latest = checkpoint;
-    const rows = this.pending.filter((row) => row.runId === record.id && row.step <= step);
-    this.writing = this.writing.then(() => this.write(record, rows, checkpoint));
+    this.newest = { record, checkpoint };
+    return true;
+  }
+
+  /** Queues the newest checkpoint read for storage, after the writes already queued (unless it is queued already). */
+  save(): void {
+    const newest = this.newest;
+    if (!newest || newest.record === this.written) return;
+    this.written = newest.record;
+    this.writing = this.writing.then(() => this.write(newest.record, this.rowsUpTo(newest.record), newest.checkpoint));
+  }
+
+  /**
+   * Stores the newest checkpoint read at once, in this task: the page is being hidden or left, and a write that
+   * waited its turn in the queue, or for a reply, would not start before the page is gone. Its transaction is
+   * committed explicitly, which the browser completes even while the page unloads.
+   */
+  saveNow(): void {
+    const newest = this.newest;
+    // Queued is not enough: the queue may still be waiting for an earlier write when the page goes.
+    if (!newest || newest.record === this.stored || !this.db) return;
+    this.written = newest.record;
+    this.writing = Promise.all([this.writing, this.write(newest.record, this.rowsUpTo(newest.record), newest.checkpoint, true)]).then(() => {});
+  }
+
+  private rowsUpTo(record: RunRecord): MetricRow[] {
+    return this.pending.filter((row) => row.runId === record.id && row.step <= record.step);
   }
 
   /** Stores an evaluation with its run, after any checkpoint write already queued (so an older record cannot overwrite it). */
@@ -90,12 +133,13 @@ export class CheckpointStore {
     return this.writing;
   }
 
-  private async write(record: RunRecord, rows: MetricRow[], checkpoint: Checkpoint): Promise<void> {
+  private async write(record: RunRecord, rows: MetricRow[], checkpoint: Checkpoint, urgent = false): Promise<void> {
     if (!this.db) return;
     try {
-      await this.db.saveProgress(record, rows, checkpoint);
+      await this.db.saveProgress(record, rows, checkpoint, urgent);
       this.pending = this.pending.filter((row) => row.runId !== record.id || row.step > record.step);
-      if (record.id === this.runId) this.savedStep = record.step;
+      if (record.id === this.runId && record.step >= (this.savedStep ?? 0)) this.savedStep = record.step;
+      this.stored = record;
       this.notices.clear('storage');
       this.events.saved(record.id, record.step);
     } catch (err) {

@@ -1,7 +1,11 @@
 // The metric history of the open run, by column (one array per metric key), as uPlot wants it. Appending
 // mutates the arrays in place and bumps `version`, so charts redraw without copying thousands of points.
 
-import type { MetricRow } from '../storage/runs-db.ts';
+/** A step and the metrics it reported, as stored. */
+export interface StepValues {
+  step: number;
+  values: Record<string, number>;
+}
 
 export class MetricsHistory {
   /** Bumped on every change; readers depend on it, not on the arrays. */
@@ -38,7 +42,7 @@ export class MetricsHistory {
   }
 
   /** Every step as a row of the metrics it reported (the shape they are stored and exported in). */
-  rows(): { step: number; values: Record<string, number> }[] {
+  rows(): StepValues[] {
     return this.stepColumn.map((step, i) => {
       const values: Record<string, number> = {};
       for (const [key, col] of this.columns) if (col[i] !== null && col[i] !== undefined) values[key] = col[i] as number;
@@ -61,7 +65,7 @@ export class MetricsHistory {
     this.version += 1;
   }
 
-  replace(rows: readonly MetricRow[]): void {
+  replace(rows: readonly StepValues[]): void {
     this.stepColumn = [];
     this.columns = new Map();
     for (const row of [...rows].sort((a, b) => a.step - b.step)) this.push(row.step, row.values);

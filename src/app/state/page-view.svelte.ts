@@ -4,10 +4,11 @@
 
 import { detectAlarms, type Alarm } from '../../core/analysis/alarms.ts';
 import { getEnv } from '../../core/envs/registry.ts';
+import { defaultLiveEval } from '../../core/train/live-eval.ts';
 import { envRubrics } from '../../core/train/rubric-overrides.ts';
 import { findLesson } from '../lessons/index.ts';
 import type { LessonSnapshot } from '../lessons/lesson.ts';
-import { chartSpecs } from '../viz/charts.ts';
+import { chartSpecs, heldoutChartSpec, rewardChartSpec } from '../viz/charts.ts';
 import type { RunController } from './run-controller.svelte.ts';
 import type { RunStatus } from './run-status.ts';
 import { controlView } from './view-options.ts';
@@ -18,11 +19,44 @@ const RUN_CONTROL_NAMES = ['play', 'step', 'reset', 'evaluate', 'share'];
 const RUBRIC_LOCKED: readonly RunStatus[] = ['starting', 'loading', 'switching', 'pretraining', 'damaged', 'in-other-tab', 'read-only'];
 const NEEDS_BASE: readonly RunStatus[] = ['missing-model', 'needs-pretrain', 'pretraining'];
 
+/** A panel the jump links bring into view: its element id, its name, and the control that hides it. */
+export interface PageSection {
+  id: string;
+  label: string;
+  hint: string;
+  /** The workshop control that hides it (then it has no link). */
+  control: string;
+}
+
+/** The page's panels in reading order: the side column's, then the centre's and the rollouts. */
+export const PAGE_SECTIONS: readonly PageSection[] = [
+  { id: 'panel-settings', label: 'Settings', hint: 'Environment, algorithm, model size, seed and every hyper-parameter', control: 'settings' },
+  { id: 'panel-lessons', label: 'Lessons', hint: 'Guided lessons on live runs', control: 'lessons' },
+  { id: 'panel-rubric', label: 'Rubric', hint: 'Switch and weigh the rubric’s criteria', control: 'rubric' },
+  { id: 'panel-runs', label: 'Runs', hint: 'Stored runs: open or delete', control: 'runs' },
+  { id: 'panel-export', label: 'Export', hint: 'Metrics as CSV or JSON, weights as safetensors, import a model', control: 'export' },
+  { id: 'panel-backend', label: 'Compute', hint: 'Which backend trains, and why', control: 'backend' },
+  { id: 'panel-workshop', label: 'Workshop link', hint: 'A link that hides or locks controls and opens a lesson', control: 'workshop' },
+  { id: 'panel-charts', label: 'All charts', hint: 'KL, entropy, rubric, queries, difficulty, loss, speed', control: 'charts' },
+  { id: 'panel-evaluation', label: 'Evaluation', hint: 'Held-out evaluation per difficulty level', control: 'evaluation' },
+  { id: 'panel-compare', label: 'Compare runs', hint: 'Overlay stored runs and tabulate their evaluations', control: 'compare' },
+];
+
 export class PageView {
   /** Read only inside the deriveds below, which run lazily, after the constructor has set it. */
   private readonly page: RunController;
   readonly env = $derived.by(() => getEnv(this.page.config.env));
   readonly charts = $derived.by(() => chartSpecs(this.env));
+  /** The headline pair: held-out accuracy (win rate on a judged environment) and reward. */
+  readonly heldoutChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env)));
+  readonly rewardChart = rewardChartSpec();
+  /** The panels a jump link can bring into view (the ones the workshop link did not hide). */
+  readonly sections = $derived.by(() => PAGE_SECTIONS.filter((section) => !this.controls.hidden(section.control)));
+  /** Training steps recorded so far (metrics can be exported from the first one, training or not). */
+  readonly stepCount = $derived.by(() => {
+    void this.page.run.metrics.version; // the history grows in place: depend on the version
+    return this.page.run.metrics.length;
+  });
   /** The run has no base model yet: the pretraining panel shows. */
   readonly needsBase = $derived.by(() => NEEDS_BASE.includes(this.page.status));
   readonly controls = $derived.by(() => controlView(this.page.link.view));

@@ -35,8 +35,8 @@ export class RunComparison {
       if (generation !== this.generation) return;
       this.selected = ids; // a deleted run drops out of the selection
       this.runs = ids.map((id, i) => {
-        const { config, step, evaluation } = records.get(id)!;
-        return { id, config, step, evaluation, rows: rows[i] };
+        const { config, step, evaluation, heldout } = records.get(id)!;
+        return { id, config, step, evaluation, rows: rows[i], heldout };
       });
     } finally {
       if (generation === this.generation) this.loading = false;

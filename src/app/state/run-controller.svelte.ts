@@ -21,6 +21,7 @@ import { EngineHost } from './engine-host.svelte.ts';
 import { LinkSync, provenanceNote, type LinkRead } from './link-sync.svelte.ts';
 import { Notices } from './notices.svelte.ts';
 import { OpenRun } from './open-run.svelte.ts';
+import { rememberPlaying, takePlaying, watchPageLeave } from './page-leave.ts';
 import { RunComparison } from './run-comparison.svelte.ts';
 import { RunLibrary } from './run-library.svelte.ts';
 import { RunLoader } from './run-loader.svelte.ts';
@@ -74,6 +75,9 @@ export class RunController {
   get metrics() {
     return this.run.metrics;
   }
+  get heldout() {
+    return this.run.heldout;
+  }
 
   async boot(): Promise<void> {
     try {
@@ -84,9 +88,21 @@ export class RunController {
     void this.library.refresh();
     const link = this.link.read();
     this.link.listen((next) => void this.onLink(next));
+    watchPageLeave(() => this.leaving());
+    const wasPlaying = takePlaying();
     if (!(await this.host.start())) return void (this.status = 'failed');
     this.noteProvenance(link);
     await this.stored.resumeLast(link);
+    if (wasPlaying === this.run.runId && this.status === 'ready') {
+      this.loop.play();
+      this.notices.show('run', 'info', `Resumed this run at step ${this.run.step} from the browser's storage and went on training, as it was when the page was left.`);
+    }
+  }
+
+  /** The page is hidden or left: its newest checkpoint is stored now, and a reload of this tab plays on if it was playing. */
+  private leaving(): void {
+    rememberPlaying(this.loop.playing ? this.run.runId : null);
+    this.store.saveNow();
   }
 
   /** Back to the base model at step 0, as a new run (the old one stays in the runs list). */
@@ -95,7 +111,11 @@ export class RunController {
     const engine = this.host.engine;
     if (!engine) return;
     if (!this.hasModel) return this.newRun(this.config);
+    // The session measures the held-out series' step 0 when self-play starts, not on a reset: the new run starts
+    // from the same base model on the same held-out tasks, so its step 0 is the old run's.
+    const start = this.run.heldoutAt(0);
     this.startFresh(this.config);
+    if (start) this.run.recordHeldout({ step: 0, metrics: start });
     this.status = 'loading';
     await this.attempt('restore', async () => {
       this.run.step = (await engine.session.reset()).step;
@@ -165,6 +185,11 @@ export class RunController {
     if (sameRunConfig(validateRunConfig(next), this.config)) return;
     await this.loop.pause();
     await this.newRun(next);
+  }
+
+  /** A lesson's pause: a playing run pauses by itself on reaching `step` (null: no pause point). */
+  pauseAt(step: number | null): void {
+    this.loop.pauseAt = step;
   }
 
   /** Opens a lesson (null closes it); the link keeps it, so a reload opens it again. */
@@ -239,6 +264,8 @@ export class RunController {
     if (event.type === 'step') {
       this.run.recordStep(event.report, this.host.backend?.name);
       this.store.reportStep(event.report.step, event.report.metrics);
+    } else if (event.type === 'heldout') {
+      this.run.recordHeldout(event.evaluation);
     } else if (event.type === 'pretrain') {
       this.run.recordPretrain(event.progress);
     } else if (event.type === 'evaluation') {

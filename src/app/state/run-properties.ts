@@ -38,7 +38,7 @@ const rubricOverrides = v.strictObject({
 /** Mapped over RunConfig, so the compiler insists on a row for every field. */
 export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
   env: { label: 'Environment', help: 'The task the Challenger writes and the Solver answers.', group: 'run', input: { kind: 'select', options: ENV_KEYS }, schema: v.picklist(ENV_KEYS as string[]) },
-  algorithm: { label: 'Algorithm', help: 'LSP: self-play with a quality self-reward; LSP-Zero: without it; GRPO with data: queries from the generator, Solver only.', group: 'run', input: { kind: 'select', options: RUN_ALGORITHMS }, schema: v.picklist(RUN_ALGORITHMS) },
+  algorithm: { label: 'Algorithm', help: 'LSP: self-play with a quality self-reward; LSP-Zero: without it; GRPO with data: queries from the generator, Solver only. Base, the untrained model, is every run at step 0.', group: 'run', input: { kind: 'select', options: RUN_ALGORITHMS }, schema: v.picklist(RUN_ALGORITHMS) },
   preset: { label: 'Model size', help: 'tiny ~0.1M, small ~1M, base ~7M parameters.', group: 'run', input: { kind: 'select', options: PRESET_NAMES }, schema: v.picklist(PRESET_NAMES) },
   base: { label: 'Base model', help: 'The shipped pretrained file, or supervised pretraining here in the tab.', group: 'run', input: { kind: 'select', options: BASE_MODEL_SOURCES }, schema: v.picklist(BASE_MODEL_SOURCES) },
   pretrainSteps: { label: 'Pretrain steps', help: 'Supervised steps when pretraining from scratch.', group: 'run', input: { kind: 'number', step: 50, min: 1 }, schema: integer },

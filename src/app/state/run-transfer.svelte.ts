@@ -13,6 +13,8 @@ export interface TransferSource {
   readonly runId: string;
   readonly step: number;
   readonly metrics: { rows(): MetricStepRow[] };
+  /** The held-out series (exported with the rows: merged into the CSV, beside them in the JSON). */
+  readonly heldout: { rows(): MetricStepRow[] };
   exportModel(): Promise<Uint8Array | null>;
   importBaseModel(bytes: Uint8Array): Promise<void>;
 }
@@ -28,12 +30,12 @@ export class RunTransfer {
 
   exportMetricsCsv(): void {
     const { config, step } = this.run;
-    downloadFile(exportFileName(config, step, 'csv'), metricsToCsv(this.run.metrics.rows()), 'text/csv');
+    downloadFile(exportFileName(config, step, 'csv'), metricsToCsv(this.run.metrics.rows(), this.run.heldout.rows()), 'text/csv');
   }
 
   exportMetricsJson(): void {
     const { config, step, runId } = this.run;
-    downloadFile(exportFileName(config, step, 'json'), metricsToJson(this.run.metrics.rows(), runId, config), 'application/json');
+    downloadFile(exportFileName(config, step, 'json'), metricsToJson(this.run.metrics.rows(), runId, config, this.run.heldout.rows()), 'application/json');
   }
 
   async exportModel(): Promise<void> {

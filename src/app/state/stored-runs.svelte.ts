@@ -121,7 +121,7 @@ export class StoredRuns {
     }
     this.page.store.open(run.id, step, checkpoint);
     this.page.status = 'ready';
-    this.page.notices.show('run', 'info', `Resumed this run at step ${step} from the browser's storage.`);
+    this.page.notices.show('run', 'info', `Resumed this run at step ${step} from the browser's storage. It is paused: press Play to go on.`);
   }
 
   private offerDamaged(engine: Engine, run: RunRecord, step: number | undefined, err: Error, older: number[]): void {

@@ -1,16 +1,15 @@
-// The Play/Pause/Step loop of the open run: each step through the engine host (under its deadline), a checkpoint
-// every CHECKPOINT_EVERY steps while playing, and after each pause and single step.
+// The Play/Pause/Step loop of the open run: each step through the engine host (under its deadline), checkpoints on a
+// time budget while playing (checkpoint-budget.ts), one after each pause and single step, and a lesson's pause point.
 
 import type { RunConfig } from '../../core/train/run-config.ts';
 import type { SessionTask } from '../../core/train/session.ts';
 import type { Engine } from '../engine/worker-engine.ts';
+import { afterRead, afterSave, readDue, saveDue, startClock, type CheckpointClock } from './checkpoint-budget.ts';
 import type { CheckpointStore } from './checkpoint-store.svelte.ts';
 import type { EngineHost } from './engine-host.svelte.ts';
+import type { Notices } from './notices.svelte.ts';
 import type { OpenRun } from './open-run.svelte.ts';
 import type { RunStatus } from './run-status.ts';
-
-/** Checkpoint cadence while playing (and always on pause and after a single step). */
-export const CHECKPOINT_EVERY = 10;
 
 /** What the loop needs of the open run (the RunController has it). */
 export interface LoopedRun {
@@ -19,12 +18,16 @@ export interface LoopedRun {
   readonly host: EngineHost;
   readonly store: CheckpointStore;
   readonly run: OpenRun;
+  readonly notices: Notices;
   reportFailure(during: SessionTask, err: unknown): void;
 }
 
 export class TrainingLoop {
   playing = false;
+  /** A step at which a playing run pauses by itself on arriving (a lesson's), or null. */
+  pauseAt: number | null = null;
   private loop: Promise<void> = Promise.resolve();
+  private clock: CheckpointClock = startClock(performance.now());
 
   constructor(private readonly page: LoopedRun) {}
 
@@ -33,6 +36,7 @@ export class TrainingLoop {
     if (this.page.status !== 'ready' || !engine) return;
     this.playing = true;
     this.page.status = 'running';
+    this.clock = startClock(performance.now());
     this.loop = this.runLoop(engine);
   }
 
@@ -58,9 +62,28 @@ export class TrainingLoop {
 
   /** Reads a checkpoint of the open run from `engine` and stores it (not if the run or the worker changed meanwhile). */
   checkpoint(engine: Engine): Promise<void> {
+    return this.page.store.checkpoint(engine.session, this.describer(engine));
+  }
+
+  /** The record of the open run at a step, or null once the run or the worker changed. */
+  private describer(engine: Engine): (step: number) => ReturnType<OpenRun['record']> | null {
     const { page } = this;
     const runId = page.run.runId;
-    return page.store.checkpoint(engine.session, (step) => (runId === page.run.runId && engine === page.host.engine ? page.run.record(page.config, step) : null));
+    return (step) => (runId === page.run.runId && engine === page.host.engine ? page.run.record(page.config, step) : null);
+  }
+
+  /** After a step while playing: the newest weights into memory when the budget allows, and into storage every few seconds. */
+  private async afterStep(engine: Engine): Promise<void> {
+    const { store } = this.page;
+    const started = performance.now();
+    if (!readDue(this.clock, started)) return;
+    const read = await store.read(engine.session, this.describer(engine));
+    const now = performance.now();
+    this.clock = afterRead(this.clock, now, now - started);
+    if (read && saveDue(this.clock, now)) {
+      store.save();
+      this.clock = afterSave(this.clock, now);
+    }
   }
 
   private async runLoop(engine: Engine): Promise<void> {
@@ -68,7 +91,11 @@ export class TrainingLoop {
     try {
       while (this.playing && engine === page.host.engine) {
         const step = await page.host.step(engine);
-        if (step % CHECKPOINT_EVERY === 0) await this.checkpoint(engine);
+        if (step === this.pauseAt && this.playing) {
+          this.playing = false;
+          page.notices.show('run', 'info', `Paused at step ${step}, where the lesson waits: read on in the lesson, or press Play to go on.`);
+        }
+        if (this.playing) await this.afterStep(engine);
       }
       if (engine === page.host.engine) await this.checkpoint(engine);
     } catch (err) {

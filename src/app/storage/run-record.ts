@@ -8,6 +8,12 @@ import { normalizeRunConfig, type RunConfig } from '../../core/train/run-config.
 import type { RolloutGroup } from '../../core/train/rollouts.ts';
 import type { EvaluationReport } from '../../core/train/session.ts';
 
+/** One point of the held-out series: its step and `eval/...` metrics (see LiveEvaluation). */
+export interface HeldOutRow {
+  step: number;
+  values: Record<string, number>;
+}
+
 export interface RunRecord {
   id: string;
   config: RunConfig;
@@ -19,6 +25,8 @@ export interface RunRecord {
   trainedOn: BackendName[];
   lastGroups: RolloutGroup[];
   evaluation: EvaluationReport | null;
+  /** The held-out series up to `step` (empty for runs stored before it was measured). */
+  heldout: HeldOutRow[];
 }
 
 /** A record that cannot be opened here, and why, for the runs list (which offers to delete it). */
@@ -78,6 +86,7 @@ export function readRunRecord(raw: unknown, key: IDBValidKey): RunEntry {
     trainedOn: trainedOnOf(raw, step),
     lastGroups: Array.isArray(raw.lastGroups) ? raw.lastGroups.filter(isGroup) : [],
     evaluation: isObject(raw.evaluation) && Number.isInteger(raw.evaluation.step) ? (raw.evaluation as unknown as EvaluationReport) : null,
+    heldout: Array.isArray(raw.heldout) ? readMetricRows<HeldOutRow>(raw.heldout).filter((row) => row.step <= step) : [],
   };
   return { ok: true, run };
 }

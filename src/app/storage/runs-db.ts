@@ -4,7 +4,7 @@
 // read back is checked (run-record.ts): a damaged record or checkpoint is reported as such, never thrown as a
 // TypeError.
 
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb';
 import type { Checkpoint, EvaluationReport } from '../../core/train/session.ts';
 import { normalizeRunConfig } from '../../core/train/run-config.ts';
 import { packTrainerState, type PackedTrainerState } from '../../core/train/checkpoint-pack.ts';
@@ -126,6 +126,16 @@ async function readCheckpointRecord(record: unknown): Promise<Checkpoint> {
   }
 }
 
+type CheckpointStoreTx = IDBPObjectStore<SparringSchema, ['runs', 'metrics', 'checkpoints'], 'checkpoints', 'readwrite'>;
+
+/** Deletes the checkpoints of `runId` other than the one at `step` and the newest one before it. */
+async function pruneCheckpoints(checkpoints: CheckpointStoreTx, runId: string, step: number): Promise<void> {
+  // Keys come back in order: the newest ones before this step stay, up to CHECKPOINTS_KEPT with this one.
+  const others = (await checkpoints.getAllKeys(runRange(runId))).filter(([, s]) => s !== step);
+  const keep = others.filter(([, s]) => s < step).slice(-(CHECKPOINTS_KEPT - 1));
+  await Promise.all(others.filter((key) => !keep.includes(key)).map((key) => checkpoints.delete(key)));
+}
+
 export class RunsDb {
   private constructor(private readonly db: IDBPDatabase<SparringSchema>) {}
 
@@ -144,21 +154,21 @@ export class RunsDb {
 
   /**
    * Writes the run record, new metric rows and the checkpoint in one transaction: all or nothing. The run keeps
-   * this checkpoint and the newest one before it; any after its step (a future that was abandoned) go.
+   * this checkpoint and the newest one before it; any after its step (a future that was abandoned) go. Every write
+   * is issued before the first await. `urgent` (the page is being left) commits at once instead of pruning the
+   * older checkpoints, which needs a read first: the next write prunes them.
    */
-  async saveProgress(run: RunRecord, metrics: readonly MetricRow[], checkpoint: Checkpoint): Promise<void> {
+  async saveProgress(run: RunRecord, metrics: readonly MetricRow[], checkpoint: Checkpoint, urgent = false): Promise<void> {
     const tx = this.db.transaction(['runs', 'metrics', 'checkpoints'], 'readwrite');
     try {
       const checkpoints = tx.objectStore('checkpoints');
-      // Keys come back in order: the newest ones before this step stay, up to CHECKPOINTS_KEPT with this one.
-      const others = (await checkpoints.getAllKeys(runRange(run.id))).filter(([, step]) => step !== run.step);
-      const keep = others.filter(([, step]) => step < run.step).slice(-(CHECKPOINTS_KEPT - 1));
       const writes: Promise<unknown>[] = [tx.objectStore('runs').put(run)];
       for (const row of metrics) writes.push(tx.objectStore('metrics').put(row));
       const { buffer, ...state } = checkpoint.state;
       const stored: StoredCheckpoint = { config: checkpoint.config, state: { ...state, data: new Blob([buffer]) } };
       writes.push(checkpoints.put({ runId: run.id, step: run.step, savedAt: Date.now(), checkpoint: stored }));
-      for (const key of others) if (!keep.includes(key)) writes.push(checkpoints.delete(key));
+      if (urgent) tx.commit();
+      else writes.push(pruneCheckpoints(checkpoints, run.id, run.step));
       await Promise.all([...writes, tx.done]);
     } catch (err) {
       try {

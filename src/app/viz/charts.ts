@@ -1,12 +1,20 @@
 // Which charts the page shows and which metric keys each one plots. Charts name metric keys, never
 // functions, so adding a chart is one row.
 
+import type { Alarm } from '../../core/analysis/alarms.ts';
 import type { Env } from '../../core/envs/env.ts';
+import type { LiveEvalSettings } from '../../core/train/live-eval.ts';
 
 export interface SeriesSpec {
   key: string;
   label: string;
   color: string;
+  /** A reference level, drawn dashed. */
+  dashed?: boolean;
+  /** Dots at each value (a series measured every few steps). */
+  points?: boolean;
+  /** A level that is the same at every step (no metric behind it). */
+  constant?: number;
 }
 
 export interface ChartSpec {
@@ -19,17 +27,52 @@ export interface ChartSpec {
   range?: [number, number];
   /** Digits after the point in the hover legend. */
   digits: number;
+  /** Shares shown as percent. */
+  percent?: boolean;
+  /** What the chart says before it has a point. */
+  empty?: string;
 }
 
 export const SOLVER_COLOR = '#2f6fb0';
 export const CHALLENGER_COLOR = '#c0622f';
 const PALETTE = ['#2f6fb0', '#c0622f', '#3d8f5a', '#8a5bb5', '#b0892f', '#2f9aa0', '#b04a6f', '#6b7280'];
 
+const BASE_COLOR = '#8b9099';
+
+/**
+ * The page's headline: accuracy on held-out problems the model never trains on, measured in the worker from step 0
+ * every few steps, beside the base model's on the same problems (win rate against the base model's answers where
+ * answers are judged rather than checked).
+ */
+export function heldoutChartSpec(env: Env, live: LiveEvalSettings): ChartSpec {
+  const cadence = `every ${live.every} steps from step 0`;
+  if (!env.verifiable) {
+    return {
+      id: 'heldout', title: 'Win rate vs the base model', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
+      hint: `On ${live.count} held-out tasks it never trains on, ${cadence}: the task rubric judges its answer against the base model's; a tie counts half. Dashed: 50%, the base model itself.`,
+      series: [{ key: 'eval/win_rate', label: 'win rate', color: SOLVER_COLOR, points: true }, { key: 'eval/win_rate', label: 'base model', color: BASE_COLOR, dashed: true, constant: 0.5 }],
+    };
+  }
+  return {
+    id: 'heldout', title: 'Held-out accuracy', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
+    hint: `Greedy answers to ${live.count} held-out problems it never trains on, ${cadence}. Dashed: the base model on the same problems.`,
+    series: [{ key: 'eval/accuracy', label: 'Solver', color: SOLVER_COLOR, points: true }, { key: 'eval/base_accuracy', label: 'base model', color: BASE_COLOR, dashed: true }],
+  };
+}
+
+/** The reward chart, beside the held-out one at the top of the page. */
+export function rewardChartSpec(): ChartSpec {
+  return {
+    id: 'reward', title: 'Reward', digits: 3,
+    hint: 'Solver: mean task reward. Challenger: −solve rate + wQ × quality. Invalid premium above 0: broken queries pay the Challenger.',
+    series: [{ key: 'solver/reward', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/reward', label: 'Challenger', color: CHALLENGER_COLOR }, { key: 'challenger/invalid_premium', label: 'invalid premium', color: '#9ca3af' }],
+  };
+}
+
+/** The other training charts, in the grid under the headline. */
 export function chartSpecs(env: Env): ChartSpec[] {
   return [
-    { id: 'reward', title: 'Reward', hint: 'Solver: mean task reward. Challenger: -solve rate + wQ x quality. Invalid premium: what a query that does not parse earns the Challenger over a valid one (above 0, breaking the task pays).', digits: 3,
-      series: [{ key: 'solver/reward', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/reward', label: 'Challenger', color: CHALLENGER_COLOR }, { key: 'challenger/invalid_premium', label: 'invalid premium', color: '#9ca3af' }] },
-    { id: 'kl', title: 'KL to the base model', hint: 'How far each role has moved from pi_ref.', digits: 4,
+    { id: 'kl', title: 'KL to the base model', hint: 'How far each role has moved from the base model (pi_ref).', digits: 4,
       series: [{ key: 'solver/kl', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/kl', label: 'Challenger', color: CHALLENGER_COLOR }] },
     { id: 'entropy', title: 'Entropy', hint: 'Per-token entropy; a collapse means the role stopped exploring.', digits: 3,
       series: [{ key: 'solver/entropy', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/entropy', label: 'Challenger', color: CHALLENGER_COLOR }] },
@@ -40,7 +83,7 @@ export function chartSpecs(env: Env): ChartSpec[] {
       ? [{ id: 'task-rubric', title: 'Task rubric pass rate', hint: 'Share of answers passing each task criterion, among those whose task asks for it.', digits: 2, range: [0, 1] as [number, number],
           series: env.rewardRubric.map((c, i) => ({ key: `rubric/${c.key}`, label: c.key, color: PALETTE[i % PALETTE.length] })) }]
       : []),
-    { id: 'queries', title: 'Queries', hint: 'Valid: parseable Challenger queries. Distinct: unique in the batch.', digits: 2, range: [0, 1],
+    { id: 'queries', title: 'Queries', hint: 'Valid: queries that parse. Distinct: unique in the batch. No signal: groups whose answers all scored the same.', digits: 2, range: [0, 1],
       series: [{ key: 'query/valid_rate', label: 'valid', color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: 'distinct', color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: 'no-signal groups', color: '#9ca3af' }] },
     { id: 'difficulty', title: 'Query difficulty', hint: `Mean difficulty of valid queries (1 to ${env.difficultyLevels}).`, digits: 2, range: [1, env.difficultyLevels],
       series: [{ key: 'query/difficulty', label: 'difficulty', color: CHALLENGER_COLOR }] },
@@ -49,4 +92,9 @@ export function chartSpecs(env: Env): ChartSpec[] {
     { id: 'throughput', title: 'Tokens per second', hint: 'Sampled tokens per second of generation.', digits: 0,
       series: [{ key: 'tokens_per_s', label: 'tokens/s', color: '#3d8f5a' }] },
   ];
+}
+
+/** The alarms about a metric that `spec` plots: marked on that chart. */
+export function alarmsAbout(spec: ChartSpec, alarms: readonly Alarm[]): Alarm[] {
+  return alarms.filter((alarm) => alarm.metrics.some((metric) => spec.series.some((series) => series.key === metric)));
 }

@@ -1,6 +1,6 @@
-// What the comparison view draws, as pure functions over stored runs: the metrics to overlay, each run's
-// series aligned on one step axis (uPlot wants one x), and the evaluation table in the shape of the LSP paper's
-// (one row per run, plus the base model).
+// What the comparison view draws, as pure functions over stored runs: the metrics to overlay (the training
+// steps' and the held-out series'), each run's series aligned on one step axis (uPlot wants one x), and the
+// evaluation table in the shape of the LSP paper's (one row per run, plus the base model).
 
 import { getEnv } from '../../core/envs/registry.ts';
 import type { EvaluationReport } from '../../core/train/session.ts';
@@ -12,7 +12,22 @@ export interface ComparedRun {
   config: RunConfig;
   step: number;
   evaluation: EvaluationReport | null;
-  rows: readonly { step: number; values: Record<string, number> }[];
+  rows: readonly StepValues[];
+  /** The held-out series, from step 0 (empty for runs stored before it was measured). */
+  heldout: readonly StepValues[];
+}
+
+interface StepValues {
+  step: number;
+  values: Record<string, number>;
+}
+
+/** A metric the comparison can overlay: from the training steps' rows, or from the held-out series. */
+export interface ComparedMetric {
+  key: string;
+  title: string;
+  digits: number;
+  series: 'steps' | 'heldout';
 }
 
 /** Run colours in selection order: distinct at a glance, none of them the chart grid's grey. */
@@ -28,31 +43,35 @@ export function runLabel(config: RunConfig): string {
 }
 
 /** The metrics worth overlaying, in reading order, with a title and the digits to show. */
-export const COMPARED_METRICS: readonly { key: string; title: string; digits: number }[] = [
-  { key: 'solver/reward', title: 'Solver reward', digits: 3 },
-  { key: 'challenger/reward', title: 'Challenger reward', digits: 3 },
-  { key: 'solver/kl', title: 'Solver KL to the base model', digits: 4 },
-  { key: 'solver/entropy', title: 'Solver entropy', digits: 3 },
-  { key: 'query/valid_rate', title: 'Valid queries', digits: 2 },
-  { key: 'query/distinct_rate', title: 'Distinct queries', digits: 2 },
-  { key: 'query/difficulty', title: 'Query difficulty', digits: 2 },
-  { key: 'solver/frac_reward_zero_std', title: 'No-signal groups', digits: 2 },
-  { key: 'solver/completions/mean_length', title: 'Answer length', digits: 1 },
-  { key: 'loss', title: 'Loss', digits: 4 },
+export const COMPARED_METRICS: readonly ComparedMetric[] = [
+  { key: 'eval/accuracy', title: 'Held-out accuracy', digits: 3, series: 'heldout' },
+  { key: 'eval/win_rate', title: 'Win rate vs the base model (held-out)', digits: 3, series: 'heldout' },
+  { key: 'solver/reward', title: 'Solver reward', digits: 3, series: 'steps' },
+  { key: 'challenger/reward', title: 'Challenger reward', digits: 3, series: 'steps' },
+  { key: 'solver/kl', title: 'Solver KL to the base model', digits: 4, series: 'steps' },
+  { key: 'solver/entropy', title: 'Solver entropy', digits: 3, series: 'steps' },
+  { key: 'query/valid_rate', title: 'Valid queries', digits: 2, series: 'steps' },
+  { key: 'query/distinct_rate', title: 'Distinct queries', digits: 2, series: 'steps' },
+  { key: 'query/difficulty', title: 'Query difficulty', digits: 2, series: 'steps' },
+  { key: 'solver/frac_reward_zero_std', title: 'No-signal groups', digits: 2, series: 'steps' },
+  { key: 'solver/completions/mean_length', title: 'Answer length', digits: 1, series: 'steps' },
+  { key: 'loss', title: 'Loss', digits: 4, series: 'steps' },
 ];
 
+const rowsOf = (run: ComparedRun, series: ComparedMetric['series']) => (series === 'heldout' ? run.heldout : run.rows);
+
 /** The compared metrics that at least one of the runs reported. */
-export function metricsPresent(runs: readonly ComparedRun[]): typeof COMPARED_METRICS {
-  return COMPARED_METRICS.filter(({ key }) => runs.some((run) => run.rows.some((row) => key in row.values)));
+export function metricsPresent(runs: readonly ComparedRun[]): ComparedMetric[] {
+  return COMPARED_METRICS.filter(({ key, series }) => runs.some((run) => rowsOf(run, series).some((row) => key in row.values)));
 }
 
 /** One metric of several runs on a shared step axis: the union of their steps, null where a run has no value. */
-export function alignRuns(runs: readonly ComparedRun[], key: string): { steps: number[]; columns: (number | null)[][] } {
-  const steps = [...new Set(runs.flatMap((run) => run.rows.map((row) => row.step)))].sort((a, b) => a - b);
+export function alignRuns(runs: readonly ComparedRun[], key: string, series: ComparedMetric['series'] = 'steps'): { steps: number[]; columns: (number | null)[][] } {
+  const steps = [...new Set(runs.flatMap((run) => rowsOf(run, series).map((row) => row.step)))].sort((a, b) => a - b);
   const at = new Map(steps.map((step, i) => [step, i]));
   const columns = runs.map((run) => {
     const column: (number | null)[] = new Array(steps.length).fill(null);
-    for (const row of run.rows) {
+    for (const row of rowsOf(run, series)) {
       const value = row.values[key];
       if (value !== undefined && Number.isFinite(value)) column[at.get(row.step)!] = value;
     }
@@ -74,6 +93,15 @@ export interface EvaluationRow {
   winRate: number | null;
   /** "wins / ties / losses" behind the win rate. */
   winCounts: string | null;
+  /** The held-out series' latest point: accuracy, or win rate on a judged environment (null before any). */
+  live: { step: number; value: number } | null;
+}
+
+/** The latest point of a run's held-out series: its accuracy, or its win rate where it has one. */
+export function latestHeldout(run: ComparedRun): { step: number; value: number } | null {
+  const last = [...run.heldout].sort((a, b) => a.step - b.step).at(-1);
+  const value = last?.values['eval/win_rate'] ?? last?.values['eval/accuracy'];
+  return last && value !== undefined ? { step: last.step, value } : null;
 }
 
 /** Runs with the same base model share one Base row: a shipped base is one per environment and size; a base
@@ -112,6 +140,7 @@ export function evaluationRows(runs: readonly ComparedRun[]): EvaluationRow[] {
         // Greedy answers of the base model against themselves: every task a tie.
         winRate: verifiable ? null : 0.5,
         winCounts: null,
+        live: null,
       });
     }
     const win = evaluation?.winRate;
@@ -125,6 +154,7 @@ export function evaluationRows(runs: readonly ComparedRun[]): EvaluationRow[] {
       meanDifficulty: evaluation && trainsChallenger ? evaluation.challenger.meanDifficulty : null,
       winRate: win ? win.winRate : null,
       winCounts: win ? `${win.wins} / ${win.ties} / ${win.losses}` : null,
+      live: latestHeldout(run),
     });
   });
   return [...bases.values(), ...rows];

@@ -8,6 +8,10 @@ import { cancelDraw } from './frame-budget.ts';
 export interface LineSeries {
   label: string;
   color: string;
+  /** Drawn dashed: a reference level rather than a measurement of this run. */
+  dashed?: boolean;
+  /** Each value marked with a dot: for series measured every few steps. */
+  points?: boolean;
 }
 
 export interface LineChartOptions {
@@ -18,7 +22,12 @@ export interface LineChartOptions {
   /** Fixed y range; auto-scaled when absent. */
   range?: [number, number];
   digits: number;
+  /** Values are shares: the axis and the legend show percent. */
+  percent?: boolean;
 }
+
+/** Steps are whole numbers: ticks only at whole steps, however few points there are. */
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
 
 function showLatest(plot: uPlot): void {
   const n = plot.data[0]?.length ?? 0;
@@ -33,7 +42,9 @@ export class LineChart {
   private markers: readonly number[] = [];
 
   constructor(target: HTMLElement, options: LineChartOptions) {
-    const format = (_: uPlot, value: number | null) => (value == null ? '-' : value.toFixed(options.digits));
+    const digits = options.percent ? Math.max(0, options.digits - 2) : options.digits;
+    const format = (_: uPlot, value: number | null) => (value == null ? '-' : options.percent ? `${(value * 100).toFixed(digits)}%` : value.toFixed(digits));
+    const yValues = options.percent ? (_: uPlot, splits: number[]) => splits.map((v) => `${Math.round(v * 100)}%`) : undefined;
     const range = options.range;
     this.plot = new uPlot(
       {
@@ -44,16 +55,17 @@ export class LineChart {
         // Away from the cursor the legend shows the latest values rather than dashes.
         hooks: { setCursor: [(u) => (u.cursor.idx == null ? showLatest(u) : undefined)], draw: [(u) => this.drawMarkers(u)] },
         scales: {
-          x: { time: false },
+          // One point alone gets a step of room, not uPlot's hundred.
+          x: { time: false, range: (_u, min, max) => [min ?? 0, max !== null && min !== null && max > min ? max : (min ?? 0) + 1] },
           y: range ? { range: (_u, min, max) => [Math.min(range[0], min ?? range[0]), Math.max(range[1], max ?? range[1])] } : { auto: true },
         },
         axes: [
-          { label: options.xLabel, labelSize: 14, size: 32, stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif' },
-          { size: 50, stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, font: '11px system-ui, sans-serif' },
+          { label: options.xLabel, labelSize: 14, size: 32, stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif', incrs: STEP_INCREMENTS },
+          { size: 50, stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, font: '11px system-ui, sans-serif', values: yValues },
         ],
         series: [
           { label: options.xLabel, value: (_u, v) => (v == null ? '-' : String(v)) },
-          ...options.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false }, value: format })),
+          ...options.series.map((s) => ({ label: s.label, stroke: s.color, width: s.dashed ? 1.25 : 1.5, dash: s.dashed ? [5, 4] : undefined, spanGaps: true, points: s.points ? { show: true, size: 5, fill: s.color } : { show: false }, value: format })),
         ],
       },
       [[], ...options.series.map(() => [])],

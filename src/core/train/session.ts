@@ -16,6 +16,7 @@ import { SessionStateError } from './errors.ts';
 import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
+import { defaultLiveEval, type LiveEvalSettings } from './live-eval.ts';
 import { SelfPlayTrainer, type StepReport } from './selfplay.ts';
 import { packTrainerState, unpackTrainerState, type PackedTrainerState } from './checkpoint-pack.ts';
 
@@ -102,22 +103,6 @@ export interface SessionApi {
 export const DEFAULT_EVAL_COUNT = 128;
 /** Challenger queries sampled per evaluation. */
 const CHALLENGER_EVAL_COUNT = 32;
-
-/** How often and on how many held-out tasks the live series is measured; every 0 switches it off. */
-export interface LiveEvalSettings {
-  every: number;
-  count: number;
-}
-
-/**
- * The live series' defaults. Verified environments: every 5 steps on 128 held-out tasks, whose greedy answers cost
- * a small part of a step's sampled rollouts and update. A judged environment's answers are ten times longer and
- * also need the reference's surprisal, so 32 tasks every 10 steps. Both stay within ~10% of training time (see
- * BENCHMARKS.md).
- */
-export function defaultLiveEval(env: Pick<Env, 'verifiable'>): LiveEvalSettings {
-  return env.verifiable ? { every: 5, count: 128 } : { every: 10, count: 32 };
-}
 
 export class TrainingSession implements SessionApi {
   private config: RunConfig | null = null;
