@@ -12,8 +12,10 @@ const DIST = process.env.E2E_DIST ?? 'dist';
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
-  timeout: 90_000,
-  expect: { timeout: 30_000 },
+  // Sized for a slow, loaded machine (a small-preset step has taken 10 s on 2 busy cores): specs wait for events,
+  // and these only bound how long an event may take to come.
+  timeout: 240_000,
+  expect: { timeout: 60_000 },
   // One browser at a time: a training step keeps a core busy, and CI machines may have two.
   workers: 1,
   fullyParallel: false,

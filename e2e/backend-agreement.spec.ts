@@ -39,7 +39,7 @@ async function runOn(browser: Browser, backend: 'wasm' | 'webgpu' | 'webgl'): Pr
     await context.addInitScript((choice) => localStorage.setItem('sparring:backend', choice), backend);
     const page = await context.newPage();
     await openApp(page, linkFor(RUN));
-    await expect(page.getByTestId('backend-name')).toHaveText(backend.toUpperCase(), { timeout: 60_000 });
+    await expect(page.getByTestId('backend-name')).toHaveText(backend.toUpperCase(), { timeout: 120_000 });
     for (let s = 1; s <= STEPS; s++) await stepOnce(page, s);
     const transfer = page.getByTestId('transfer');
     const metrics = JSON.parse((await downloaded(page, () => transfer.getByRole('button', { name: 'JSON' }).click())).toString('utf8'));

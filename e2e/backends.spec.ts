@@ -9,7 +9,7 @@ test('steps on WASM, then on WebGPU (software adapter), then recovers from a los
   await stepOnce(page, 1);
 
   await page.locator('select[name=backend]').selectOption('webgpu');
-  await expect(page.getByTestId('backend-name')).toHaveText('WEBGPU', { timeout: 60_000 });
+  await expect(page.getByTestId('backend-name')).toHaveText('WEBGPU', { timeout: 120_000 });
   await expect(page.getByTestId('status')).toHaveText('paused');
   await expect(page.getByTestId('step')).toHaveText('1'); // restored from the checkpoint
   await stepOnce(page, 2);

@@ -10,7 +10,7 @@ import { SMALL_BATCH, button, linkFor, openApp, stepOnce } from './helpers.ts';
 
 async function evaluate(page: Page, step: number): Promise<void> {
   await button(page, 'Evaluate').click();
-  await expect(page.getByTestId('evaluation')).toContainText(`at step ${step}`, { timeout: 60_000 });
+  await expect(page.getByTestId('evaluation')).toContainText(`at step ${step}`, { timeout: 120_000 });
 }
 
 /** Starts a download with `click` and returns the downloaded file's name and bytes. */
@@ -45,6 +45,8 @@ test('the comparison view overlays two runs and tabulates their evaluations agai
   // One chart per metric, one series per run.
   await expect(compare.getByTestId('compare-chart-solver/reward')).toHaveAttribute('data-series', '2');
   await expect(compare.getByTestId('compare-chart-loss')).toHaveAttribute('data-series', '2');
+  // The held-out series is stored with each run and overlaid too (each has its step 0).
+  await expect(compare.getByTestId('compare-chart-eval/accuracy')).toHaveAttribute('data-series', '2');
   // The legend names each run by algorithm and seed.
   await expect(compare.getByTestId('compare-chart-solver/reward')).toContainText('LSP · seed 3');
   await expect(compare.getByTestId('compare-chart-solver/reward')).toContainText('GRPO with data · seed 3');
@@ -65,7 +67,7 @@ test('the comparison view overlays two runs and tabulates their evaluations agai
   for (const row of await compare.getByTestId('compare-run-row').all()) await expect(row).not.toContainText('not evaluated');
 });
 
-test('metrics export as CSV and JSON with one row per step', async ({ page }) => {
+test('metrics export as CSV and JSON with one row per step, and the held-out series from step 0', async ({ page }) => {
   await openApp(page, linkFor({ ...SMALL_BATCH, seed: 4 }));
   await stepOnce(page, 1);
   await stepOnce(page, 2);
@@ -78,15 +80,21 @@ test('metrics export as CSV and JSON with one row per step', async ({ page }) =>
   expect(columns[0]).toBe('step');
   expect(columns).toContain('solver/reward');
   expect(columns).toContain('challenger/kl');
-  expect(lines.map((line) => line.split(',')[0])).toEqual(['1', '2']);
+  expect(columns).toContain('eval/accuracy');
+  // Step 0 is the held-out series' first point, measured before the first update; then one line per step.
+  expect(lines.map((line) => line.split(',')[0])).toEqual(['0', '1', '2']);
   const reward = columns.indexOf('solver/reward');
-  for (const line of lines) expect(Number.isFinite(Number(line.split(',')[reward]))).toBe(true);
+  expect(lines[0].split(',')[reward]).toBe('');
+  expect(lines[0].split(',')[columns.indexOf('eval/accuracy')]).not.toBe('');
+  for (const line of lines.slice(1)) expect(Number.isFinite(Number(line.split(',')[reward]))).toBe(true);
 
   const json = await downloaded(page, () => transfer.getByRole('button', { name: 'JSON' }).click());
   const file = JSON.parse(json.bytes.toString('utf8'));
   expect(file.config.seed).toBe(4);
   expect(file.rows.map((row: { step: number }) => row.step)).toEqual([1, 2]);
   expect(typeof file.rows[1]['solver/reward']).toBe('number');
+  expect(file.heldout.map((row: { step: number }) => row.step)).toEqual([0]);
+  expect(file.heldout[0]['eval/accuracy']).toBe(file.heldout[0]['eval/base_accuracy']);
 });
 
 test('a bad model file is refused with the reason and nothing changes; the exported weights import as a new run', async ({ page }) => {
@@ -126,7 +134,7 @@ test('a bad model file is refused with the reason and nothing changes; the expor
 });
 
 test('a writing run is judged by its win rate against the base model, in the evaluation and in the comparison table', async ({ page }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   // A small writing model made here (random weights: no pretraining needed to test the judging).
   const tokenizer = Tokenizer.fit(writingEnv.alphabet);
   const config = modelConfigFor('small', tokenizer.vocabSize);

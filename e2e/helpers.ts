@@ -16,7 +16,7 @@ export function linkFor(overrides: Partial<RunConfig> = {}): string {
 /** Opens the app and waits until the base model is loaded (or, with `until`, another status). */
 export async function openApp(page: Page, path = '/', until: RegExp = /ready|paused/): Promise<void> {
   await page.goto(path);
-  await expect(page.getByTestId('status')).toHaveText(until, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(until, { timeout: 120_000 });
 }
 
 export function button(page: Page, name: string) {
@@ -26,7 +26,7 @@ export function button(page: Page, name: string) {
 /** Presses Step and waits for the step counter and its checkpoint. */
 export async function stepOnce(page: Page, expectedStep: number): Promise<void> {
   await button(page, 'Step').click();
-  await expect(page.getByTestId('step')).toHaveText(String(expectedStep), { timeout: 60_000 });
+  await expect(page.getByTestId('step')).toHaveText(String(expectedStep), { timeout: 120_000 });
   await expect(page.getByTestId('saved')).toHaveText(`saved at step ${expectedStep}`);
 }
 

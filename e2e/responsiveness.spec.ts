@@ -1,3 +1,7 @@
+// The page's own work while it trains: no main-thread task uses more than 50 ms of CPU, measured from a Chromium
+// trace (CPU time, which a busy machine does not stretch). How long tasks take by the wall clock, and how fast the
+// run steps, depend on the machine: `npm run bench-responsiveness` measures those, as a benchmark.
+
 import { test, expect } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -45,67 +49,31 @@ function mainThreadTasks(trace: Buffer): MainThreadTasks {
 // from failing the suite; a page that regresses fails every try. The longest task's make-up is reported for that case.
 test.describe.configure({ retries: 2 });
 
-test('the page stays responsive while training: no main-thread task over 50 ms', async ({ page, browser }) => {
-  // Long tasks as the page sees them (wall time of every task over 50 ms) and, for a number below that,
-  // the longest gap between 5 ms timer ticks.
-  await page.addInitScript(() => {
-    const w = window as unknown as { longTasks: { start: number; duration: number }[]; maxGap: number; watchFrom: number };
-    w.longTasks = [];
-    w.maxGap = 0;
-    w.watchFrom = Infinity;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    let last = performance.now();
-    setInterval(() => {
-      const now = performance.now();
-      if (last >= w.watchFrom) w.maxGap = Math.max(w.maxGap, now - last);
-      last = now;
-    }, 5);
-  });
+test('the page stays responsive while training: no main-thread task uses 50 ms of CPU', async ({ page, browser }) => {
+  test.setTimeout(600_000);
   await openApp(page, '/');
-
   await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
-  const started = await page.evaluate(() => ((window as unknown as { watchFrom: number }).watchFrom = performance.now()));
-  const t0 = Date.now();
   await button(page, 'Play').click();
-  await expect.poll(async () => Number(await page.getByTestId('step').innerText()), { timeout: 60_000 }).toBeGreaterThanOrEqual(STEPS);
-  const seconds = (Date.now() - t0) / 1000;
-  const steps = Number(await page.getByTestId('step').innerText());
+  // The default preset's steps: as many seconds each as the machine needs; the spec waits for the step count.
+  await expect.poll(async () => Number(await page.getByTestId('step').innerText()), { timeout: 480_000 }).toBeGreaterThanOrEqual(STEPS);
   await button(page, 'Pause').click();
-  await expect(page.getByTestId('status')).toHaveText('paused');
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 120_000 });
   const { cpuMs: taskCpu, longest } = mainThreadTasks(await browser.stopTracing());
 
-  const { longTasks, maxGap } = await page.evaluate(() => {
-    const w = window as unknown as { longTasks: { start: number; duration: number }[]; maxGap: number };
-    return { longTasks: w.longTasks, maxGap: w.maxGap };
-  });
-  const during = longTasks.filter((t) => t.start >= started);
-  const load = loadavg()[0];
-  const cores = cpus().length;
   const result = {
     backend: await page.getByTestId('backend-name').innerText(),
     preset: defaultRunConfig().preset,
-    steps,
-    seconds,
-    stepsPerSecond: steps / seconds,
-    longTasksOver50ms: during.length,
-    maxLongTaskMs: Math.max(0, ...during.map((t) => t.duration)),
-    maxTimerGapMs: maxGap,
+    steps: Number(await page.getByTestId('step').innerText()),
+    tasks: taskCpu.length,
     maxTaskCpuMs: Math.max(0, ...taskCpu),
     longestTask: longest,
-    machineLoad: `${load.toFixed(1)} on ${cores} cores`,
+    machineLoad: `${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
   };
   mkdirSync('test-results', { recursive: true });
   writeFileSync('test-results/responsiveness.json', JSON.stringify(result, null, 2));
   console.log(`responsiveness: ${JSON.stringify(result)}`);
   test.info().annotations.push({ type: 'responsiveness', description: JSON.stringify(result) });
 
-  // The page's own work: no main-thread task uses more than 50 ms of CPU.
   expect(taskCpu.length, 'main-thread tasks found in the trace').toBeGreaterThan(100);
-  expect(result.maxTaskCpuMs).toBeLessThan(LIMIT_MS);
-  // As the page sees it (wall time). A machine with more runnable threads than cores stretches tasks that
-  // used little CPU; there the CPU-time check above is the one that holds, and this is only reported.
-  if (load <= cores) expect(during, `long tasks during the run: ${JSON.stringify(during)}`).toEqual([]);
-  else if (during.length) test.info().annotations.push({ type: 'warning', description: `machine overloaded (${result.machineLoad}): ${during.length} task(s) over 50 ms of wall time, max ${result.maxLongTaskMs} ms` });
+  expect(result.maxTaskCpuMs, `the longest task: ${longest.join(', ')}`).toBeLessThan(LIMIT_MS);
 });

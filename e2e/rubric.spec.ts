@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import LZString from 'lz-string';
+import { ALARM_WINDOW } from '../src/core/analysis/alarms.ts';
 import { getEnv } from '../src/core/envs/registry.ts';
 import { button, linkFor, openApp, stepOnce } from './helpers.ts';
 
@@ -12,14 +13,20 @@ interface Row {
   passes: boolean[];
 }
 
-/** The open group's table as numbers: R, Q, A and each quality criterion's verdict, in rubric order. */
+/** The open group's tables as numbers: R, Q, A per answer, and each quality criterion's verdict, in rubric order
+ *  (the checks table has a row per criterion and a column per answer). */
 async function groupRows(page: Page): Promise<Row[]> {
-  const rows = page.getByTestId('group-detail').locator('tbody tr');
-  const out: Row[] = [];
-  for (const cells of await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))) {
-    out.push({ reward: Number(cells[2]), quality: Number(cells[3]), advantage: Number(cells[4]), passes: cells.slice(5, 5 + CRITERIA.length).map((c) => c.trim() === '✓') });
-  }
-  return out;
+  const detail = page.getByTestId('group-detail');
+  const cellsOf = (trs: Element[]) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''));
+  const answers = await detail.getByTestId('group-answers').locator('tbody tr').evaluateAll(cellsOf);
+  const checks = new Map<string, string[]>();
+  for (const key of CRITERIA) checks.set(key, (await detail.getByTestId(`check-${key}`).evaluateAll(cellsOf))[0].slice(1));
+  return answers.map((cells, j) => ({
+    reward: Number(cells[2]),
+    quality: Number(cells[3]),
+    advantage: Number(cells[4]),
+    passes: CRITERIA.map((key) => checks.get(key)![j].trim() === '✓'),
+  }));
 }
 
 /** Q with every criterion of weight 1 and those in `off` switched off: an independent recomputation. */
@@ -90,7 +97,7 @@ test('switching a criterion off re-scores the last step at once, enters the link
 
   // A reload of the link resumes the run with its rubric.
   await page.reload();
-  await expect(page.getByTestId('status')).toHaveText(/ready|paused/, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(/ready|paused/, { timeout: 120_000 });
   await expect(page.getByTestId('step')).toHaveText(String(stepShown + 1));
   await expect(page.getByTestId(`rubric-row-${key}`).getByRole('checkbox')).not.toBeChecked();
 });
@@ -107,11 +114,11 @@ test('a bad weight shows the rule and changes nothing', async ({ page }) => {
 });
 
 test('the reward-hacking preset raises alarms for LSP-Zero within a minute or two, and none for LSP', async ({ page }) => {
-  test.setTimeout(420_000);
-  await openApp(page, '/');
+  test.setTimeout(600_000);
+  await openApp(page, linkFor({ numQueries: 4, groupSize: 3 }));
   await page.getByTestId('preset-hacking-lsp-zero').click();
   await expect(page.locator('select[name=algorithm]')).toHaveValue('lsp-zero');
-  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 120_000 });
   let started = Date.now();
   await button(page, 'Play').click();
   const alarm = page.getByTestId('alarm').first();
@@ -119,13 +126,15 @@ test('the reward-hacking preset raises alarms for LSP-Zero within a minute or tw
   const step = Number(await alarm.getAttribute('data-step'));
   console.log(`LSP-Zero: first alarm ${await alarm.getAttribute('data-key')} at step ${step}, ${((Date.now() - started) / 1000).toFixed(0)} s after Play`);
   await button(page, 'Pause').click();
-  expect(step).toBeGreaterThanOrEqual(20); // alarms compare the latest ten steps with the first ten
+  // The earliest an alarm can fire: a KL spike is measured against the ALARM_WINDOW steps before it (the other
+  // alarms compare the latest window with the first, from step 2 x ALARM_WINDOW).
+  expect(step).toBeGreaterThan(ALARM_WINDOW);
   await expect(page.getByTestId('chart-alarms').first()).toContainText('alarm at step');
 
   // The same push with LSP: past the step where LSP-Zero's alarm fired, none.
   await page.getByTestId('preset-hacking-lsp').click();
   await expect(page.locator('select[name=algorithm]')).toHaveValue('lsp');
-  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 120_000 });
   started = Date.now();
   await button(page, 'Play').click();
   const target = step + 10;

@@ -39,7 +39,7 @@ test('without a shipped model, the page offers pretraining from scratch with pro
   await expect(page.getByTestId('pretrain-panel').getByRole('progressbar')).toBeVisible();
   // The live loss curve grows while it runs.
   await expect.poll(() => chartPoints(page, 'pretrain-loss')).toBeGreaterThan(3);
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 120_000 });
   await expect(page.locator('select[name=base]')).toHaveValue('scratch'); // the link now says how the base was made
   await expect(page.getByTestId('saved')).toHaveText('saved at step 0');
   await stepOnce(page, 1);

@@ -52,7 +52,7 @@ test('stored runs that cannot be read are listed as damaged with a delete button
   await setLastRun(page, 'run-without-config');
 
   await page.goto('/');
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 120_000 });
   await expect(button(page, 'Play')).toBeEnabled();
   await expect(button(page, 'Step')).toBeEnabled();
   await expect(page.getByTestId('notice-run')).toContainText('could not be opened');
@@ -68,7 +68,7 @@ test('stored runs that cannot be read are listed as damaged with a delete button
   await damaged.filter({ hasText: 'run-without-config' }).getByRole('button', { name: 'Delete' }).click();
   await expect(damaged).toHaveCount(1);
   await page.reload();
-  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 120_000 });
   await expect(page.getByTestId('damaged-run')).toHaveCount(1);
 });
 
@@ -81,7 +81,7 @@ test('a damaged checkpoint is reported, its run and metrics are kept, and the ru
 
   await page.reload();
   const notice = page.getByTestId('notice-checkpoint');
-  await expect(notice).toContainText('The checkpoint of this run at step 2 is damaged', { timeout: 60_000 });
+  await expect(notice).toContainText('The checkpoint of this run at step 2 is damaged', { timeout: 120_000 });
   expect(await chartPoints(page, 'reward')).toBe(2); // the metrics are kept
   await expect(button(page, 'Play')).toBeDisabled();
   await notice.getByRole('button', { name: 'Continue from step 1' }).click();
@@ -90,7 +90,7 @@ test('a damaged checkpoint is reported, its run and metrics are kept, and the ru
   await expect(page.getByTestId('notice-checkpoint')).toHaveCount(0);
   await stepOnce(page, 2);
   await page.reload();
-  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 120_000 });
   await expect(page.getByTestId('step')).toHaveText('2');
 });
 
@@ -102,7 +102,7 @@ test('a checkpoint record that is not a checkpoint is reported too; the run is k
 
   await page.reload();
   const notice = page.getByTestId('notice-checkpoint');
-  await expect(notice).toContainText('The checkpoint of this run at step 1 is damaged', { timeout: 60_000 });
+  await expect(notice).toContainText('The checkpoint of this run at step 1 is damaged', { timeout: 120_000 });
   await expect(notice).toContainText('no older checkpoint');
   expect(await chartPoints(page, 'reward')).toBe(1);
   await notice.getByRole('button', { name: 'Start again from the base model' }).click();
@@ -178,7 +178,7 @@ test('a run stored by the previous version (one checkpoint per run, keyed by run
   }, stored);
 
   await page.goto(url);
-  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 120_000 });
   await expect(page.getByTestId('step')).toHaveText('2');
   await expect(page.getByTestId('notice-run')).toContainText('Resumed this run at step 2');
   await expect(page.getByTestId('runs-list').locator('li')).toHaveCount(1);

@@ -12,7 +12,7 @@ test('a second tab on the same run says so, offers read-only or a fork, and neve
   collectPageErrors(other, pageErrors);
   await other.goto('/');
   const notice = other.getByTestId('notice-tab');
-  await expect(notice).toContainText('This run is open in another tab', { timeout: 60_000 });
+  await expect(notice).toContainText('This run is open in another tab', { timeout: 120_000 });
   await expect(button(other, 'Step')).toBeDisabled();
   await expect(button(other, 'Play')).toBeDisabled();
 
@@ -35,7 +35,7 @@ test('a second tab on the same run says so, offers read-only or a fork, and neve
   // The first tab's run is its own: it trains on from step 4, and a reload finds it there.
   await stepOnce(page, 5);
   await page.reload();
-  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 120_000 });
   await expect(page.getByTestId('step')).toHaveText('5');
   await expect(page.getByTestId('notice-tab')).toHaveCount(0);
   await other.close();
@@ -48,10 +48,10 @@ test('a tab watching a run read-only takes it over when the tab that trained it 
   collectPageErrors(other, pageErrors);
   await other.goto('/');
   await other.getByTestId('notice-tab').getByRole('button', { name: 'Open read-only' }).click();
-  await expect(other.getByTestId('status')).toHaveText('read-only', { timeout: 60_000 });
+  await expect(other.getByTestId('status')).toHaveText('read-only', { timeout: 120_000 });
 
   await page.close();
-  await expect(other.getByTestId('notice-tab')).toContainText('The other tab closed this run: it is open here now', { timeout: 60_000 });
+  await expect(other.getByTestId('notice-tab')).toContainText('The other tab closed this run: it is open here now', { timeout: 120_000 });
   await expect(other.getByTestId('status')).toHaveText('paused');
   await stepOnce(other, 2);
   await other.close();

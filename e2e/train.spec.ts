@@ -13,13 +13,16 @@ test('picks the tiny preset, trains three steps, and shows charts and rollouts',
   for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']) {
     expect(await chartPoints(page, chart), chart).toBe(3);
   }
+  // The held-out chart has its point at step 0, measured when self-play started (the next one is at step 5).
+  expect(await chartPoints(page, 'heldout')).toBe(1);
+  await expect(page.getByTestId('chart-heldout')).toContainText('Held-out accuracy');
   // The default batch: N queries, G answers each.
   const { numQueries, groupSize } = defaultRunConfig();
   await expect(page.getByTestId('rollout-group')).toHaveCount(numQueries);
   await page.getByTestId('rollout-group').first().click();
   const detail = page.getByTestId('group-detail');
   await expect(detail).toBeVisible();
-  await expect(detail.locator('tbody tr')).toHaveCount(groupSize);
+  await expect(detail.getByTestId('group-answers').locator('tbody tr')).toHaveCount(groupSize);
   await button(page, '← All queries').click();
 
   await button(page, 'Evaluate').click();

@@ -46,7 +46,7 @@ test('an uncaught error in the worker during Play restarts it from the last chec
   await openApp(page, linkFor({ ...SMALL_BATCH, seed: 41 }));
   await stepOnce(page, 1);
   await button(page, 'Play').click();
-  await expect.poll(() => stepNumber(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => stepNumber(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
 
   await injectFault(page, 'throw');
   const notice = page.getByTestId('notice-trainer');
@@ -54,7 +54,7 @@ test('an uncaught error in the worker during Play restarts it from the last chec
   await expect(notice).toContainText(/restarted it and resumed from the checkpoint at step \d+/);
   // Training goes on in the new worker.
   const resumedAt = await stepNumber(page);
-  await expect.poll(() => stepNumber(page), { timeout: 60_000 }).toBeGreaterThan(resumedAt);
+  await expect.poll(() => stepNumber(page), { timeout: 120_000 }).toBeGreaterThan(resumedAt);
   await button(page, 'Pause').click();
   await expect(page.getByTestId('status')).toHaveText('paused');
   const paused = await stepNumber(page);
@@ -63,20 +63,20 @@ test('an uncaught error in the worker during Play restarts it from the last chec
 });
 
 test('a worker that stops silently is found by its step deadline and restarted from the last checkpoint', async ({ page }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   await serveFaultyWorker(page);
   await openApp(page, linkFor({ ...SMALL_BATCH, seed: 42 }));
   await stepOnce(page, 1);
   await stepOnce(page, 2);
   await button(page, 'Play').click();
-  await expect.poll(() => stepNumber(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => stepNumber(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
 
   await injectFault(page, 'die');
   const notice = page.getByTestId('notice-trainer');
   await expect(notice).toContainText('The trainer stopped answering', { timeout: 180_000 });
   await expect(notice).toContainText(/restarted it and resumed from the checkpoint at step \d+/);
   const resumedAt = await stepNumber(page);
-  await expect.poll(() => stepNumber(page), { timeout: 60_000 }).toBeGreaterThan(resumedAt);
+  await expect.poll(() => stepNumber(page), { timeout: 120_000 }).toBeGreaterThan(resumedAt);
   await button(page, 'Pause').click();
   await expect(page.getByTestId('status')).toHaveText('paused');
 });

@@ -34,7 +34,7 @@ test('a workshop link hides the controls it names and locks others, and keeps th
   // The page's link keeps the options, so a reload (or a shared link) keeps workshop mode.
   expect(hashParts(await page.getByTestId('share-url').inputValue())).toBe(3);
   await page.reload();
-  await expect(page.getByTestId('status')).toHaveText(/ready|paused/, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(/ready|paused/, { timeout: 120_000 });
   await expect(control(page, 'Reset')).toHaveCount(0);
   await expect(page.locator('select[name=algorithm]')).toBeDisabled();
 });
@@ -71,7 +71,7 @@ test('a lesson opens from a link, loads its run, waits for the step, and reads t
   await expect(button(page, 'Next')).toBeDisabled();
   await button(page, 'Load this run').click();
   await expect(page.locator('input[name=seed]')).toHaveValue('3');
-  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 120_000 });
   await expect(page.getByTestId('lesson-check')).toContainText('✓');
   await button(page, 'Next').click();
 

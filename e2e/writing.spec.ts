@@ -6,18 +6,18 @@ import { button, linkFor, openApp } from './helpers.ts';
 import { presetHash, WRITING_HACKING_PRESETS } from '../src/app/state/presets.ts';
 
 test('switching to writing on the tiny preset moves the model size to small and says why; the default batch trains', async ({ page }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(600_000);
   await openApp(page, linkFor({ env: 'arithmetic', preset: 'tiny' }));
   await page.locator('select[name=env]').selectOption('writing');
   await expect(page.locator('select[name=preset]')).toHaveValue('small');
   await expect(page.getByTestId('notice-run')).toContainText('Model size changed from tiny to small');
   await expect(page.locator('input[name=numQueries]')).toHaveValue('16');
   await expect(page.locator('input[name=groupSize]')).toHaveValue('8');
-  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 60_000 });
+  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 120_000 });
   // 144 sequences of up to 123 tokens in one pass needed more than WebAssembly's 4 GB; the update now runs
   // in row chunks, so the default 16 x 8 batch takes its step (slowly on two cores: hence the long wait).
   await button(page, 'Step').click();
-  await expect(page.getByTestId('step')).toHaveText('1', { timeout: 180_000 });
+  await expect(page.getByTestId('step')).toHaveText('1', { timeout: 400_000 });
   await expect(page.getByTestId('rollout-group')).toHaveCount(16);
   // Choosing tiny explicitly is refused with the rule, and the run stays on small.
   await page.locator('select[name=preset]').selectOption('tiny');
@@ -56,14 +56,14 @@ test('an oversized or binary corpus shows its error and changes nothing; a good 
 });
 
 test("the writing LSP-Zero preset shows, within a few steps, that broken tasks pay its Challenger", async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(600_000);
   const [zero] = WRITING_HACKING_PRESETS;
   await openApp(page, `/${presetHash(zero)}`);
   // At wQ = 0 an unparseable task earns the Challenger -0 = its best score, while the base Solver scores ~0.8 on
   // valid ones: the premium is about +0.7 from the first step, so the alarm needs only its three steps.
   for (let step = 1; step <= 3; step++) {
     await button(page, 'Step').click();
-    await expect(page.getByTestId('step')).toHaveText(String(step), { timeout: 90_000 });
+    await expect(page.getByTestId('step')).toHaveText(String(step), { timeout: 180_000 });
   }
   const alarm = page.locator('[data-testid=alarm][data-key=invalid-premium]');
   await expect(alarm).toBeVisible();

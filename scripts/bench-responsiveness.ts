@@ -1,0 +1,108 @@
+// npm run bench-responsiveness: how the page feels while it trains, by the wall clock, in Chromium: the tasks over
+// 50 ms the page sees (the Long Tasks API), the longest gap between 5 ms timer ticks, and steps per second, on the
+// default link (or --link), with the machine's load beside them. These depend on the machine and what else runs
+// on it, so they are measured here, not asserted in a test; `e2e/responsiveness.spec.ts` checks the page's own CPU
+// time per task, which a busy machine does not stretch.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { chromium } from 'playwright-core';
+import { runMain, type FlagSpec } from './lib/cli.ts';
+import { ROOT } from './lib/node-env.ts';
+
+const FLAGS: Record<string, FlagSpec> = {
+  steps: { kind: 'number', help: 'steps to train while watching', default: 20 },
+  runs: { kind: 'number', help: 'runs in a row, each in a fresh browser context', default: 3 },
+  link: { kind: 'string', help: 'a share-link hash (#v1....) to train, or empty for the default link', default: '' },
+  port: { kind: 'number', help: 'port to serve the build on', default: 4520 },
+  dist: { kind: 'string', help: 'build folder', default: 'dist-bench-responsiveness' },
+  build: { kind: 'boolean', help: 'build the app first (--build=false serves the folder as it is)', default: true },
+  json: { kind: 'boolean', help: 'print one JSON object', default: false },
+  help: { kind: 'boolean', help: 'show this help' },
+};
+
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+/** A loaded 2-core machine has taken 10 s for one small-preset step. */
+const STEP_TIMEOUT_MS = 120_000;
+
+interface RunResult {
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+  longTasksOver50ms: number;
+  maxLongTaskMs: number;
+  maxTimerGapMs: number;
+  loadBefore: number;
+}
+
+/** Watches the page from its first script: long tasks and the gaps between 5 ms timer ticks, from `watchFrom` on. */
+function installWatch(): void {
+  const w = window as unknown as { longTasks: { start: number; duration: number }[]; maxGap: number; watchFrom: number };
+  w.longTasks = [];
+  w.maxGap = 0;
+  w.watchFrom = Infinity;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (last >= w.watchFrom) w.maxGap = Math.max(w.maxGap, now - last);
+    last = now;
+  }, 5);
+}
+
+async function waitForServer(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the build is not served at ${url}`);
+}
+
+async function measure(url: string, steps: number): Promise<RunResult> {
+  const browser = await chromium.launch({ executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined, args: CHROMIUM_ARGS });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    await page.addInitScript(installWatch);
+    await page.goto(url);
+    await page.getByTestId('status').filter({ hasText: /^(ready|paused)$/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const loadBefore = loadavg()[0];
+    const started = await page.evaluate(() => ((window as unknown as { watchFrom: number }).watchFrom = performance.now()));
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="step"]')?.textContent) >= n, steps, { timeout: STEP_TIMEOUT_MS * steps });
+    const seconds = (Date.now() - t0) / 1000;
+    const reached = Number(await page.getByTestId('step').innerText());
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    const { longTasks, maxGap } = await page.evaluate(() => {
+      const w = window as unknown as { longTasks: { start: number; duration: number }[]; maxGap: number };
+      return { longTasks: w.longTasks, maxGap: w.maxGap };
+    });
+    const during = longTasks.filter((t) => t.start >= started);
+    return { steps: reached, seconds, stepsPerSecond: reached / seconds, longTasksOver50ms: during.length, maxLongTaskMs: Math.max(0, ...during.map((t) => t.duration)), maxTimerGapMs: maxGap, loadBefore };
+  } finally {
+    await browser.close();
+  }
+}
+
+await runMain('bench-responsiveness', FLAGS, async (f) => {
+  const dist = String(f.dist);
+  if (f.build) execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  const server = spawn('npx', ['tsx', 'scripts/serve.ts'], { cwd: ROOT, env: { ...process.env, PORT: String(f.port), SPARRING_DIST: dist }, stdio: 'ignore', detached: true });
+  try {
+    const base = `http://127.0.0.1:${f.port}/`;
+    await waitForServer(base);
+    const results: RunResult[] = [];
+    for (let run = 0; run < Number(f.runs); run++) {
+      const result = await measure(`${base}${String(f.link)}`, Number(f.steps));
+      results.push(result);
+      if (!f.json) console.log(`run ${run + 1}: ${result.steps} steps in ${result.seconds.toFixed(1)} s (${result.stepsPerSecond.toFixed(2)} steps/s); ${result.longTasksOver50ms} tasks over 50 ms (longest ${result.maxLongTaskMs.toFixed(0)} ms); longest timer gap ${result.maxTimerGapMs.toFixed(0)} ms; load ${result.loadBefore.toFixed(1)} on ${cpus().length} cores`);
+    }
+    if (f.json) console.log(JSON.stringify({ link: String(f.link) || 'default', cores: cpus().length, runs: results }));
+  } finally {
+    if (server.pid) process.kill(-server.pid);
+  }
+});
