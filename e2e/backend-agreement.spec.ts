@@ -9,8 +9,10 @@ import { differenceByVariable, largestUpdateDifference, relativeScalarDiff, upda
 import { shippedModelPath } from '../scripts/lib/node-env.ts';
 import { button, linkFor, openApp, stepOnce } from './helpers.ts';
 
-/** Seed 3 at 4 x 3 on the tiny arithmetic model: step 1 has groups with signal (grad_norm ~5.7 in Node). */
-const RUN = { env: 'arithmetic', preset: 'tiny' as const, numQueries: 4, groupSize: 3, seed: 3 };
+/** Seed 4 at 4 x 3 on the tiny arithmetic model: step 1 has groups with signal (grad_norm 5.66, loss 0.028 in Node).
+ *  On the redesigned arithmetic seed 3's first step has none, and seed 1's loss is exactly 0 there, which no
+ *  relative tolerance can compare. */
+const RUN = { env: 'arithmetic', preset: 'tiny' as const, numQueries: 4, groupSize: 3, seed: 4 };
 const STEPS = 3;
 const METRICS = ['loss', 'grad_norm', 'solver/kl', 'challenger/kl'] as const;
 /** Metrics within 2% relative; each variable's update within 1e-3 (relative L2; the attention key bias, whose

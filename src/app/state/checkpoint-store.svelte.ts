@@ -12,6 +12,9 @@ import type { Notices } from './notices.svelte.ts';
 /** How long a checkpoint waits for its step's report to arrive (events and replies travel separately). */
 const STEP_EVENT_TIMEOUT_MS = 5000;
 
+/** Where checkpoints are read from: the session, or the session under a deadline. */
+export type CheckpointSource = Pick<SessionApi, 'getCheckpoint'>;
+
 export interface StoreEvents {
   /** A checkpoint of `runId` at `step` is stored. */
   saved(runId: string, step: number): void;
@@ -73,7 +76,7 @@ export class CheckpointStore {
    * Reads a checkpoint from `session` and queues it for storage with the rows up to its step. `describe` gives the
    * run's record at that step, or null when the run or the session changed meanwhile (then nothing is stored).
    */
-  async checkpoint(session: SessionApi, describe: (step: number) => RunRecord | null): Promise<void> {
+  async checkpoint(session: CheckpointSource, describe: (step: number) => RunRecord | null): Promise<void> {
     if (await this.read(session, describe)) this.save();
   }
 
@@ -81,7 +84,7 @@ export class CheckpointStore {
    * Reads a checkpoint from `session` into memory (the restore point, and what save() or saveNow() store); false
    * when the run or the session changed meanwhile. `describe` as for checkpoint().
    */
-  async read(session: SessionApi, describe: (step: number) => RunRecord | null): Promise<boolean> {
+  async read(session: CheckpointSource, describe: (step: number) => RunRecord | null): Promise<boolean> {
     const checkpoint = await session.getCheckpoint();
     const step = checkpoint.state.step;
     await this.waitForStep(step);

@@ -85,20 +85,28 @@ export class EngineHost {
   /** One step; a step that runs past the deadline gives the worker up as unresponsive (and rejects with that). */
   async step(engine: Engine): Promise<number> {
     const started = performance.now();
+    const step = await this.withDeadline(engine, engine.session.step(), 'a step');
+    this.stepTimes = rememberStepTime(this.stepTimes, performance.now() - started);
+    this.restartsWithoutStep = 0;
+    return step;
+  }
+
+  /**
+   * `call` on `engine` under the step deadline (a checkpoint read between steps is no quicker to give up on than
+   * a step): past it, the worker is given up as unresponsive, and this rejects with that.
+   */
+  async withDeadline<T>(engine: Engine, call: Promise<T>, what: string): Promise<T> {
     const deadline = stepDeadlineMs(this.stepTimes);
     let timer = 0;
     const late = new Promise<never>((_, reject) => {
       timer = window.setTimeout(() => {
-        const reason = new WorkerUnresponsiveError(`a step got no answer for ${Math.round(deadline / 1000)} s`);
+        const reason = new WorkerUnresponsiveError(`${what} got no answer for ${Math.round(deadline / 1000)} s`);
         engine.fail(reason);
         reject(reason);
       }, deadline);
     });
     try {
-      const step = await Promise.race([engine.session.step(), late]);
-      this.stepTimes = rememberStepTime(this.stepTimes, performance.now() - started);
-      this.restartsWithoutStep = 0;
-      return step;
+      return await Promise.race([call, late]);
     } finally {
       clearTimeout(timer);
     }

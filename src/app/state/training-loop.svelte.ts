@@ -5,7 +5,7 @@ import type { RunConfig } from '../../core/train/run-config.ts';
 import type { SessionTask } from '../../core/train/session.ts';
 import type { Engine } from '../engine/worker-engine.ts';
 import { afterRead, afterSave, readDue, saveDue, startClock, type CheckpointClock } from './checkpoint-budget.ts';
-import type { CheckpointStore } from './checkpoint-store.svelte.ts';
+import type { CheckpointSource, CheckpointStore } from './checkpoint-store.svelte.ts';
 import type { EngineHost } from './engine-host.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
 import type { OpenRun } from './open-run.svelte.ts';
@@ -62,7 +62,12 @@ export class TrainingLoop {
 
   /** Reads a checkpoint of the open run from `engine` and stores it (not if the run or the worker changed meanwhile). */
   checkpoint(engine: Engine): Promise<void> {
-    return this.page.store.checkpoint(engine.session, this.describer(engine));
+    return this.page.store.checkpoint(this.source(engine), this.describer(engine));
+  }
+
+  /** The worker's checkpoints, each read under the step deadline (a worker that dies between steps is found too). */
+  private source(engine: Engine): CheckpointSource {
+    return { getCheckpoint: () => this.page.host.withDeadline(engine, engine.session.getCheckpoint(), 'a checkpoint read') };
   }
 
   /** The record of the open run at a step, or null once the run or the worker changed. */
@@ -77,7 +82,7 @@ export class TrainingLoop {
     const { store } = this.page;
     const started = performance.now();
     if (!readDue(this.clock, started)) return;
-    const read = await store.read(engine.session, this.describer(engine));
+    const read = await store.read(this.source(engine), this.describer(engine));
     const now = performance.now();
     this.clock = afterRead(this.clock, now, now - started);
     if (read && saveDue(this.clock, now)) {
