@@ -34,6 +34,8 @@ interface RunResult {
   longTasksOver50ms: number;
   maxLongTaskMs: number;
   maxTimerGapMs: number;
+  /** The median of the latest checkpoint reads after a step (the budget's measure), in ms. */
+  checkpointReadMs: number | null;
   loadBefore: number;
 }
 
@@ -77,12 +79,16 @@ async function measure(url: string, steps: number): Promise<RunResult> {
     const seconds = (Date.now() - t0) / 1000;
     const reached = Number(await page.getByTestId('step').innerText());
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    const { longTasks, maxGap } = await page.evaluate(() => {
-      const w = window as unknown as { longTasks: { start: number; duration: number }[]; maxGap: number };
-      return { longTasks: w.longTasks, maxGap: w.maxGap };
+    const { longTasks, maxGap, reads } = await page.evaluate(() => {
+      const w = window as unknown as { longTasks: { start: number; duration: number }[]; maxGap: number; sparring: { checkpointReadMs: () => readonly number[] } };
+      return { longTasks: w.longTasks, maxGap: w.maxGap, reads: [...w.sparring.checkpointReadMs()] };
     });
     const during = longTasks.filter((t) => t.start >= started);
-    return { steps: reached, seconds, stepsPerSecond: reached / seconds, longTasksOver50ms: during.length, maxLongTaskMs: Math.max(0, ...during.map((t) => t.duration)), maxTimerGapMs: maxGap, loadBefore };
+    const sorted = reads.sort((a, b) => a - b);
+    return {
+      steps: reached, seconds, stepsPerSecond: reached / seconds, longTasksOver50ms: during.length, maxLongTaskMs: Math.max(0, ...during.map((t) => t.duration)), maxTimerGapMs: maxGap,
+      checkpointReadMs: sorted.length ? sorted[sorted.length >> 1] : null, loadBefore,
+    };
   } finally {
     await browser.close();
   }
@@ -99,7 +105,7 @@ await runMain('bench-responsiveness', FLAGS, async (f) => {
     for (let run = 0; run < Number(f.runs); run++) {
       const result = await measure(`${base}${String(f.link)}`, Number(f.steps));
       results.push(result);
-      if (!f.json) console.log(`run ${run + 1}: ${result.steps} steps in ${result.seconds.toFixed(1)} s (${result.stepsPerSecond.toFixed(2)} steps/s); ${result.longTasksOver50ms} tasks over 50 ms (longest ${result.maxLongTaskMs.toFixed(0)} ms); longest timer gap ${result.maxTimerGapMs.toFixed(0)} ms; load ${result.loadBefore.toFixed(1)} on ${cpus().length} cores`);
+      if (!f.json) console.log(`run ${run + 1}: ${result.steps} steps in ${result.seconds.toFixed(1)} s (${result.stepsPerSecond.toFixed(2)} steps/s); ${result.longTasksOver50ms} tasks over 50 ms (longest ${result.maxLongTaskMs.toFixed(0)} ms); longest timer gap ${result.maxTimerGapMs.toFixed(0)} ms; checkpoint read ${result.checkpointReadMs?.toFixed(0) ?? '-'} ms (median of the last 5); load ${result.loadBefore.toFixed(1)} on ${cpus().length} cores`);
     }
     if (f.json) console.log(JSON.stringify({ link: String(f.link) || 'default', cores: cpus().length, runs: results }));
   } finally {

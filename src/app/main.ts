@@ -10,5 +10,9 @@ import './styles.css';
 const controller = new RunController();
 mount(App, { target: document.getElementById('app')!, props: { controller, page: new PageView(controller) } });
 
-/** For the Playwright suite: what a driver reset does to a WebGPU device cannot be done from outside. */
-(window as unknown as { sparring: { loseDevice: () => Promise<boolean> } }).sparring = { loseDevice: () => controller.loseDevice() };
+/** For the Playwright suite and the browser benchmarks: what a driver reset does to a WebGPU device cannot be done
+ *  from outside, and the cost of the latest checkpoint reads is not shown on the page. */
+(window as unknown as { sparring: { loseDevice: () => Promise<boolean>; checkpointReadMs: () => readonly number[] } }).sparring = {
+  loseDevice: () => controller.loseDevice(),
+  checkpointReadMs: () => controller.loop.readCosts,
+};

@@ -31,6 +31,11 @@ export class TrainingLoop {
 
   constructor(private readonly page: LoopedRun) {}
 
+  /** The latest checkpoint reads' costs in ms, newest last (for the browser benchmark). */
+  get readCosts(): readonly number[] {
+    return this.clock.readCosts;
+  }
+
   play(): void {
     const engine = this.page.host.engine;
     if (this.page.status !== 'ready' || !engine) return;
