@@ -66,7 +66,7 @@ test('on a phone the page is one column: controls, learning charts, rollouts, th
   await stepOnce(page, 1);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   const tops = [];
-  for (const id of ['run-controls', 'chart-heldout', 'chart-reward', 'rollouts', 'lessons-menu', 'rubric-editor']) tops.push((await box(page.getByTestId(id))).y);
+  for (const id of ['run-controls', 'chart-heldout', 'chart-reward', 'rollouts', 'chart-kl', 'compare', 'lessons-menu', 'rubric-editor']) tops.push((await box(page.getByTestId(id))).y);
   expect(tops, 'in reading order').toEqual([...tops].sort((a, b) => a - b));
   expect(await startsOnScreen(page, page.getByTestId('chart-heldout'))).toBe(true);
 });
