@@ -123,10 +123,11 @@ describe('arithmetic', () => {
     }
     expect([...byLevel.keys()].sort()).toEqual([1, 2, 3, 4]);
     for (const level of [1, 2, 3, 4]) expect([...byLevel.get(level)!].sort(), `level ${level}`).toEqual(['+', '-']);
-    // Uniform over 0..999: about one operand in ten below 100, none above 999.
-    const small = operands.filter((x) => x < 100).length / operands.length;
-    expect(small).toBeGreaterThan(0.05);
-    expect(small).toBeLessThan(0.2);
+    // Digit counts 1 / 2 / 3 in about a tenth / a fifth / the rest of operands (levels reweight them a little).
+    const share = (digits: number) => operands.filter((x) => String(x).length === digits).length / operands.length;
+    expect(share(1)).toBeGreaterThan(0.05);
+    expect(share(2)).toBeGreaterThan(0.12);
+    expect(share(3)).toBeGreaterThan(0.55);
     expect(Math.max(...operands)).toBeLessThanOrEqual(999);
   });
 
