@@ -1,5 +1,6 @@
 // npm run bench: sampling throughput with and without the key/value cache, the time of a self-play step split
 // into generation / reference / update, and utilisation (model FLOP/s over the matmul FLOP/s measured here).
+// `--config peer` runs the configuration other tfjs GPT projects were measured on instead (see bench-peer.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import { runMain, type FlagSpec } from './lib/cli.ts';
@@ -13,8 +14,11 @@ import { configForAlgorithm } from '../src/core/rl/config.ts';
 import { BACKEND_NAMES, measureMatmulGflops, type BackendName } from '../src/core/backend.ts';
 import { Rng } from '../src/core/random.ts';
 import { cpus } from 'node:os';
+import { runPeerBench } from './lib/bench-peer.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
+  config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer'] },
+  profile: { kind: 'boolean', help: 'with --config peer: kernel time by kernel name (tf.profile of one step)', default: false },
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   batch: { kind: 'number', help: 'rows sampled at once', default: 64 },
@@ -32,6 +36,11 @@ function forwardFlopsPerToken(p: Policy, context: number): number {
 
 await runMain('bench', FLAGS, async (f) => {
   await startBackend(f.backend as BackendName);
+  if (f.config === 'peer') {
+    const result = { backend: tf.getBackend(), config: 'peer', cpu: cpus()[0]?.model ?? 'unknown', ...(await runPeerBench({ steps: f.steps as number, profile: f.profile === true })) };
+    console.log(f.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    return;
+  }
   const env = getEnv('arithmetic');
   const policy = Policy.create(env, f.preset as PresetName, 1);
   const B = f.batch as number;

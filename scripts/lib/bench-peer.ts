@@ -1,0 +1,132 @@
+// The "peer" benchmark: the configuration other tfjs GPT projects were measured on (4 layers, 4 heads, d = 128,
+// context 64, vocab 32), a 32 x 64 supervised optimizer step and KV-cache sampling at batch 1 and 64.
+
+import * as tf from '@tensorflow/tfjs';
+import { initWeights, tokenLogProbs, type Params } from '../../src/core/model/gpt.ts';
+import { toVariables } from '../../src/core/model/weights.ts';
+import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../../src/core/model/sample.ts';
+import { Adam } from '../../src/core/train/optimizer.ts';
+import { measureMatmulGflops } from '../../src/core/backend.ts';
+import { EOS } from '../../src/core/tokenizer/tokenizer.ts';
+import type { ModelConfig } from '../../src/core/model/config.ts';
+import { Rng } from '../../src/core/random.ts';
+
+export const PEER_CONFIG: ModelConfig = { vocabSize: 32, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 };
+const ROWS = 32;
+const PROMPT_TOKENS = 8;
+
+/** Training FLOPs of one step: forward per token is 2 per weight of every product (token one-hot, qkv, output,
+ *  MLP, head) plus attention's two [T x hd] x [hd x T] products per head over the full context; backward is 2x. */
+export function stepFlops(c: ModelConfig, rows: number, cols: number): number {
+  const C = c.nEmbd;
+  const productWeights = c.vocabSize * C + c.nLayer * 12 * C * C + C * c.vocabSize;
+  const perToken = 2 * productWeights + 2 * 2 * c.nLayer * C * cols;
+  return 3 * perToken * rows * cols;
+}
+
+/** A fixed random batch: inputs [rows, cols] and their next tokens, every position trained. */
+function randomBatch(c: ModelConfig, rows: number, cols: number, rng: Rng) {
+  const seq = Int32Array.from({ length: rows * (cols + 1) }, () => rng.int(0, c.vocabSize - 1));
+  const inputs = new Int32Array(rows * cols);
+  const targets = new Int32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < cols; t++) {
+      inputs[r * cols + t] = seq[r * (cols + 1) + t];
+      targets[r * cols + t] = seq[r * (cols + 1) + t + 1];
+    }
+  }
+  return { inputs: tf.tensor2d(inputs, [rows, cols], 'int32'), targets: tf.tensor2d(targets, [rows, cols], 'int32') };
+}
+
+export interface PeerResult {
+  step_s: number;
+  step_s_all: number[];
+  model_gflops: number;
+  matmul512_gflops: number;
+  utilisation: number;
+  kernels_per_step: number;
+  sampling_batch1_tokens_per_s: number;
+  sampling_batch64_tokens_per_s: number;
+  profile?: { kernel: string; ms: number; calls: number }[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Steps and 512^3 matMuls interleaved, so both see the same machine load; medians of each. */
+export async function runPeerBench(opts: { steps: number; profile: boolean }): Promise<PeerResult> {
+  const c = PEER_CONFIG;
+  const vars = toVariables(initWeights(c, new Rng(1)));
+  // Push the end token far down so every sampled row runs to its full length, as the peers' samplers do.
+  vars['head.b'].assign(tf.tidy(() => vars['head.b'].add(tf.oneHot(EOS, c.vocabSize).toFloat().mul(-30))));
+  const adam = new Adam(vars);
+  const batch = randomBatch(c, ROWS, c.blockSize, new Rng(2));
+  const trainStep = async () => {
+    const { value, grads } = tf.variableGrads(
+      () => tokenLogProbs(vars as Params, c, batch.inputs, batch.targets).logp.mean().neg() as tf.Scalar,
+      Object.values(vars),
+    );
+    const norm = adam.apply(grads, 1e-4, 1);
+    await value.data();
+    tf.dispose([value, norm, ...Object.values(grads)]);
+  };
+  try {
+    await trainStep(); // warm-up: kernels and XNNPACK operators
+    await trainStep();
+    const stepTimes: number[] = [];
+    const peaks: number[] = [];
+    for (let s = 0; s < opts.steps; s++) {
+      const t0 = performance.now();
+      await trainStep();
+      stepTimes.push((performance.now() - t0) / 1000);
+      peaks.push(await measureMatmulGflops(512, 4));
+    }
+    const profileInfo = await tf.profile(trainStep);
+    const stepSeconds = median(stepTimes);
+    const modelGflops = stepFlops(c, ROWS, c.blockSize) / stepSeconds / 1e9;
+    const peak = median(peaks);
+
+    const sampleRate = async (rows: number) => {
+      const rng = new Rng(3);
+      const prompts = Array.from({ length: rows }, () => Array.from({ length: PROMPT_TOKENS }, () => rng.int(5, c.vocabSize - 1)));
+      const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: c.blockSize - PROMPT_TOKENS };
+      await sampleBatch(vars, c, prompts, { ...o, maxNewTokens: 4 }, new Rng(0)); // warm-up
+      const rates: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const out = await sampleBatch(vars, c, prompts, o, new Rng(r));
+        const tokens = out.reduce((n, row) => n + row.tokens.length, 0);
+        rates.push(tokens / ((performance.now() - t0) / 1000));
+      }
+      return median(rates);
+    };
+    const result: PeerResult = {
+      step_s: stepSeconds,
+      step_s_all: stepTimes,
+      model_gflops: modelGflops,
+      matmul512_gflops: peak,
+      utilisation: modelGflops / peak,
+      kernels_per_step: profileInfo.kernels.length,
+      sampling_batch1_tokens_per_s: await sampleRate(1),
+      sampling_batch64_tokens_per_s: await sampleRate(64),
+    };
+    if (opts.profile) result.profile = profileByKernel(profileInfo.kernels);
+    return result;
+  } finally {
+    adam.dispose();
+    tf.dispose([batch.inputs, batch.targets, ...Object.values(vars)]);
+  }
+}
+
+/** Kernel time and launches summed by kernel name, slowest first. */
+function profileByKernel(kernels: { name: string; kernelTimeMs: number | { error: string }; inputShapes: number[][] }[]) {
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of kernels) {
+    // Batched products are a different (and on WASM much slower) code path than plain 2-D ones.
+    const name = k.name === 'BatchMatMul' || k.name === '_FusedMatMul' ? `${k.name} ${k.inputShapes[0]?.length ?? 0}-D` : k.name;
+    const entry = byName.get(name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    entry.calls += 1;
+    byName.set(name, entry);
+  }
+  return [...byName.entries()].map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, calls: e.calls })).sort((a, b) => b.ms - a.ms);
+}
