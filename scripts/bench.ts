@@ -14,11 +14,13 @@ import { configForAlgorithm } from '../src/core/rl/config.ts';
 import { BACKEND_NAMES, measureMatmulGflops, type BackendName } from '../src/core/backend.ts';
 import { Rng } from '../src/core/random.ts';
 import { cpus } from 'node:os';
-import { runPeerBench } from './lib/bench-peer.ts';
+import { runPeerBench, type BenchVariant } from './lib/bench-peer.ts';
+import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer'] },
   profile: { kind: 'boolean', help: 'with --config peer: kernel time by kernel name (tf.profile of one step)', default: false },
+  'compare-stock': { kind: 'boolean', help: 'with --config peer on wasm: also run the stock-op path, interleaved', default: false },
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   batch: { kind: 'number', help: 'rows sampled at once', default: 64 },
@@ -37,7 +39,12 @@ function forwardFlopsPerToken(p: Policy, context: number): number {
 await runMain('bench', FLAGS, async (f) => {
   await startBackend(f.backend as BackendName);
   if (f.config === 'peer') {
-    const result = { backend: tf.getBackend(), config: 'peer', cpu: cpus()[0]?.model ?? 'unknown', ...(await runPeerBench({ steps: f.steps as number, profile: f.profile === true })) };
+    const variants: BenchVariant[] = [{ name: fusedKernelsActive() ? 'fused' : 'stock', activate: () => undefined }];
+    if (f['compare-stock'] && fusedKernelsActive()) {
+      variants[0].activate = () => setFusedKernels(true);
+      variants.push({ name: 'stock', activate: () => setFusedKernels(false) });
+    }
+    const result = { backend: tf.getBackend(), config: 'peer', cpu: cpus()[0]?.model ?? 'unknown', ...(await runPeerBench({ steps: f.steps as number, profile: f.profile === true, variants })) };
     console.log(f.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     return;
   }

@@ -38,11 +38,16 @@ function randomBatch(c: ModelConfig, rows: number, cols: number, rng: Rng) {
   return { inputs: tf.tensor2d(inputs, [rows, cols], 'int32'), targets: tf.tensor2d(targets, [rows, cols], 'int32') };
 }
 
-export interface PeerResult {
+/** A way to run the same model (e.g. fused kernels on or off), switched on before each of its measurements. */
+export interface BenchVariant {
+  name: string;
+  activate: () => void;
+}
+
+export interface VariantResult {
   step_s: number;
   step_s_all: number[];
   model_gflops: number;
-  matmul512_gflops: number;
   utilisation: number;
   kernels_per_step: number;
   sampling_batch1_tokens_per_s: number;
@@ -50,10 +55,19 @@ export interface PeerResult {
   profile?: { kernel: string; ms: number; calls: number }[];
 }
 
+export interface PeerResult {
+  step_flops: number;
+  matmul512_gflops: number;
+  variants: Record<string, VariantResult>;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Steps and 512^3 matMuls interleaved, so both see the same machine load; medians of each. */
-export async function runPeerBench(opts: { steps: number; profile: boolean }): Promise<PeerResult> {
+/**
+ * Rounds of (one step of each variant, one 512^3 matMul measurement), so every variant and the peak see the
+ * same machine load; medians of each. Then sampling rounds, variants interleaved the same way.
+ */
+export async function runPeerBench(opts: { steps: number; profile: boolean; variants: BenchVariant[] }): Promise<PeerResult> {
   const c = PEER_CONFIG;
   const vars = toVariables(initWeights(c, new Rng(1)));
   // Push the end token far down so every sampled row runs to its full length, as the peers' samplers do.
@@ -69,58 +83,82 @@ export async function runPeerBench(opts: { steps: number; profile: boolean }): P
     await value.data();
     tf.dispose([value, norm, ...Object.values(grads)]);
   };
+  const sampleOnce = async (rows: number, seed: number) => {
+    const rng = new Rng(3);
+    const prompts = Array.from({ length: rows }, () => Array.from({ length: PROMPT_TOKENS }, () => rng.int(5, c.vocabSize - 1)));
+    const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: c.blockSize - PROMPT_TOKENS };
+    const t0 = performance.now();
+    const out = await sampleBatch(vars, c, prompts, o, new Rng(seed));
+    return out.reduce((n, row) => n + row.tokens.length, 0) / ((performance.now() - t0) / 1000);
+  };
+  const names = opts.variants.map((v) => v.name);
+  const perVariant = <T>(make: () => T) => Object.fromEntries(names.map((n) => [n, make()])) as Record<string, T>;
   try {
-    await trainStep(); // warm-up: kernels and XNNPACK operators
-    await trainStep();
-    const stepTimes: number[] = [];
+    for (const v of opts.variants) {
+      v.activate();
+      await trainStep(); // warm-up: kernels and XNNPACK operators
+      await trainStep();
+      await sampleOnce(2, 0);
+    }
+    const stepTimes = perVariant<number[]>(() => []);
     const peaks: number[] = [];
     for (let s = 0; s < opts.steps; s++) {
-      const t0 = performance.now();
-      await trainStep();
-      stepTimes.push((performance.now() - t0) / 1000);
+      for (const v of opts.variants) {
+        v.activate();
+        const t0 = performance.now();
+        await trainStep();
+        stepTimes[v.name].push((performance.now() - t0) / 1000);
+      }
       peaks.push(await measureMatmulGflops(512, 4));
     }
-    const profileInfo = await tf.profile(trainStep);
-    const stepSeconds = median(stepTimes);
-    const modelGflops = stepFlops(c, ROWS, c.blockSize) / stepSeconds / 1e9;
-    const peak = median(peaks);
-
-    const sampleRate = async (rows: number) => {
-      const rng = new Rng(3);
-      const prompts = Array.from({ length: rows }, () => Array.from({ length: PROMPT_TOKENS }, () => rng.int(5, c.vocabSize - 1)));
-      const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: c.blockSize - PROMPT_TOKENS };
-      await sampleBatch(vars, c, prompts, { ...o, maxNewTokens: 4 }, new Rng(0)); // warm-up
-      const rates: number[] = [];
-      for (let r = 0; r < 3; r++) {
-        const t0 = performance.now();
-        const out = await sampleBatch(vars, c, prompts, o, new Rng(r));
-        const tokens = out.reduce((n, row) => n + row.tokens.length, 0);
-        rates.push(tokens / ((performance.now() - t0) / 1000));
+    const rates = perVariant<{ 1: number[]; 64: number[] }>(() => ({ 1: [], 64: [] }));
+    for (let r = 0; r < 3; r++) {
+      for (const rows of [1, 64] as const) {
+        for (const v of opts.variants) {
+          v.activate();
+          rates[v.name][rows].push(await sampleOnce(rows, r + 1));
+        }
       }
-      return median(rates);
-    };
-    const result: PeerResult = {
-      step_s: stepSeconds,
-      step_s_all: stepTimes,
-      model_gflops: modelGflops,
-      matmul512_gflops: peak,
-      utilisation: modelGflops / peak,
-      kernels_per_step: profileInfo.kernels.length,
-      sampling_batch1_tokens_per_s: await sampleRate(1),
-      sampling_batch64_tokens_per_s: await sampleRate(64),
-    };
-    if (opts.profile) result.profile = profileByKernel(profileInfo.kernels);
-    return result;
+    }
+    const peak = median(peaks);
+    const flops = stepFlops(c, ROWS, c.blockSize);
+    const variants: Record<string, VariantResult> = {};
+    for (const v of opts.variants) {
+      v.activate();
+      const profileInfo = await tf.profile(trainStep);
+      const stepSeconds = median(stepTimes[v.name]);
+      variants[v.name] = {
+        step_s: stepSeconds,
+        step_s_all: stepTimes[v.name],
+        model_gflops: flops / stepSeconds / 1e9,
+        utilisation: flops / stepSeconds / 1e9 / peak,
+        kernels_per_step: profileInfo.kernels.filter((k) => !isWrapper(k.name)).length,
+        sampling_batch1_tokens_per_s: median(rates[v.name][1]),
+        sampling_batch64_tokens_per_s: median(rates[v.name][64]),
+      };
+      if (opts.profile) {
+        const times = await Promise.all(profileInfo.kernels.map((k) => k.kernelTimeMs));
+        variants[v.name].profile = profileByKernel(profileInfo.kernels.map((k, i) => ({ name: k.name, kernelTimeMs: times[i], inputShapes: k.inputShapes })));
+      }
+    }
+    opts.variants[0].activate();
+    return { step_flops: flops, matmul512_gflops: peak, variants };
   } finally {
     adam.dispose();
     tf.dispose([batch.inputs, batch.targets, ...Object.values(vars)]);
   }
 }
 
+/** tf.profile also lists the wrappers of custom gradients and composite ops, whose time is their kernels'. */
+function isWrapper(name: string): boolean {
+  return name === 'forward' || name.endsWith('__op');
+}
+
 /** Kernel time and launches summed by kernel name, slowest first. */
 function profileByKernel(kernels: { name: string; kernelTimeMs: number | { error: string }; inputShapes: number[][] }[]) {
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const k of kernels) {
+    if (isWrapper(k.name)) continue;
     // Batched products are a different (and on WASM much slower) code path than plain 2-D ones.
     const name = k.name === 'BatchMatMul' || k.name === '_FusedMatMul' ? `${k.name} ${k.inputShapes[0]?.length ?? 0}-D` : k.name;
     const entry = byName.get(name) ?? { ms: 0, calls: 0 };

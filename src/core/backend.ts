@@ -1,6 +1,7 @@
 // Choosing and starting a TensorFlow.js backend, shared by Node scripts, tests and the browser worker.
 
 import * as tf from '@tensorflow/tfjs';
+import { initWasmKernels } from './kernels/wasm-kernels.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_NAMES: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -27,6 +28,7 @@ export async function useBackend(name: BackendName, wasmPath?: string): Promise<
     throw new BackendUnavailableError(`backend ${name} failed to start: ${(err as Error).message}`);
   }
   if (!ok || tf.getBackend() !== name) throw new BackendUnavailableError(`backend ${name} is not available here`);
+  if (name === 'wasm') await initWasmKernels(); // the model's fused SIMD kernels; without them it runs on stock ops
 }
 
 /** Measured throughput of a plain 2-D matMul, in GFLOP/s (the denominator of utilisation). */

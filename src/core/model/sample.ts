@@ -1,14 +1,17 @@
 // Batched, seeded sampling with a key/value cache, plus a recompute-without-cache path that must agree with
 // it token for token (the reference for tests and the benchmark's baseline).
 //
-// All rows step in lockstep from position 0. A row still inside its prompt is fed its next prompt token
-// (teacher forcing); once past it, its own sample. So prompts of different lengths need no padding, and
-// positions match the training layout exactly. Random numbers come from a CPU-side seeded Rng (B uniforms
-// per step, whatever the path), so both paths and every backend draw the same numbers.
+// Every row's positions match the training layout: position t holds the row's t-th token. The prefix that
+// every prompt covers (the shortest prompt) is fed in one pass; from there all rows step in lockstep, a row
+// still inside its prompt fed its next prompt token (teacher forcing), a row past it its own sample. So
+// prompts of different lengths need no padding. Random numbers come from a CPU-side seeded Rng, B per
+// position from position 0 (a position inside every prompt leaves its B unused), whatever the path and the
+// prefill, so both paths and every backend draw the same numbers for the same position.
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
-import { decodeStep, disposeCache, emptyCache, forward, type KvCache, type Params } from './gpt.ts';
+import { decodeStep, forward, type Params } from './gpt.ts';
+import { createCache } from './kv-cache.ts';
 import { EOS, PAD, CHALLENGER, SOLVER, SEP } from '../tokenizer/tokenizer.ts';
 import type { Rng } from '../random.ts';
 
@@ -40,12 +43,16 @@ export interface SampledRow {
 /** Tokens the sampler never emits inside a completion: they only ever appear in prompts. */
 const PROMPT_ONLY_TOKENS = [PAD, CHALLENGER, SOLVER, SEP];
 
+/** [V] of -1e9 on the prompt-only tokens, 0 elsewhere: added to logits so they are never sampled. */
+function bannedTokenBias(V: number): tf.Tensor1D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(PROMPT_ONLY_TOKENS, 'int32'), V).sum(0).mul(-1e9) as tf.Tensor1D);
+}
+
 /** Choose one token per row from logits [B, V] given uniforms u [B]. Returns int32 tokens [B] and the
  *  chosen tokens' log-probability and the entropy under the unscaled distribution. */
-export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions) {
+export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions, banned: tf.Tensor1D) {
   return tf.tidy(() => {
     const [B, V] = logits.shape;
-    const banned = tf.oneHot(tf.tensor1d(PROMPT_ONLY_TOKENS, 'int32'), V).sum(0).mul(-1e9); // [V]
     const allowed = logits.add(banned) as tf.Tensor2D;
     let token: tf.Tensor1D;
     if (opts.temperature <= 0) {
@@ -69,8 +76,9 @@ export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: S
   });
 }
 
-/** Logits [B, V] for the next position, given the input tokens at `step` [B]; implemented by the two paths. */
-type NextLogits = (inputs: tf.Tensor1D, step: number) => tf.Tensor2D;
+/** Logits [B, V] for the position after `last`, given the input tokens [B, Tq] at positions last-Tq+1..last;
+ *  implemented by the two paths. */
+type NextLogits = (inputs: tf.Tensor2D, last: number) => tf.Tensor2D;
 
 /** The shared decoding loop. `next` owns whatever state its path keeps (cache or history). */
 async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, rng: Rng, next: NextLogits): Promise<SampledRow[]> {
@@ -84,14 +92,19 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
   const lastStep = Math.max(...lens.map((n) => n - 1 + opts.maxNewTokens)) - 1;
   // Per step and row: is the sample at this step a completion token within budget?
   const activeAt = (t: number, b: number) => t + 1 >= lens[b] && t + 1 - lens[b] < opts.maxNewTokens;
+  // Positions 0..prefill-1 are prompt in every row: one pass feeds them all, and sampling starts at its end.
+  const prefill = Math.min(...lens);
+  const firstStep = prefill - 1;
+  for (let i = 0; i < firstStep * B; i++) rng.next(); // the unused uniforms of prompt-only positions
 
+  const banned = bannedTokenBias(c.vocabSize);
   let alive = tf.ones([B]) as tf.Tensor1D; // 0 once a row has emitted its end token
   let previous = tf.zeros([B], 'int32') as tf.Tensor1D;
-  const recorded: tf.Tensor1D[] = [];
+  const recorded: tf.Tensor1D[] = []; // one per step from firstStep
   const logps: tf.Tensor1D[] = [];
   const entropies: tf.Tensor1D[] = [];
   try {
-    for (let t = 0; t <= lastStep; t++) {
+    for (let t = firstStep; t <= lastStep; t++) {
       const inPrompt = new Int32Array(B);
       const promptToken = new Int32Array(B);
       const active = new Float32Array(B);
@@ -103,9 +116,12 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
         uniforms[b] = rng.next();
       }
       const stepOut = tf.tidy(() => {
-        const inputs = tf.where(tf.tensor1d(inPrompt, 'int32').toBool(), tf.tensor1d(promptToken, 'int32'), previous) as tf.Tensor1D;
+        const inputs =
+          t === firstStep
+            ? tf.tensor2d(prompts.flatMap((row) => row.slice(0, prefill)), [B, prefill], 'int32') // [B, prefill]
+            : (tf.where(tf.tensor1d(inPrompt, 'int32').toBool(), tf.tensor1d(promptToken, 'int32'), previous).reshape([B, 1]) as tf.Tensor2D); // [B, 1]
         const logits = next(inputs, t);
-        const { token, logp, entropy } = chooseTokens(logits, tf.tensor1d(uniforms), opts);
+        const { token, logp, entropy } = chooseTokens(logits, tf.tensor1d(uniforms), opts, banned);
         const live = alive.mul(tf.tensor1d(active)); // [B] 1 where this sample is a real completion token
         const kept = tf.where(live.toBool(), token, tf.fill([B], PAD, 'int32')) as tf.Tensor1D;
         const nextAlive = alive.mul(tf.scalar(1).sub(live.mul(tf.equal(token, EOS).toFloat()))) as tf.Tensor1D;
@@ -129,11 +145,11 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
     tf.dispose(stacked);
     return prompts.map((_, b) => {
       const row: SampledRow = { tokens: [], logp: [], entropy: [], finished: false };
-      for (let t = lens[b] - 1; t < steps && row.tokens.length < opts.maxNewTokens; t++) {
-        const tok = tokArr[b * steps + t];
+      for (let s = lens[b] - 1 - firstStep; s < steps && row.tokens.length < opts.maxNewTokens; s++) {
+        const tok = tokArr[b * steps + s];
         row.tokens.push(tok);
-        row.logp.push(lpArr[b * steps + t]);
-        row.entropy.push(entArr[b * steps + t]);
+        row.logp.push(lpArr[b * steps + s]);
+        row.entropy.push(entArr[b * steps + s]);
         if (tok === EOS) {
           row.finished = true;
           break;
@@ -142,39 +158,31 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
       return row;
     });
   } finally {
-    tf.dispose([alive, previous, ...recorded, ...logps, ...entropies]);
+    tf.dispose([banned, alive, previous, ...recorded, ...logps, ...entropies]);
   }
 }
 
 /** Sample completions for every prompt in one batch, with a key/value cache. */
 export async function sampleBatch(p: Params, c: ModelConfig, prompts: number[][], opts: SampleOptions, rng: Rng): Promise<SampledRow[]> {
-  let cache: KvCache = emptyCache();
+  const cache = createCache(c, prompts.length);
   try {
-    return await decode(prompts, c, opts, rng, (inputs) => {
-      const out = decodeStep(p, c, inputs, cache);
-      const old = cache;
-      cache = out.cache;
-      [...cache.keys, ...cache.values].forEach((kv) => tf.keep(kv)); // outlive this step's tidy
-      disposeCache(old);
-      return out.logits;
-    });
+    return await decode(prompts, c, opts, rng, (inputs) => decodeStep(p, c, inputs, cache));
   } finally {
-    disposeCache(cache);
+    cache.dispose();
   }
 }
 
 /** The same sampling, recomputing the whole prefix at every step: slow, simple, the reference. */
 export async function sampleBatchNoCache(p: Params, c: ModelConfig, prompts: number[][], opts: SampleOptions, rng: Rng): Promise<SampledRow[]> {
-  let history: tf.Tensor2D | null = null; // [B, t+1] inputs so far
+  let history: tf.Tensor2D | null = null; // [B, last+1] inputs so far
   try {
-    return await decode(prompts, c, opts, rng, (inputs, t) => {
-      const col = inputs.reshape([inputs.shape[0], 1]) as tf.Tensor2D;
-      const grown = history ? (tf.concat([history, col], 1) as tf.Tensor2D) : col;
+    return await decode(prompts, c, opts, rng, (inputs, last) => {
+      const grown = history ? (tf.concat([history, inputs], 1) as tf.Tensor2D) : inputs;
       if (history) history.dispose();
       history = tf.keep(grown);
       const B = grown.shape[0];
       const V = c.vocabSize;
-      return forward(p, c, grown).reshape([B, t + 1, V]).slice([0, t, 0], [B, 1, V]).reshape([B, V]) as tf.Tensor2D;
+      return forward(p, c, grown).reshape([B, last + 1, V]).slice([0, last, 0], [B, 1, V]).reshape([B, V]) as tf.Tensor2D;
     });
   } finally {
     if (history) (history as tf.Tensor).dispose();
