@@ -7,10 +7,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { backend, compareArrays } from './helpers.ts';
 import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
-import { fusedAttention, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../src/core/kernels/ops.ts';
+import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../src/core/kernels/ops.ts';
 import { STOCK_OPS, initWeights, tokenLogProbs, usesFusedKernels } from '../src/core/model/gpt.ts';
 import { toVariables } from '../src/core/model/weights.ts';
-import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
+import { chooseTokens, sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
 import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from '../src/core/kernels/kernels-wasm.generated.ts';
 import { generateKernelModule } from '../scripts/build-kernels.ts';
 import type { ModelConfig } from '../src/core/model/config.ts';
@@ -156,6 +156,29 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
     );
     tf.dispose([tokens, wte, wpe]);
   });
+});
+
+describe('the token choice kernel against the stock chooseTokens', () => {
+  for (const opts of [{}, { temperature: 0 }, { topK: 3, temperature: 0.7 }, { topP: 0.8 }, { topK: 5, topP: 0.5, temperature: 1.3 }]) {
+    it(`picks the same tokens with the same log-probabilities and entropies (${JSON.stringify(opts)})`, () => {
+      const o = { ...DEFAULT_SAMPLE_OPTIONS, ...opts };
+      const [B, V] = [256, 23];
+      const logits = rand([B, V], 31, 3) as tf.Tensor2D;
+      const uniforms = tf.tensor1d(Array.from({ length: B }, (_, i) => ((i * 0.6180339887) % 1)));
+      const banned = tf.tensor1d(Array.from({ length: V }, (_, v) => (v === 0 || v === 2 ? -1e9 : 0)));
+      const fused = fusedChooseTokens(logits, uniforms, banned, o.temperature, o.topK, o.topP);
+      const stock = chooseTokens(logits, uniforms, o, banned);
+      const tokens = Array.from(fused.token.dataSync());
+      expect(tokens).toEqual(Array.from(stock.token.dataSync()));
+      expect(tokens.some((t) => t === 0 || t === 2)).toBe(false);
+      expect(new Set(tokens).size).toBeGreaterThan(o.temperature === 0 ? 5 : 10);
+      for (const key of ['logp', 'entropy'] as const) {
+        const { maxDiff, mismatches } = compareArrays(fused[key].dataSync(), stock[key].dataSync(), 2e-6);
+        expect(maxDiff, `${key}: ${mismatches.join('; ')}`).toBeLessThan(2e-6);
+      }
+      tf.dispose([logits, uniforms, banned, ...Object.values(fused), ...Object.values(stock)]);
+    });
+  }
 });
 
 const config: ModelConfig = { vocabSize: 20, blockSize: 32, nLayer: 2, nHead: 4, nEmbd: 32 };

@@ -94,3 +94,10 @@ export function fusedEmbed(tokens: tf.Tensor2D, wte: tf.Tensor2D, wpe: tf.Tensor
   });
   return op(wte, wpe) as tf.Tensor2D;
 }
+
+/** The sampler's token choice in one kernel (see assembly/sample.ts; sample.ts's stock chooseTokens is the
+ *  reference): tokens [B] (int32), and their log-probability and the entropy under the unscaled logits. */
+export function fusedChooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, banned: tf.Tensor1D, temperature: number, topK: number, topP: number) {
+  const [token, logp, entropy] = kernel<tf.Tensor1D[]>('Sample', { logits, banned, uniforms }, { temperature, topK, topP });
+  return { token, logp, entropy };
+}

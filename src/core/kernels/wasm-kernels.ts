@@ -20,6 +20,7 @@ interface KernelExports {
   copyRows(src: number, srcRow: number, dst: number, dstRow: number, rows: number, width: number): void;
   embedForward(tokens: number, wte: number, wpe: number, out: number, B: number, T: number, C: number, V: number, offset: number): void;
   embedBackward(tokens: number, dy: number, dwte: number, dwpe: number, B: number, T: number, C: number, V: number, P: number, offset: number): void;
+  sampleRows(logits: number, banned: number, uniforms: number, tokens: number, logp: number, entropy: number, scratch: number, B: number, V: number, temperature: number, topK: number, topP: number): void;
 }
 
 type Heap = { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
@@ -178,6 +179,23 @@ function embedBackward({ inputs, backend, attrs }: { inputs: Inputs; backend: Ba
   return [dwte, dwpe];
 }
 
+/** One token per row of logits [B, V] (see assembly/sample.ts): [tokens (int32), logp, entropy], each [B]. */
+function sampleRows({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { logits, banned, uniforms } = inputs;
+  const [B, V] = logits.shape;
+  const tokens = backend.makeOutput([B], 'int32');
+  const logp = backend.makeOutput([B], 'float32');
+  const entropy = backend.makeOutput([B], 'float32');
+  const heap = backend.wasm as unknown as Heap;
+  const scratch = heap._malloc(4 * 3 * V);
+  try {
+    run().sampleRows(ptr(backend, logits), ptr(backend, banned), ptr(backend, uniforms), ptr(backend, tokens), ptr(backend, logp), ptr(backend, entropy), scratch, B, V, attrs.temperature, attrs.topK, attrs.topP);
+  } finally {
+    heap._free(scratch);
+  }
+  return [tokens, logp, entropy];
+}
+
 function attentionForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
   const { qkv } = inputs;
   const { batch: B, heads: H } = attrs;
@@ -287,6 +305,7 @@ const KERNEL_FUNCS = {
   LinearGrad: linearBackward,
   Embed: embedForward,
   EmbedGrad: embedBackward,
+  Sample: sampleRows,
   Attention: attentionForward,
   AttentionGrad: attentionBackward,
   CachedAttention: cachedAttention,

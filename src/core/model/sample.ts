@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
 import { decodeStep, forward, type Params } from './gpt.ts';
 import { createCache } from './kv-cache.ts';
+import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
+import { fusedChooseTokens } from '../kernels/ops.ts';
 import { EOS, PAD, CHALLENGER, SOLVER, SEP } from '../tokenizer/tokenizer.ts';
 import type { Rng } from '../random.ts';
 
@@ -76,6 +78,26 @@ export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: S
   });
 }
 
+/** The token choice on the active backend: one kernel on WASM with the SIMD kernels, else chooseTokens. */
+function choose(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions, banned: tf.Tensor1D) {
+  if (fusedKernelsActive()) return fusedChooseTokens(logits, uniforms, banned, opts.temperature, opts.topK, opts.topP);
+  return chooseTokens(logits, uniforms, opts, banned);
+}
+
+/** Positions 0..prefill-1 of every prompt: [B, prefill]. */
+function prefixTokens(prompts: number[][], prefill: number): tf.Tensor2D {
+  return tf.tensor2d(prompts.flatMap((row) => row.slice(0, prefill)), [prompts.length, prefill], 'int32');
+}
+
+/** Inputs at position t, [B, 1]: a row's prompt token while it is inside its prompt, else its previous sample. */
+function nextInputs(prompts: number[][], t: number, previous: tf.Tensor1D): tf.Tensor2D {
+  const B = prompts.length;
+  if (prompts.every((row) => t >= row.length)) return previous.reshape([B, 1]);
+  const inPrompt = tf.tensor1d(prompts.map((row) => (t < row.length ? 1 : 0)), 'bool');
+  const promptToken = tf.tensor1d(prompts.map((row) => (t < row.length ? row[t] : 0)), 'int32');
+  return tf.where(inPrompt, promptToken, previous).reshape([B, 1]);
+}
+
 /** Logits [B, V] for the position after `last`, given the input tokens [B, Tq] at positions last-Tq+1..last;
  *  implemented by the two paths. */
 type NextLogits = (inputs: tf.Tensor2D, last: number) => tf.Tensor2D;
@@ -98,44 +120,34 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
   for (let i = 0; i < firstStep * B; i++) rng.next(); // the unused uniforms of prompt-only positions
 
   const banned = bannedTokenBias(c.vocabSize);
-  let alive = tf.ones([B]) as tf.Tensor1D; // 0 once a row has emitted its end token
-  let previous = tf.zeros([B], 'int32') as tf.Tensor1D;
-  const recorded: tf.Tensor1D[] = []; // one per step from firstStep
+  const alive = new Uint8Array(B).fill(1); // 0 once a row has emitted its end token (known at each check)
+  let checked = 0; // steps whose tokens the end-token check has read
+  // Raw per-step samples from firstStep on; which of them are a row's completion is decided when reading out.
+  const recorded: tf.Tensor1D[] = [];
   const logps: tf.Tensor1D[] = [];
   const entropies: tf.Tensor1D[] = [];
   try {
     for (let t = firstStep; t <= lastStep; t++) {
-      const inPrompt = new Int32Array(B);
-      const promptToken = new Int32Array(B);
-      const active = new Float32Array(B);
-      const uniforms = new Float32Array(B);
-      for (let b = 0; b < B; b++) {
-        inPrompt[b] = t < lens[b] ? 1 : 0;
-        promptToken[b] = t < lens[b] ? prompts[b][t] : 0;
-        active[b] = activeAt(t, b) ? 1 : 0;
-        uniforms[b] = rng.next();
-      }
-      const stepOut = tf.tidy(() => {
-        const inputs =
-          t === firstStep
-            ? tf.tensor2d(prompts.flatMap((row) => row.slice(0, prefill)), [B, prefill], 'int32') // [B, prefill]
-            : (tf.where(tf.tensor1d(inPrompt, 'int32').toBool(), tf.tensor1d(promptToken, 'int32'), previous).reshape([B, 1]) as tf.Tensor2D); // [B, 1]
-        const logits = next(inputs, t);
-        const { token, logp, entropy } = chooseTokens(logits, tf.tensor1d(uniforms), opts, banned);
-        const live = alive.mul(tf.tensor1d(active)); // [B] 1 where this sample is a real completion token
-        const kept = tf.where(live.toBool(), token, tf.fill([B], PAD, 'int32')) as tf.Tensor1D;
-        const nextAlive = alive.mul(tf.scalar(1).sub(live.mul(tf.equal(token, EOS).toFloat()))) as tf.Tensor1D;
-        return { token, kept, logp: logp.mul(live) as tf.Tensor1D, entropy: entropy.mul(live) as tf.Tensor1D, nextAlive };
+      const uniforms = Float32Array.from({ length: B }, () => rng.next());
+      const step = tf.tidy(() => {
+        const inputs = t === firstStep ? prefixTokens(prompts, prefill) : nextInputs(prompts, t, recorded[recorded.length - 1]); // [B, Tq]
+        return choose(next(inputs, t), tf.tensor1d(uniforms), opts, banned);
       });
-      tf.dispose([previous, alive]);
-      previous = stepOut.token;
-      alive = stepOut.nextAlive;
-      recorded.push(stepOut.kept);
-      logps.push(stepOut.logp);
-      entropies.push(stepOut.entropy);
+      recorded.push(step.token);
+      logps.push(step.logp);
+      entropies.push(step.entropy);
       if ((t + 1) % opts.checkEvery === 0 && t < lastStep) {
-        const flags = await alive.data();
-        const stillGoing = prompts.some((_, b) => flags[b] > 0 && t + 1 - lens[b] < opts.maxNewTokens - 1);
+        // The only read-back while decoding: the tokens since the last check, for the rows' end tokens.
+        const window = tf.stack(recorded.slice(checked), 1); // [B, k]
+        const tokens = await window.data();
+        window.dispose();
+        const k = recorded.length - checked;
+        for (let s = 0; s < k; s++) {
+          const at = firstStep + checked + s;
+          for (let b = 0; b < B; b++) if (alive[b] && activeAt(at, b) && tokens[b * k + s] === EOS) alive[b] = 0;
+        }
+        checked = recorded.length;
+        const stillGoing = prompts.some((_, b) => alive[b] && t + 1 - lens[b] < opts.maxNewTokens - 1);
         if (!stillGoing) break;
       }
     }
@@ -158,7 +170,7 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
       return row;
     });
   } finally {
-    tf.dispose([banned, alive, previous, ...recorded, ...logps, ...entropies]);
+    tf.dispose([banned, ...recorded, ...logps, ...entropies]);
   }
 }
 

@@ -3,4 +3,5 @@
 
 export { attentionForward, attentionBackward } from './attention';
 export { embedForward, embedBackward } from './embed';
+export { sampleRows } from './sample';
 export { layerNormForward, layerNormBackward, geluForward, geluBackward, columnSum, transpose2d, copyRows } from './rows';

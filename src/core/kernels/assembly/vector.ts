@@ -24,6 +24,34 @@
   return f32x4.extract_lane(expV(f32x4.splat(x)), 0);
 }
 
+/** ln x for a positive normal x (Cephes' logf: x = m 2^e with m in [sqrt(1/2), sqrt(2)), a degree-9 polynomial
+ *  in m - 1): within ~1 ulp. Written out because the standard library's version keeps tables in memory. */
+export function logS(x: f32): f32 {
+  const bits = reinterpret<i32>(x);
+  let e = <f32>(((bits >> 23) & 0xff) - 126);
+  let m = reinterpret<f32>((bits & 0x807fffff) | 0x3f000000); // [0.5, 1)
+  if (m < <f32>0.707106781186547524) {
+    e -= 1;
+    m = m + m - 1;
+  } else {
+    m = m - 1;
+  }
+  const z = m * m;
+  let y: f32 = 7.0376836292e-2;
+  y = y * m - 1.1514610310e-1;
+  y = y * m + 1.1676998740e-1;
+  y = y * m - 1.2420140846e-1;
+  y = y * m + 1.4249322787e-1;
+  y = y * m - 1.6668057665e-1;
+  y = y * m + 2.0000714765e-1;
+  y = y * m - 2.4999993993e-1;
+  y = y * m + 3.3333331174e-1;
+  y = y * m * z;
+  y += <f32>-2.12194440e-4 * e;
+  y += <f32>-0.5 * z;
+  return m + y + <f32>0.693359375 * e;
+}
+
 @inline export function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
