@@ -1,6 +1,7 @@
 // npm run bench: sampling throughput with and without the key/value cache, the time of a self-play step split
 // into generation / reference / update, and utilisation (model FLOP/s over the matmul FLOP/s measured here).
-// `--config peer` runs the configuration other tfjs GPT projects were measured on instead (see bench-peer.ts).
+// `--config peer` runs the configuration other tfjs GPT projects were measured on instead (see bench-peer.ts);
+// `--config levers` times each of the step's rewrites against the way it replaced (bench-levers.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import { runMain, type FlagSpec } from './lib/cli.ts';
@@ -15,17 +16,18 @@ import { BACKEND_NAMES, measureMatmulGflops, type BackendName } from '../src/cor
 import { Rng } from '../src/core/random.ts';
 import { cpus } from 'node:os';
 import { runPeerBench, type BenchVariant } from './lib/bench-peer.ts';
+import { runLeverBench } from './lib/bench-levers.ts';
 import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
-  config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer'] },
+  config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer', 'levers'] },
   profile: { kind: 'boolean', help: 'with --config peer: kernel time by kernel name (tf.profile of one step)', default: false },
   'compare-stock': { kind: 'boolean', help: 'with --config peer on wasm: also run the stock-op path, interleaved', default: false },
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   batch: { kind: 'number', help: 'rows sampled at once', default: 64 },
   tokens: { kind: 'number', help: 'tokens generated per row', default: 64 },
-  steps: { kind: 'number', help: 'self-play steps timed', default: 5 },
+  steps: { kind: 'number', help: 'self-play steps timed (peer: optimizer steps; levers: rounds)', default: 5 },
   json: { kind: 'boolean', help: 'print one JSON object', default: false },
   help: { kind: 'boolean', help: 'show this help' },
 };
@@ -38,6 +40,12 @@ function forwardFlopsPerToken(p: Policy, context: number): number {
 
 await runMain('bench', FLAGS, async (f) => {
   await startBackend(f.backend as BackendName);
+  if (f.config === 'levers') {
+    if (!fusedKernelsActive()) throw new Error('--config levers compares the WASM kernels with stock ops: run it with --backend wasm');
+    const result = { backend: tf.getBackend(), config: 'levers', cpu: cpus()[0]?.model ?? 'unknown', levers: await runLeverBench(f.steps as number) };
+    console.log(f.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    return;
+  }
   if (f.config === 'peer') {
     const variants: BenchVariant[] = [{ name: fusedKernelsActive() ? 'fused' : 'stock', activate: () => undefined }];
     if (f['compare-stock'] && fusedKernelsActive()) {

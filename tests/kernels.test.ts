@@ -131,16 +131,18 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
     x.dispose();
   });
 
-  it('linear layer with bias', () => {
-    const x = rand([33, 20], 8);
-    const w = rand([20, 12], 9);
-    const b = rand([12], 10);
-    expectClose(
-      valueAndGrads((a, c, d) => fusedLinear(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D), [x, w, b], 11),
-      valueAndGrads((a, c, d) => STOCK_OPS.linear(a as tf.Tensor2D, c, d), [x, w, b], 11),
-      2e-5,
-    );
-    tf.dispose([x, w, b]);
+  it('linear layer with bias, narrowing and widening', () => {
+    for (const [K, N] of [[20, 12], [12, 20]]) {
+      const x = rand([33, K], 8);
+      const w = rand([K, N], 9);
+      const b = rand([N], 10);
+      expectClose(
+        valueAndGrads((a, c, d) => fusedLinear(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D), [x, w, b], 11),
+        valueAndGrads((a, c, d) => STOCK_OPS.linear(a as tf.Tensor2D, c, d), [x, w, b], 11),
+        2e-5,
+      );
+      tf.dispose([x, w, b]);
+    }
   });
 
   it('token and position embeddings at an offset', () => {
