@@ -103,9 +103,10 @@ export async function runPeerBench(opts: { steps: number; profile: boolean; vari
   try {
     for (const v of opts.variants) {
       v.activate();
-      await trainStep(); // warm-up: kernels and XNNPACK operators
+      await trainStep(); // warm-up: kernels, XNNPACK operators, and the JIT (sampling takes a few runs to settle)
       await trainStep();
-      await sampleOnce(2, 0);
+      for (let i = 0; i < 3; i++) await sampleOnce(1, 0);
+      await sampleOnce(64, 0);
     }
     const stepTimes = perVariant<number[]>(() => []);
     const peaks: number[] = [];
@@ -119,7 +120,7 @@ export async function runPeerBench(opts: { steps: number; profile: boolean; vari
       peaks.push(await measureMatmulGflops(512, 8));
     }
     const rates = perVariant<{ 1: number[]; 64: number[] }>(() => ({ 1: [], 64: [] }));
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < 5; r++) {
       for (const rows of [1, 64] as const) {
         for (const v of opts.variants) {
           v.activate();
