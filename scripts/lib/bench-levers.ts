@@ -3,8 +3,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { setFusedKernels } from '../../src/core/kernels/wasm-kernels.ts';
-import { fusedAttention, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../../src/core/kernels/ops.ts';
+import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../../src/core/kernels/ops.ts';
 import { STOCK_OPS } from '../../src/core/model/gpt.ts';
+import { chooseTokens, DEFAULT_SAMPLE_OPTIONS } from '../../src/core/model/sample.ts';
 
 const [B, T, C, H, V] = [32, 64, 128, 4, 32];
 const N = B * T;
@@ -15,14 +16,18 @@ interface Lever {
   ways: { name: string; fused: boolean; run: () => tf.Tensor[] }[];
 }
 
-/** Forward and backward of f under a fixed upstream gradient: the values and every input's gradient. */
-const withGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]) => () => {
-  const y = f(...inputs);
-  const upstream = tf.onesLike(y);
-  return [y, ...tf.grads((...xs: tf.Tensor[]) => f(...xs).mul(upstream).sum())(inputs)];
-};
+/** One forward and one backward pass of f under a fixed upstream gradient: the value and every input's gradient. */
+function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], upstreams: tf.Tensor[]) {
+  const dy = tf.tidy(() => tf.onesLike(f(...inputs)));
+  upstreams.push(dy);
+  return () => {
+    const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => f(...xs))(inputs, dy);
+    return [value, ...grads];
+  };
+}
 
 function levers(): { list: Lever[]; inputs: tf.Tensor[] } {
+  const upstreams: tf.Tensor[] = [];
   const x = tf.randomNormal([N, C]);
   const h = tf.randomNormal([N, 4 * C]);
   const qkv = tf.randomNormal([N, 3 * C]);
@@ -33,14 +38,17 @@ function levers(): { list: Lever[]; inputs: tf.Tensor[] } {
   const wte = tf.randomNormal([V, C]);
   const wpe = tf.randomNormal([T, C]);
   const tokens = tf.randomUniformInt([B, T], 0, V);
+  const logits = tf.randomNormal([64, V], 0, 3) as tf.Tensor2D;
+  const uniforms = tf.randomUniform([64]) as tf.Tensor1D;
+  const banned = tf.zeros([V]) as tf.Tensor1D;
   const tanhGelu = (a: tf.Tensor) => a.mul(0.5).mul(tf.tanh(a.add(a.mul(a).mul(a).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
   const list: Lever[] = [
     {
       name: 'GELU [2048, 512], forward + backward',
       ways: [
-        { name: 'tanh form, stock ops', fused: false, run: withGrads(tanhGelu, [h]) },
-        { name: 'sigmoid form, stock ops', fused: false, run: withGrads((a) => STOCK_OPS.gelu(a as tf.Tensor2D), [h]) },
-        { name: 'GELU kernel', fused: true, run: withGrads((a) => fusedGelu(a as tf.Tensor2D), [h]) },
+        { name: 'tanh form, stock ops', fused: false, run: withGrads(tanhGelu, [h], upstreams) },
+        { name: 'sigmoid form, stock ops', fused: false, run: withGrads((a) => STOCK_OPS.gelu(a as tf.Tensor2D), [h], upstreams) },
+        { name: 'GELU kernel', fused: true, run: withGrads((a) => fusedGelu(a as tf.Tensor2D), [h], upstreams) },
       ],
     },
     {
@@ -53,33 +61,40 @@ function levers(): { list: Lever[]; inputs: tf.Tensor[] } {
     {
       name: 'causal attention [32 x 64, 3 x 128] -> [32 x 64, 128], 4 heads, forward + backward',
       ways: [
-        { name: 'stock ops (split, transposes, batched matMul, softmax)', fused: false, run: withGrads((a) => STOCK_OPS.attention(a as tf.Tensor2D, B, T, H), [qkv]) },
-        { name: 'attention kernels', fused: true, run: withGrads((a) => fusedAttention(a as tf.Tensor2D, B, H), [qkv]) },
+        { name: 'stock ops (split, transposes, batched matMul, softmax)', fused: false, run: withGrads((a) => STOCK_OPS.attention(a as tf.Tensor2D, B, T, H), [qkv], upstreams) },
+        { name: 'attention kernels', fused: true, run: withGrads((a) => fusedAttention(a as tf.Tensor2D, B, H), [qkv], upstreams) },
       ],
     },
     {
       name: 'linear [2048, 128] x [128, 512] + bias, forward + backward',
       ways: [
-        { name: 'matMul (custom gradient) + add', fused: false, run: withGrads((a, c, d) => STOCK_OPS.linear(a as tf.Tensor2D, c, d), [x, w, b]) },
-        { name: 'bias in the product, one-kernel backward', fused: true, run: withGrads((a, c, d) => fusedLinear(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D), [x, w, b]) },
+        { name: 'matMul (custom gradient) + add', fused: false, run: withGrads((a, c, d) => STOCK_OPS.linear(a as tf.Tensor2D, c, d), [x, w, b], upstreams) },
+        { name: 'bias in the product, one-kernel backward', fused: true, run: withGrads((a, c, d) => fusedLinear(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D), [x, w, b], upstreams) },
       ],
     },
     {
       name: 'layer norm [2048, 128], forward + backward',
       ways: [
-        { name: 'stock ops (moments)', fused: false, run: withGrads((a, c, d) => STOCK_OPS.layerNorm(a as tf.Tensor2D, c, d), [x, g, beta]) },
-        { name: 'layer norm kernels', fused: true, run: withGrads((a, c, d) => fusedLayerNorm(a as tf.Tensor2D, c, d, 1e-5), [x, g, beta]) },
+        { name: 'stock ops (moments)', fused: false, run: withGrads((a, c, d) => STOCK_OPS.layerNorm(a as tf.Tensor2D, c, d), [x, g, beta], upstreams) },
+        { name: 'layer norm kernels', fused: true, run: withGrads((a, c, d) => fusedLayerNorm(a as tf.Tensor2D, c, d, 1e-5), [x, g, beta], upstreams) },
       ],
     },
     {
       name: 'embeddings [32, 64] tokens, forward + backward',
       ways: [
-        { name: 'one-hot matMul + positions', fused: false, run: withGrads((a, c) => STOCK_OPS.embed(tokens as tf.Tensor2D, a, c, 0), [wte, wpe]) },
-        { name: 'gather / scatter-add kernels', fused: true, run: withGrads((a, c) => fusedEmbed(tokens as tf.Tensor2D, a as tf.Tensor2D, c as tf.Tensor2D, 0), [wte, wpe]) },
+        { name: 'one-hot matMul + positions', fused: false, run: withGrads((a, c) => STOCK_OPS.embed(tokens as tf.Tensor2D, a, c, 0), [wte, wpe], upstreams) },
+        { name: 'gather / scatter-add kernels', fused: true, run: withGrads((a, c) => fusedEmbed(tokens as tf.Tensor2D, a as tf.Tensor2D, c as tf.Tensor2D, 0), [wte, wpe], upstreams) },
+      ],
+    },
+    {
+      name: 'token choice [64, 32] logits, temperature 1',
+      ways: [
+        { name: 'stock ops (softmax, topk, cumsum, ...)', fused: false, run: () => Object.values(chooseTokens(logits, uniforms, DEFAULT_SAMPLE_OPTIONS, banned)) },
+        { name: 'token choice kernel', fused: true, run: () => Object.values(fusedChooseTokens(logits, uniforms, banned, 1, 0, 1)) },
       ],
     },
   ];
-  return { list, inputs: [x, h, qkv, w, b, g, beta, wte, wpe, tokens] };
+  return { list, inputs: [x, h, qkv, w, b, g, beta, wte, wpe, tokens, logits, uniforms, banned, ...upstreams] };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, c) => a - c)[Math.floor(xs.length / 2)];

@@ -2,9 +2,9 @@
 // self-attention, MLP, LM head). Pure functions over a record of weight tensors: no I/O, no optimizer.
 //
 // Shaped for the WASM backend, where only plain 2-D matMul is fast: every large product is
-// [B*T, C] x [C, K] with weights stored in the orientation they are used, and the embedding lookup is a
-// one-hot matMul (whose gradient needs no UnsortedSegmentSum). On WASM the blocks run on fused SIMD kernels
-// (attention straight from the qkv projection, norms, GELU; see BlockOps), elsewhere on stock ops.
+// [B*T, C] x [C, K] with weights stored in the orientation they are used, and the stock embedding lookup is
+// a one-hot matMul (whose gradient needs no UnsortedSegmentSum). On WASM the model runs on fused SIMD kernels
+// (attention straight from the qkv projection, norms, GELU, embeddings; see BlockOps), elsewhere on stock ops.
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
