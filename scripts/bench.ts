@@ -22,7 +22,7 @@ import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-ke
 const FLAGS: Record<string, FlagSpec> = {
   config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer', 'levers'] },
   profile: { kind: 'boolean', help: 'with --config peer: kernel time by kernel name (tf.profile of one step)', default: false },
-  'compare-stock': { kind: 'boolean', help: 'with --config peer on wasm: also run the stock-op path, interleaved', default: false },
+  'compare-stock': { kind: 'boolean', help: 'on wasm: also run the stock-op path, interleaved', default: false },
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   batch: { kind: 'number', help: 'rows sampled at once', default: 64 },
@@ -70,25 +70,47 @@ await runMain('bench', FLAGS, async (f) => {
     const tokens = rows.reduce((s, r) => s + r.tokens.length, 0);
     return { seconds, tokens, tokensPerSecond: tokens / seconds };
   };
-  await sampleBatch(policy.vars, policy.config, prompts.slice(0, 2), { ...opts, maxNewTokens: 4 }, new Rng(0)); // warm-up
+  await sampleBatch(policy.vars, policy.config, prompts, opts, new Rng(0)); // warm-up: kernels, XNNPACK operators, the JIT
   const cached = await time(() => sampleBatch(policy.vars, policy.config, prompts, opts, new Rng(1)));
   const recompute = await time(() => sampleBatchNoCache(policy.vars, policy.config, prompts, opts, new Rng(1)));
 
-  const matmulGflops = await measureMatmulGflops(256);
+  // The matMul peak: the best of a measurement before the steps and one after each (other work only slows it).
+  let matmulGflops = await measureMatmulGflops(256);
   const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp'), 1);
   await trainer.runStep(); // warm-up
+  // --compare-stock: a twin run on stock ops, stepped in turn with this one.
+  const stock = f['compare-stock'] && fusedKernelsActive() ? new SelfPlayTrainer(Policy.create(env, f.preset as PresetName, 1), env, configForAlgorithm('lsp'), 1) : null;
+  const stockStep = async () => {
+    setFusedKernels(false);
+    const r = await stock!.runStep();
+    setFusedKernels(true);
+    return r.metrics;
+  };
+  if (stock) await stockStep();
   const steps: Record<string, number>[] = [];
+  const stockSteps: Record<string, number>[] = [];
   let modelFlops = 0;
   for (let s = 0; s < (f.steps as number); s++) {
     const r = await trainer.runStep();
+    if (stock) stockSteps.push(await stockStep());
     steps.push(r.metrics);
     // Useful tokens of the step's sequences (prompt + completion, no padding). Each passes through the model
     // once in generation, once in the reference forward, and once forward + backward (3x) in the update.
     const useful = r.groups.reduce((sum, g) => sum + (g.query.length + 2) + g.answers.reduce((a, x) => a + g.query.length + x.text.length + 3, 0), 0);
     modelFlops += 5 * useful * forwardFlopsPerToken(policy, 16);
+    matmulGflops = Math.max(matmulGflops, await measureMatmulGflops(256));
   }
   trainer.dispose();
-  const avg = (k: string) => steps.reduce((s, m) => s + m[k], 0) / steps.length;
+  stock?.policy.dispose();
+  stock?.dispose();
+  const mean = (list: Record<string, number>[], k: string) => list.reduce((s, m) => s + m[k], 0) / list.length;
+  const avg = (k: string) => mean(steps, k);
+  const timings = (list: Record<string, number>[]) => ({
+    step_s: mean(list, 'timing/step_s'),
+    generate_s: mean(list, 'timing/generate_s'),
+    reference_s: mean(list, 'timing/reference_s'),
+    update_s: mean(list, 'timing/update_s'),
+  });
   const stepSeconds = avg('timing/step_s');
   const modelGflops = modelFlops / (stepSeconds * steps.length) / 1e9;
   const result = {
@@ -104,14 +126,8 @@ await runMain('bench', FLAGS, async (f) => {
       recompute_tokens_per_s: recompute.tokensPerSecond,
       cache_speedup: cached.tokensPerSecond / recompute.tokensPerSecond,
     },
-    selfplay_step: {
-      n: configForAlgorithm('lsp').numQueries,
-      g: configForAlgorithm('lsp').groupSize,
-      step_s: stepSeconds,
-      generate_s: avg('timing/generate_s'),
-      reference_s: avg('timing/reference_s'),
-      update_s: avg('timing/update_s'),
-    },
+    selfplay_step: { n: configForAlgorithm('lsp').numQueries, g: configForAlgorithm('lsp').groupSize, ...timings(steps) },
+    ...(stock ? { selfplay_step_stock_ops: timings(stockSteps) } : {}),
     matmul_gflops: matmulGflops,
     model_gflops: modelGflops,
     utilisation: modelGflops / matmulGflops,
