@@ -37,8 +37,8 @@ class PreallocatedCache implements KvCache {
     this.values = Array.from({ length: c.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
   }
 
-  attend(l: number, qkv: tf.Tensor2D, Tq: number): tf.Tensor2D {
-    void Tq;
+  attend(l: number, qkv: tf.Tensor2D): tf.Tensor2D {
+    // The kernel writes the new keys and values into rows length.. of this layer's cache, then attends.
     return fusedCachedAttention(qkv, this.keys[l], this.values[l], this.B, this.c.nHead, this.length);
   }
 
