@@ -94,7 +94,7 @@ describe('share link codec', () => {
     }
   });
 
-  it('reads a v1 link against the v1 defaults, whatever the app's defaults are now', () => {
+  it('reads a v1 link against the v1 defaults, whatever the app defaults are now', () => {
     // v1: GRPO with data kept the quality self-reward (wQ = 1); v2 and the app today give it none.
     expect(decodeShareLink(hashOf('{"algorithm":"grpo-data","env":"strings"}', 1)).qualityWeight).toBe(1);
     expect(decodeShareLink(hashOf('{"algorithm":"grpo-data","env":"strings"}', 2)).qualityWeight).toBe(0);
