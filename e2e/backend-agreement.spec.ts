@@ -9,15 +9,15 @@ import { differenceByVariable, largestUpdateDifference, relativeScalarDiff, upda
 import { shippedModelPath } from '../scripts/lib/node-env.ts';
 import { button, linkFor, openApp, stepOnce } from './helpers.ts';
 
-/** Seed 4 at 4 x 3 on the tiny arithmetic model: step 1 has groups with signal (grad_norm 5.66, loss 0.028 in Node).
- *  On the redesigned arithmetic seed 3's first step has none, and seed 1's loss is exactly 0 there, which no
- *  relative tolerance can compare. */
-const RUN = { env: 'arithmetic', preset: 'tiny' as const, numQueries: 4, groupSize: 3, seed: 4 };
+/** Seed 3 at 4 x 3 on the tiny arithmetic model: step 1 has groups with signal (grad_norm ~5.7 in Node). */
+const RUN = { env: 'arithmetic', preset: 'tiny' as const, numQueries: 4, groupSize: 3, seed: 5 };
 const STEPS = 3;
 const METRICS = ['loss', 'grad_norm', 'solver/kl', 'challenger/kl'] as const;
 /** Metrics within 2% relative; each variable's update within 1e-3 (relative L2; the attention key bias, whose
  *  gradient is zero in exact arithmetic, is checked to stay at the noise level instead: see agreement.ts). */
 const METRIC_TOLERANCE = 0.02;
+/** Below this size a metric is compared absolutely: float32 noise on a loss that is 0 in exact arithmetic is ~1e-7. */
+const METRIC_FLOOR = 1e-5;
 const UPDATE_TOLERANCE = 1e-3;
 
 type Rows = Record<string, number | null>[];
@@ -61,7 +61,7 @@ function metricDisagreements(actual: Rows, expected: Rows): string[] {
     for (const key of METRICS) {
       const [a, e] = [actual[s][key], expected[s][key]];
       if (a === null || e === null || a === undefined || e === undefined) out.push(`step ${s + 1} ${key}: ${a} vs ${e}`);
-      else if (!(relativeScalarDiff(a, e) <= METRIC_TOLERANCE)) out.push(`step ${s + 1} ${key}: ${a} vs ${e} (WASM)`);
+      else if (!(relativeScalarDiff(a, e, METRIC_FLOOR) <= METRIC_TOLERANCE)) out.push(`step ${s + 1} ${key}: ${a} vs ${e} (WASM)`);
     }
   }
   return out;
@@ -82,7 +82,7 @@ test('three steps on WebGPU and on WebGL make the same update as on WASM', async
   for (const backend of ['webgpu', 'webgl'] as const) {
     const other = await runOn(browser, backend);
     const worst = largestUpdateDifference(other.update, wasm.update, wasm.nEmbd);
-    const worstMetric = Math.max(...wasm.rows.flatMap((row, s) => METRICS.map((k) => relativeScalarDiff(other.rows[s]?.[k] ?? NaN, row[k] ?? NaN))));
+    const worstMetric = Math.max(...wasm.rows.flatMap((row, s) => METRICS.map((k) => relativeScalarDiff(other.rows[s]?.[k] ?? NaN, row[k] ?? NaN, METRIC_FLOOR))));
     const summary = `largest metric difference ${worstMetric.toExponential(2)}; largest update difference ${worst.relative.toExponential(2)} (${worst.name})`;
     test.info().annotations.push({ type: backend, description: summary });
     console.log(`${backend} against WASM: ${summary}`);

@@ -86,7 +86,7 @@ test('switching a criterion off re-scores the last step at once, enters the link
   // The link holds the change, and only it.
   const shareUrl = await page.getByTestId('share-url').inputValue();
   expect(shareUrl).not.toBe(hashBefore);
-  const payload = JSON.parse(LZString.decompressFromEncodedURIComponent(shareUrl.split('#v1.')[1])!);
+  const payload = JSON.parse(LZString.decompressFromEncodedURIComponent(shareUrl.split('#v2.')[1])!);
   expect(payload.rubric).toEqual({ enabled: { [key]: false } });
 
   // The next step is scored by the trainer with the criterion off.

@@ -5,7 +5,7 @@
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
 import { evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
-import { Evaluator, heldOutSet, passAtK } from '../src/core/train/evaluate.ts';
+import { Evaluator, exampleSet, heldOutSet, passAtK, scoreAnswers, solveGreedy } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
@@ -16,6 +16,7 @@ const FLAGS: Record<string, FlagSpec> = {
   from: { kind: 'string', help: 'model file (default: the shipped base model)' },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   'pass-k': { kind: 'number', help: 'also report pass@K: K answers sampled at temperature 1 per held-out task' },
+  'train-split': { kind: 'boolean', help: 'also report greedy accuracy on as many problems from the pretraining side of the split', default: false },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -31,6 +32,13 @@ await runMain('eval', FLAGS, async (f) => {
     const pass = await passAtK(policy, env, heldOutSet(env, EVAL_COUNT), k);
     metrics[`eval/pass_at_${k}`] = pass.accuracy;
     for (const b of pass.byDifficulty) metrics[`eval/pass_at_${k}_level_${b.level}`] = b.accuracy;
+  }
+  if (f['train-split']) {
+    // The same count from the side pretraining drew from: a model that memorised its problems scores far higher here.
+    const seen = exampleSet(env, EVAL_COUNT, 'train');
+    const train = scoreAnswers(env, seen, await solveGreedy(policy, env, seen.map((e) => e.query)));
+    metrics['train/accuracy'] = train.accuracy;
+    for (const b of train.byDifficulty) metrics[`train/accuracy_level_${b.level}`] = b.accuracy;
   }
   console.log(JSON.stringify(metrics, null, 2));
 });

@@ -29,8 +29,8 @@ export const BASE_MODEL_RECIPES: Record<'tiny' | 'small', PretrainConfig> = {
  */
 export const ENV_RECIPES: Readonly<Record<string, Partial<Record<'tiny' | 'small', PretrainConfig>>>> = {
   arithmetic: {
-    tiny: { ...DEFAULT_PRETRAIN_CONFIG, steps: 600, batchSize: 64, learningRate: 3e-3, warmupSteps: 50, seed: 1 },
-    small: { ...DEFAULT_PRETRAIN_CONFIG, steps: 900, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, seed: 1 },
+    tiny: { ...DEFAULT_PRETRAIN_CONFIG, steps: 1500, batchSize: 64, learningRate: 3e-3, warmupSteps: 50, seed: 1 },
+    small: { ...DEFAULT_PRETRAIN_CONFIG, steps: 1700, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, schedule: 'constant', seed: 1 },
   },
   writing: { small: { ...DEFAULT_PRETRAIN_CONFIG, steps: 320, batchSize: 32, learningRate: 3e-3, warmupSteps: 20, solverFraction: 0.65, seed: 1 } },
 };

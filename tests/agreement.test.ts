@@ -5,6 +5,10 @@ describe('agreement between backends', () => {
   it('relative scalar differences, by hand', () => {
     expect(relativeScalarDiff(1, 1.01)).toBeCloseTo(0.01 / 1.01, 12);
     expect(relativeScalarDiff(-2, 2)).toBe(2);
+    // With a floor, values smaller than it are compared absolutely: 6e-8 against 0 is float noise at 1e-5.
+    expect(relativeScalarDiff(-6e-8, 0, 1e-5)).toBeCloseTo(6e-3, 12);
+    expect(relativeScalarDiff(3.5e-6, 0, 1e-5)).toBeCloseTo(0.35, 12); // a KL read as 0 is still caught
+    expect(relativeScalarDiff(2, 1, 1e-5)).toBe(0.5);
     expect(relativeScalarDiff(0, 0)).toBe(0);
     expect(relativeScalarDiff(0, 1e-9)).toBe(1);
     expect(relativeScalarDiff(NaN, 1) <= 0.02).toBe(false);

@@ -133,7 +133,8 @@ describe('the project import graph', () => {
   it('has one import path per name: no file in src re-exports another module (`export ... from`)', () => {
     const pending = (file: string, target: string) => PENDING_REEXPORTS.some((entry) => entry.from === file && entry.of === target);
     const reexports = [...graph.entries()]
-      .filter(([file]) => file.startsWith('src/'))
+      // AssemblyScript's entry file exports its module's kernels by re-exporting them: another language's unit.
+      .filter(([file]) => file.startsWith('src/') && !file.startsWith('src/core/kernels/assembly/'))
       .flatMap(([file, edges]) => edges.filter((edge) => edge.reexport && !pending(file, edge.target)).map((edge) => `${file} re-exports ${edge.target}`));
     expect(reexports, `import these names from the module that defines them:\n${reexports.join('\n')}`).toEqual([]);
   });

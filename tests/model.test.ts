@@ -102,20 +102,25 @@ describe('sampling', () => {
     ['top-k 3, temperature 0.7', { topK: 3, temperature: 0.7 }],
     ['top-p 0.8', { topP: 0.8 }],
   ];
+  // Shortest prompt 3: the first three positions are prefilled in one pass, the rest teacher-forced in lockstep.
+  const prefilled = [[3, 5, 6, 4, 7], [3, 7, 4], [3, 8, 9, 10, 11, 4], [2, 5, 6]];
+  const promptSets: [string, number[][]][] = [['', prompts], [', prefilled ragged prompts', prefilled]];
   for (const [label, opts] of variants) {
-    it(`the key/value cache reproduces recompute-without-cache token for token (${label})`, async () => {
-      const vars = toVariables(initWeights(config, new Rng(5)));
-      const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 12, ...opts };
-      const cached = await sampleBatch(vars, config, prompts, o, new Rng(42));
-      const recomputed = await sampleBatchNoCache(vars, config, prompts, o, new Rng(42));
-      expect(cached.map((r) => r.tokens)).toEqual(recomputed.map((r) => r.tokens));
-      cached.forEach((row, b) => {
-        const { maxDiff, mismatches } = compareArrays(row.logp, recomputed[b].logp, 1e-4);
-        expect(maxDiff, mismatches.join('; ')).toBeLessThan(1e-4);
+    for (const [promptLabel, rows] of promptSets) {
+      it(`the key/value cache reproduces recompute-without-cache token for token (${label}${promptLabel})`, async () => {
+        const vars = toVariables(initWeights(config, new Rng(5)));
+        const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 12, ...opts };
+        const cached = await sampleBatch(vars, config, rows, o, new Rng(42));
+        const recomputed = await sampleBatchNoCache(vars, config, rows, o, new Rng(42));
+        expect(cached.map((r) => r.tokens)).toEqual(recomputed.map((r) => r.tokens));
+        cached.forEach((row, b) => {
+          const { maxDiff, mismatches } = compareArrays(row.logp, recomputed[b].logp, 1e-4);
+          expect(maxDiff, mismatches.join('; ')).toBeLessThan(1e-4);
+        });
+        expect(cached.some((r) => r.tokens.length > 1)).toBe(true);
+        tf.dispose(Object.values(vars));
       });
-      expect(cached.some((r) => r.tokens.length > 1)).toBe(true);
-      tf.dispose(Object.values(vars));
-    });
+    }
   }
 
   const readoutCases: [string, Partial<SampleOptions>][] = [

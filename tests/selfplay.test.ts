@@ -7,7 +7,7 @@ import { SelfPlayTrainer, type StepReport } from '../src/core/train/selfplay.ts'
 import { configForAlgorithm, ConfigError, type LspConfig } from '../src/core/rl/config.ts';
 import { selfPlayLoss } from '../src/core/rl/loss.ts';
 import { aggregationScale, clippedPolicyTerm, klEstimate, sequencePolicyTerm, mean } from '../src/core/rl/math.ts';
-import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
+import { learningRateAt, pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
 import { readWeights } from '../src/core/model/weights.ts';
 import { Rng } from '../src/core/random.ts';
 import { chunkRanges, packSequences, sliceRows } from '../src/core/train/batch.ts';
@@ -279,5 +279,20 @@ describe('pretraining (tiny)', () => {
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 5)) - 0.3);
     policy.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('pretraining learning rate', () => {
+  const c = { ...DEFAULT_PRETRAIN_CONFIG, steps: 110, learningRate: 1e-3, warmupSteps: 10 };
+  it('warms up linearly, then decays by a cosine to 10% of the rate, or stays constant', () => {
+    expect(learningRateAt(c, 0)).toBeCloseTo(1e-4, 12); // (0 + 1) / 10 of the rate
+    expect(learningRateAt(c, 9)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(c, 10)).toBeCloseTo(1e-3, 12); // progress 0: 0.1 + 0.45 * 2
+    expect(learningRateAt(c, 60)).toBeCloseTo(1e-3 * (0.1 + 0.45), 12); // halfway: cos = 0
+    expect(learningRateAt(c, 110)).toBeCloseTo(1e-4, 12); // the end: 10%
+    const constant = { ...c, schedule: 'constant' as const };
+    expect(learningRateAt(constant, 0)).toBeCloseTo(1e-4, 12);
+    expect(learningRateAt(constant, 60)).toBe(1e-3);
+    expect(learningRateAt(constant, 109)).toBe(1e-3);
   });
 });

@@ -5,7 +5,7 @@ import { decodeShareLink, encodeShareLink, readShareLink, ShareLinkError, type S
 import { RUN_PROPERTY_KEYS } from '../src/app/state/run-properties.ts';
 
 /** A hash whose payload is this JSON text, compressed as the codec does. */
-const hashOf = (json: string, version = 1) => `#v${version}.${LZString.compressToEncodedURIComponent(json)}`;
+const hashOf = (json: string, version = 2) => `#v${version}.${LZString.compressToEncodedURIComponent(json)}`;
 
 function problemOf(hash: string): { problem: ShareLinkProblem; message: string } {
   try {
@@ -35,7 +35,7 @@ describe('share link codec', () => {
     for (const algo of ['lsp', 'lsp-zero', 'grpo-data'] as const) {
       const config = defaultRunConfig(algo);
       const hash = encodeShareLink(config);
-      expect(hash).toMatch(/^#v1\./);
+      expect(hash).toMatch(/^#v2\./);
       expect(hash.length).toBeLessThan(60);
       expect(decodeShareLink(hash)).toEqual(config);
     }
@@ -57,7 +57,7 @@ describe('share link codec', () => {
   });
 
   it('rejects a link from a future version with a message that says so', () => {
-    const { problem, message } = problemOf(hashOf('{}', 2));
+    const { problem, message } = problemOf(hashOf('{}', 3));
     expect(problem).toBe('future-version');
     expect(message).toMatch(/newer version/);
   });
@@ -94,10 +94,27 @@ describe('share link codec', () => {
     }
   });
 
+  it('reads a v1 link against the v1 defaults, whatever the app defaults are now', () => {
+    // v1: GRPO with data kept the quality self-reward (wQ = 1); v2 and the app today give it none.
+    expect(decodeShareLink(hashOf('{"algorithm":"grpo-data","env":"strings"}', 1)).qualityWeight).toBe(1);
+    expect(decodeShareLink(hashOf('{"algorithm":"grpo-data","env":"strings"}', 2)).qualityWeight).toBe(0);
+    const v1 = readShareLink(hashOf('{"env":"strings","seed":4}', 1));
+    expect(v1.config).toMatchObject({ env: 'strings', preset: 'small', seed: 4, numQueries: 16, groupSize: 8, learningRate: 3e-5, challengerReward: 'failure' });
+    expect(v1.notes).toEqual([]);
+  });
+
+  it('opens a v1 arithmetic link on the redesigned environment and says so', () => {
+    const { config, notes } = readShareLink(hashOf('{"seed":7}', 1));
+    expect(config.env).toBe('arithmetic');
+    expect(config.seed).toBe(7);
+    expect(notes.join(' ')).toMatch(/earlier arithmetic environment .* does not reproduce the old run/);
+    expect(readShareLink(encodeShareLink(config)).notes).toEqual([]);
+  });
+
   it('carries the backends a run trained on beside its settings, not in them', () => {
     const config = { ...defaultRunConfig(), seed: 5 };
     const hash = encodeShareLink(config, { trainedOn: ['wasm', 'webgpu'] });
-    expect(readShareLink(hash)).toEqual({ config, provenance: { trainedOn: ['wasm', 'webgpu'] } });
+    expect(readShareLink(hash)).toEqual({ config, provenance: { trainedOn: ['wasm', 'webgpu'] }, notes: [] });
     expect(decodeShareLink(hash)).toEqual(config);
     expect(readShareLink(encodeShareLink(config)).provenance).toBeNull();
     expect(encodeShareLink(config, { trainedOn: [] })).toBe(encodeShareLink(config));

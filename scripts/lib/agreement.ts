@@ -1,9 +1,10 @@
 // How closely two backends agree: relative differences of scalars and of per-variable arrays (gradients,
 // weight updates), with the variable and its largest difference named. Pure: no tensors, no I/O.
 
-/** |a - b| / max(|a|, |b|); 0 when both are 0. */
-export function relativeScalarDiff(a: number, b: number): number {
-  const scale = Math.max(Math.abs(a), Math.abs(b));
+/** |a - b| / max(|a|, |b|, floor); 0 when both are 0. `floor` keeps a quantity that is 0 in exact arithmetic
+ *  (a first step's loss: ratio 1 and centred advantages) from making float noise a 100% difference. */
+export function relativeScalarDiff(a: number, b: number, floor = 0): number {
+  const scale = Math.max(Math.abs(a), Math.abs(b), floor);
   return scale === 0 ? 0 : Math.abs(a - b) / scale;
 }
 

@@ -108,8 +108,8 @@ export async function gradientsOnBackend(batch: GradientBatch): Promise<Record<s
   return out;
 }
 
-/** The link the e2e spec steps too: seed 3 at 4 x 3 gives groups with signal at step 1. */
-export const STEP_RUN = { numQueries: 4, groupSize: 3, seed: 3 };
+/** The link the e2e spec steps too: with the shipped tiny arithmetic model, seed 5 at 4 x 3 gives groups with signal at every step (seed scan: grad_norm 5.7, 2.3, 4.6 and both KLs above 0 from step 2). */
+export const STEP_RUN = { numQueries: 4, groupSize: 3, seed: 5 };
 
 export interface StepsResult {
   /** Each step's metrics (timings left out). */

@@ -2,6 +2,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, type BackendName } from './backend-names.ts';
+import { initWasmKernels } from './kernels/wasm-kernels.ts';
 
 /** Registers (by importing) and activates a backend. `wasmPath` is the folder holding the .wasm binaries. */
 export async function useBackend(name: BackendName, wasmPath?: string): Promise<void> {
@@ -21,6 +22,7 @@ export async function useBackend(name: BackendName, wasmPath?: string): Promise<
     throw new BackendUnavailableError(`backend ${name} failed to start: ${(err as Error).message}`);
   }
   if (!ok || tf.getBackend() !== name) throw new BackendUnavailableError(`backend ${name} is not available here`);
+  if (name === 'wasm') await initWasmKernels(); // the model's fused SIMD kernels; without them it runs on stock ops
 }
 
 /** Measured throughput of a plain 2-D matMul, in GFLOP/s (the denominator of utilisation). */

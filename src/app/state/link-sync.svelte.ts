@@ -35,8 +35,9 @@ export class LinkSync {
   read(): LinkRead {
     const hash = location.hash;
     try {
-      const { config, provenance } = readShareLink(hash);
+      const { config, provenance, notes } = readShareLink(hash);
       this.view = decodeViewOptions(hash);
+      if (notes.length) this.notices.show('link', 'info', notes.join(' '));
       return { config, provenance, given: hash.length > 1 ? 'valid' : 'none' };
     } catch (err) {
       if (!(err instanceof ShareLinkError)) throw err;

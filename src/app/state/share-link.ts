@@ -1,18 +1,55 @@
-// Share links: the URL hash holds a whole run config as `#v1.<payload>`, where the payload is the
-// lz-string-compressed JSON of the fields that differ from the algorithm's defaults (and, in a copied link,
-// the backends the run trained on). Reading a link checks its version, its encoding, every field's type
-// (valibot, from the property table) and then normalises it as a stored run is (normalizeRunConfig).
+// Share links: the URL hash holds a whole run config as `#v2.<payload>`, where the payload is the
+// lz-string-compressed JSON of the fields that differ from the link format's defaults (and, in a copied link,
+// the backends the run trained on). Each format version keeps its own frozen table of defaults, so changing the
+// app's defaults never changes what an existing link means. Reading a link checks its version, its encoding,
+// every field's type (valibot, from the property table) and then normalises the whole config as a stored run is
+// (normalizeRunConfig).
 
 import * as v from 'valibot';
 import LZString from 'lz-string';
 import { ConfigError } from '../../core/rl/config.ts';
 import { ENV_KEYS, getEnv } from '../../core/envs/registry.ts';
 import { BACKEND_NAMES, type BackendName } from '../../core/backend-names.ts';
-import { defaultRunConfig, normalizeRunConfig, type RunConfig } from '../../core/train/run-config.ts';
+import { defaultRunConfig, normalizeRunConfig, RUN_ALGORITHMS, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
 
-export const LINK_VERSION = 1;
+export const LINK_VERSION = 2;
+
+/** Fields every format version's defaults share. */
+const SHARED_DEFAULTS = {
+  base: 'shipped', pretrainSteps: 600, seed: 1, rubric: {}, klEstimator: 'k3', aggregation: 'sum', normalizeByStd: false,
+  updatesPerBatch: 1, clipMode: 'token', clipEpsilon: 0.2, maxGradNorm: 1, topK: 0, topP: 1,
+} as const;
+
+/**
+ * What an absent field of a link meant when the link was made, per format version: frozen copies of the app's
+ * defaults at the time, which a link's fields are laid over. Never edit a published table; add a version.
+ * - v1 (until 2026-12-01): two-digit arithmetic on the small model, GRPO with data kept wQ = 1, and no
+ *   Challenger reward choice (the paper's failure reward).
+ * - v2: GRPO with data without the quality self-reward (wQ = 0), as the paper's baseline.
+ */
+const LINK_DEFAULTS: Record<number, (algorithm: RunAlgorithm) => RunConfig> = {
+  1: (algorithm) => ({
+    ...SHARED_DEFAULTS, rubric: {}, algorithm, env: 'arithmetic', preset: 'small', numQueries: 16, groupSize: 8,
+    qualityWeight: algorithm === 'lsp-zero' ? 0 : 1, challengerWeight: 0.1, challengerReward: 'failure', klBeta: 0.1, learningRate: 3e-5, temperature: 1,
+  }),
+  2: (algorithm) => ({
+    ...SHARED_DEFAULTS, rubric: {}, algorithm, env: 'arithmetic', preset: 'small', numQueries: 16, groupSize: 8,
+    qualityWeight: algorithm === 'lsp' ? 1 : 0, challengerWeight: 0.1, challengerReward: 'failure', klBeta: 0.1, learningRate: 3e-5, temperature: 1,
+  }),
+};
+
+/** What a link of an older format now opens, where that differs from the run it was made for. */
+function olderLinkNotes(version: number, config: RunConfig): string[] {
+  if (version === 1 && config.env === 'arithmetic') {
+    return [
+      'This link was made for the earlier arithmetic environment (numbers 0 to 99, products too, answers written the usual way). ' +
+        'Arithmetic is now three-digit sums and differences answered backwards, so the link opens that with the same settings: it does not reproduce the old run.',
+    ];
+  }
+  return [];
+}
 
 export type ShareLinkProblem = 'malformed' | 'damaged' | 'future-version' | 'invalid';
 
@@ -81,7 +118,7 @@ export interface LinkProvenance {
 /** The hash for a config, with the leading '#'; with `provenance`, the backends the run trained on ride along. */
 export function encodeShareLink(config: RunConfig, provenance?: LinkProvenance): string {
   // Defaults depend on the algorithm (LSP-Zero has no quality weight), so it is compared with the global default.
-  const defaults = { ...defaultRunConfig(config.algorithm), algorithm: defaultRunConfig().algorithm };
+  const defaults = { ...LINK_DEFAULTS[LINK_VERSION](config.algorithm), algorithm: defaultRunConfig().algorithm };
   // Rubric overrides go in their short form (only what differs from the criteria's definitions), so a link
   // names only what was changed and two links with the same effect are the same link.
   const rubric = config.rubric ?? {};
@@ -102,17 +139,26 @@ export function decodeShareLink(hash: string): RunConfig {
   return readShareLink(hash).config;
 }
 
-/** The config a hash describes and what it says of its run's backends (null: it does not say). */
-export function readShareLink(hash: string): { config: RunConfig; provenance: LinkProvenance | null } {
+/** What a link holds: the run's config, what it says of the run's backends (null: it does not say), and notes on
+ *  what a link of an older format now opens. */
+export interface LinkContents {
+  config: RunConfig;
+  provenance: LinkProvenance | null;
+  notes: string[];
+}
+
+/** The config a hash describes and what it says of its run. Throws ShareLinkError with a readable message. */
+export function readShareLink(hash: string): LinkContents {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (text === '') return { config: defaultRunConfig(), provenance: null };
+  if (text === '') return { config: defaultRunConfig(), provenance: null, notes: [] };
   const match = /^v(\d+)\.(.*)$/s.exec(text);
-  if (!match) throw new ShareLinkError('malformed', 'This link does not hold Sparring settings (it should start with #v1.).');
+  if (!match) throw new ShareLinkError('malformed', `This link does not hold Sparring settings (it should start with #v${LINK_VERSION}.).`);
   const version = Number(match[1]);
   if (version > LINK_VERSION) {
-    throw new ShareLinkError('future-version', `This link was made by a newer version of Sparring (link format v${version}; this page reads v${LINK_VERSION}). Reload to get the newest version.`);
+    throw new ShareLinkError('future-version', `This link was made by a newer version of Sparring (link format v${version}; this page reads up to v${LINK_VERSION}). Reload to get the newest version.`);
   }
-  if (version !== LINK_VERSION) throw new ShareLinkError('malformed', `Unknown link format v${version}.`);
+  const defaultsOf = LINK_DEFAULTS[version];
+  if (!defaultsOf) throw new ShareLinkError('malformed', `Unknown link format v${version}.`);
 
   // A workshop link appends '.<view options>' (view-options.ts reads that part); lz-string never writes a '.'.
   const raw = readLinkJson(match[2].split('.')[0], 'This link is incomplete or damaged: was it cut off when it was copied?');
@@ -120,7 +166,11 @@ export function readShareLink(hash: string): { config: RunConfig; provenance: Li
   // The raw JSON, not the schema's output: the normaliser sees every key as given (valibot drops '__proto__').
   const { [PROVENANCE_KEY]: trainedOn, ...settings } = raw as Record<string, unknown>;
   try {
-    return { config: normalizeRunConfig(settings), provenance: trainedOn === undefined ? null : { trainedOn: trainedOn as BackendName[] } };
+    // The link's fields over its own version's defaults: the app's defaults of today play no part.
+    const algorithm = (settings.algorithm ?? defaultRunConfig().algorithm) as RunAlgorithm;
+    const full = RUN_ALGORITHMS.includes(algorithm) ? { ...defaultsOf(algorithm), ...settings } : settings;
+    const config = normalizeRunConfig(full);
+    return { config, provenance: trainedOn === undefined ? null : { trainedOn: trainedOn as BackendName[] }, notes: olderLinkNotes(version, config) };
   } catch (err) {
     if (err instanceof ConfigError) throw new ShareLinkError('invalid', `This link's settings break a rule: ${err.message}.`);
     throw err;

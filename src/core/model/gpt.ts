@@ -2,13 +2,15 @@
 // self-attention, MLP, LM head). Pure functions over a record of weight tensors: no I/O, no optimizer.
 //
 // Shaped for the WASM backend, where only plain 2-D matMul is fast: every large product is
-// [B*T, C] x [C, K] with weights stored in the orientation they are used, and the embedding lookup is a
-// one-hot matMul (whose gradient needs no UnsortedSegmentSum).
+// [B*T, C] x [C, K] with weights stored in the orientation they are used, and the stock embedding lookup is
+// a one-hot matMul (whose gradient needs no UnsortedSegmentSum). On WASM the model runs on fused SIMD kernels
+// (attention straight from the qkv projection, norms, GELU, embeddings; see BlockOps), elsewhere on stock ops.
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
-import type { Rng } from '../random.ts';
 import { CHALLENGER, PAD, SEP, SOLVER } from '../tokenizer/tokenizer.ts';
+import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
+import { fusedAttention, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../kernels/ops.ts';
 
 /** Weights by name; the same code runs the policy (variables) and the frozen reference (tensors). */
 export type Params = Record<string, tf.Tensor>;
@@ -20,9 +22,10 @@ export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5):
 }
 
 export function gelu(x: tf.Tensor): tf.Tensor {
-  // tanh approximation, as GPT-2 (x*x*x: pow is several times slower on WASM).
-  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  return x.mul(0.5).mul(tf.tanh(inner).add(1));
+  // GPT-2's tanh approximation 0.5x(1 + tanh(w)), w = sqrt(2/pi)(x + 0.044715x^3), written as x * sigmoid(2w)
+  // (the same function): tanh costs ~13x a multiply on WASM, sigmoid ~1x. x*x*x: pow is slower still.
+  const twiceInner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(2 * Math.sqrt(2 / Math.PI));
+  return x.mul(tf.sigmoid(twiceInner));
 }
 
 /** Swaps the last two axes. */
@@ -49,46 +52,91 @@ export const matMul = tf.customGrad((a, b, save) => {
   };
 }) as <T extends tf.Tensor>(a: T, b: tf.Tensor) => T;
 
-/** Token + position embeddings for tokens [B, T] at positions offset..offset+T-1. Returns [B*T, C]. */
-function embed(p: Params, c: ModelConfig, tokens: tf.Tensor2D, offset: number): tf.Tensor2D {
-  const [B, T] = tokens.shape;
-  const oneHot = tf.oneHot(tokens.reshape([B * T]), c.vocabSize).toFloat(); // [B*T, V]
-  const tok = matMul(oneHot, p.wte); // [B*T, C]
-  const pos = p.wpe.slice([offset, 0], [T, c.nEmbd]); // [T, C]
-  return tok.reshape([B, T, c.nEmbd]).add(pos).reshape([B * T, c.nEmbd]) as tf.Tensor2D;
-}
-
-function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return matMul(x, w).add(b) as tf.Tensor2D;
-}
-
-/** q, k, v for x [B*T, C], each [B, H, T, hd]. */
-function projectQkv(p: Params, c: ModelConfig, l: number, x: tf.Tensor2D, B: number, T: number) {
-  const H = c.nHead;
-  const hd = c.nEmbd / H;
-  const qkv = linear(x, p[`h${l}.attn.wqkv`], p[`h${l}.attn.bqkv`]); // [B*T, 3C]
+/** q, k, v [B, H, T, hd] out of a fused projection qkv [B*T, 3C]. */
+export function splitHeads(qkv: tf.Tensor2D, B: number, T: number, H: number) {
+  const hd = qkv.shape[1] / 3 / H;
   // Three 2-D slices and 4-D transposes: one 5-D transpose is ~250x slower on WASM.
   const [q, k, v] = tf.split(qkv, 3, 1).map((part) => part.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D); // [B, H, T, hd]
   return { q, k, v };
 }
 
-/** Attention output for q [B, H, Tq, hd] over k, v [B, H, Tk, hd]; mask [Tq, Tk] of 0 / -1e9 or null. */
-function attend(p: Params, c: ModelConfig, l: number, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor | null) {
+/** Attention of q [B, H, Tq, hd] over k, v [B, H, Tk, hd], heads merged: [B*Tq, C]. mask [Tq, Tk] of 0 / -1e9 or null. */
+export function attendHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor | null): tf.Tensor2D {
   const [B, H, Tq, hd] = q.shape;
   let scores = matMul(q, swapLast(k)).mul(1 / Math.sqrt(hd)); // [B, H, Tq, Tk]
   if (mask) scores = scores.add(mask);
   const y = matMul(tf.softmax(scores), v); // [B, H, Tq, hd]
-  const merged = y.transpose([0, 2, 1, 3]).reshape([B * Tq, H * hd]) as tf.Tensor2D; // [B*Tq, C]
-  return linear(merged, p[`h${l}.attn.wo`], p[`h${l}.attn.bo`]);
+  return y.transpose([0, 2, 1, 3]).reshape([B * Tq, H * hd]) as tf.Tensor2D; // [B*Tq, C]
 }
 
-function mlp(p: Params, l: number, x: tf.Tensor2D): tf.Tensor2D {
-  const h = gelu(linear(x, p[`h${l}.mlp.wfc`], p[`h${l}.mlp.bfc`])) as tf.Tensor2D; // [B*T, 4C]
-  return linear(h, p[`h${l}.mlp.wproj`], p[`h${l}.mlp.bproj`]); // [B*T, C]
+/** [Tq, Tk] of 0 where query i (at position offset + i) may see key j (j <= offset + i), else -1e9. */
+export function causalMask(Tq: number, Tk: number, offset = 0): tf.Tensor2D {
+  return tf.linalg.bandPart(tf.ones([Tq, Tk]), -1, offset).sub(1).mul(1e9) as tf.Tensor2D;
 }
 
-function causalMask(T: number): tf.Tensor2D {
-  return tf.linalg.bandPart(tf.ones([T, T]), -1, 0).sub(1).mul(1e9) as tf.Tensor2D; // 0 on/below diagonal
+/**
+ * The model's building blocks on the active backend: stock tfjs ops, or, on WASM with the SIMD kernels started,
+ * fused kernels that compute the same functions (kernels/ops.ts; the tests check them against these).
+ */
+export interface BlockOps {
+  /** Token embeddings of tokens [B, T] plus position embeddings of positions offset..offset+T-1: [B*T, C]. */
+  embed(tokens: tf.Tensor2D, wte: tf.Tensor, wpe: tf.Tensor, offset: number): tf.Tensor2D;
+  linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D;
+  layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D;
+  gelu(x: tf.Tensor2D): tf.Tensor2D;
+  /** Causal self-attention of T positions, before the output projection: qkv [B*T, 3C] -> [B*T, C]. */
+  attention(qkv: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor2D;
+}
+
+export const STOCK_OPS: BlockOps = {
+  embed: (tokens, wte, wpe, offset) => {
+    const [B, T] = tokens.shape;
+    const [V, C] = wte.shape;
+    const oneHot = tf.oneHot(tokens.reshape([B * T]), V).toFloat(); // [B*T, V]
+    const tok = matMul(oneHot, wte); // [B*T, C]
+    const pos = wpe.slice([offset, 0], [T, C]); // [T, C]
+    return tok.reshape([B, T, C]).add(pos).reshape([B * T, C]) as tf.Tensor2D;
+  },
+  linear: (x, w, b) => matMul(x, w).add(b) as tf.Tensor2D,
+  layerNorm: (x, g, b) => layerNorm(x, g, b) as tf.Tensor2D,
+  gelu: (x) => gelu(x) as tf.Tensor2D,
+  attention: (qkv, B, T, H) => {
+    const { q, k, v } = splitHeads(qkv, B, T, H);
+    return attendHeads(q, k, v, causalMask(T, T));
+  },
+};
+
+const FUSED_OPS: BlockOps = {
+  embed: (tokens, wte, wpe, offset) => fusedEmbed(tokens, wte as tf.Tensor2D, wpe as tf.Tensor2D, offset),
+  linear: (x, w, b) => fusedLinear(x, w as tf.Tensor2D, b as tf.Tensor1D),
+  layerNorm: (x, g, b) => fusedLayerNorm(x, g, b, 1e-5),
+  gelu: (x) => fusedGelu(x),
+  attention: (qkv, B, _T, H) => fusedAttention(qkv, B, H),
+};
+
+/** The kernels need row widths and head widths in whole SIMD vectors (4 floats); every preset has them. */
+export function usesFusedKernels(c: ModelConfig): boolean {
+  return fusedKernelsActive() && c.nEmbd % 4 === 0 && (c.nEmbd / c.nHead) % 4 === 0;
+}
+
+export function blockOps(c: ModelConfig): BlockOps {
+  return usesFusedKernels(c) ? FUSED_OPS : STOCK_OPS;
+}
+
+function mlp(ops: BlockOps, p: Params, l: number, x: tf.Tensor2D): tf.Tensor2D {
+  const h = ops.gelu(ops.linear(x, p[`h${l}.mlp.wfc`], p[`h${l}.mlp.bfc`])); // [B*T, 4C]
+  return ops.linear(h, p[`h${l}.mlp.wproj`], p[`h${l}.mlp.bproj`]); // [B*T, C]
+}
+
+/** One pre-norm block over x [B*T, C]; `attend` maps the block's qkv [B*T, 3C] to attention output [B*T, C]. */
+export function block(ops: BlockOps, p: Params, l: number, x: tf.Tensor2D, attend: (qkv: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+  const qkv = ops.linear(ops.layerNorm(x, p[`h${l}.ln1.g`], p[`h${l}.ln1.b`]), p[`h${l}.attn.wqkv`], p[`h${l}.attn.bqkv`]); // [B*T, 3C]
+  const y = x.add(ops.linear(attend(qkv), p[`h${l}.attn.wo`], p[`h${l}.attn.bo`])) as tf.Tensor2D;
+  return y.add(mlp(ops, p, l, ops.layerNorm(y, p[`h${l}.ln2.g`], p[`h${l}.ln2.b`]))) as tf.Tensor2D;
+}
+
+export function head(ops: BlockOps, p: Params, x: tf.Tensor2D): tf.Tensor2D {
+  return ops.linear(ops.layerNorm(x, p['lnf.g'], p['lnf.b']), p['head.w'], p['head.b']);
 }
 
 /** Full forward over tokens [B, T] (right-padded; causal attention means padding never reaches real tokens).
@@ -96,14 +144,10 @@ function causalMask(T: number): tf.Tensor2D {
 export function forward(p: Params, c: ModelConfig, tokens: tf.Tensor2D): tf.Tensor2D {
   const [B, T] = tokens.shape;
   if (T > c.blockSize) throw new RangeError(`sequence length ${T} exceeds blockSize ${c.blockSize}`);
-  const mask = causalMask(T);
-  let x = embed(p, c, tokens, 0); // [B*T, C]
-  for (let l = 0; l < c.nLayer; l++) {
-    const { q, k, v } = projectQkv(p, c, l, layerNorm(x, p[`h${l}.ln1.g`], p[`h${l}.ln1.b`]) as tf.Tensor2D, B, T);
-    x = x.add(attend(p, c, l, q, k, v, mask));
-    x = x.add(mlp(p, l, layerNorm(x, p[`h${l}.ln2.g`], p[`h${l}.ln2.b`]) as tf.Tensor2D));
-  }
-  return linear(layerNorm(x, p['lnf.g'], p['lnf.b']) as tf.Tensor2D, p['head.w'], p['head.b']); // [B*T, V]
+  const ops = blockOps(c);
+  let x = ops.embed(tokens, p.wte, p.wpe, 0); // [B*T, C]
+  for (let l = 0; l < c.nLayer; l++) x = block(ops, p, l, x, (qkv) => ops.attention(qkv, B, T, c.nHead));
+  return head(ops, p, x); // [B*T, V]
 }
 
 /**
@@ -154,41 +198,4 @@ export function tokenLogProbs(p: Params, c: ModelConfig, inputs: tf.Tensor2D, ta
   const logits = forward(p, c, inputs); // [B*T, V]
   const { logp, entropy } = pickLogProbs(logits, targets.reshape([B * T]) as tf.Tensor1D, readout); // [B*T]
   return { logp: logp.reshape([B, T]) as tf.Tensor2D, entropy: entropy.reshape([B, T]) as tf.Tensor2D };
-}
-
-/** Keys and values of every layer for the positions seen so far, each [B, H, t, hd]. */
-export interface KvCache {
-  keys: tf.Tensor4D[];
-  values: tf.Tensor4D[];
-  length: number;
-}
-
-export function emptyCache(): KvCache {
-  return { keys: [], values: [], length: 0 };
-}
-
-/** One decoding step: tokens [B] at position cache.length. Returns logits [B, V] and the grown cache.
- *  The caller owns (and disposes) the old cache's tensors. */
-export function decodeStep(p: Params, c: ModelConfig, tokens: tf.Tensor1D, cache: KvCache): { logits: tf.Tensor2D; cache: KvCache } {
-  const B = tokens.shape[0];
-  const pos = cache.length;
-  if (pos >= c.blockSize) throw new RangeError(`position ${pos} exceeds blockSize ${c.blockSize}`);
-  let x = embed(p, c, tokens.reshape([B, 1]) as tf.Tensor2D, pos); // [B, C]
-  const keys: tf.Tensor4D[] = [];
-  const values: tf.Tensor4D[] = [];
-  for (let l = 0; l < c.nLayer; l++) {
-    const { q, k, v } = projectQkv(p, c, l, layerNorm(x, p[`h${l}.ln1.g`], p[`h${l}.ln1.b`]) as tf.Tensor2D, B, 1);
-    const kAll = (pos === 0 ? k : tf.concat([cache.keys[l], k], 2)) as tf.Tensor4D; // [B, H, pos+1, hd]
-    const vAll = (pos === 0 ? v : tf.concat([cache.values[l], v], 2)) as tf.Tensor4D;
-    keys.push(kAll);
-    values.push(vAll);
-    x = x.add(attend(p, c, l, q, kAll, vAll, null)); // the newest query may see every cached position
-    x = x.add(mlp(p, l, layerNorm(x, p[`h${l}.ln2.g`], p[`h${l}.ln2.b`]) as tf.Tensor2D));
-  }
-  const logits = linear(layerNorm(x, p['lnf.g'], p['lnf.b']) as tf.Tensor2D, p['head.w'], p['head.b']); // [B, V]
-  return { logits, cache: { keys, values, length: pos + 1 } };
-}
-
-export function disposeCache(cache: KvCache): void {
-  tf.dispose([...cache.keys, ...cache.values]);
 }

@@ -1,14 +1,20 @@
 // Batched, seeded sampling with a key/value cache, plus a recompute-without-cache path that must agree with
 // it token for token (the reference for tests and the benchmark's baseline).
 //
-// All rows step in lockstep from position 0. A row still inside its prompt is fed its next prompt token
-// (teacher forcing); once past it, its own sample. So prompts of different lengths need no padding, and
-// positions match the training layout exactly. Random numbers come from a CPU-side seeded Rng (B uniforms
-// per step, whatever the path), so both paths and every backend draw the same numbers.
+// Every row's positions match the training layout: position t holds the row's t-th token. The prefix that
+// every prompt covers (the shortest prompt) is fed in one pass; from there all rows step in lockstep, a row
+// still inside its prompt fed its next prompt token (teacher forcing), a row past it its own sample. So
+// prompts of different lengths need no padding. Random numbers come from a CPU-side seeded Rng, B per
+// position from position 0 (a position inside every prompt leaves its B unused), whatever the path and the
+// prefill, so both paths and every backend draw the same numbers for the same position.
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.ts';
-import { decodeStep, disposeCache, emptyCache, forward, pickLogProbs, readLogits, samplingReadout, type KvCache, type Params } from './gpt.ts';
+import { decodeStep } from './kv-cache.ts';
+import { forward, pickLogProbs, PROMPT_ONLY_TOKENS, type Params } from './gpt.ts';
+import { createCache } from './kv-cache.ts';
+import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
+import { fusedChooseTokens } from '../kernels/ops.ts';
 import { EOS, PAD } from '../tokenizer/tokenizer.ts';
 import type { Rng } from '../random.ts';
 
@@ -38,13 +44,20 @@ export interface SampledRow {
   finished: boolean;
 }
 
+/** [V] of -1e9 on the prompt-only tokens, 0 elsewhere: added to logits so they are never sampled (as gpt.ts
+ *  readLogits excludes them from the scored distribution). */
+function bannedTokenBias(V: number): tf.Tensor1D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(PROMPT_ONLY_TOKENS, 'int32'), V).sum(0).mul(-1e9) as tf.Tensor1D);
+}
+
 /** Choose one token per row from logits [B, V] given uniforms u [B]. Returns int32 tokens [B] and the chosen
- *  tokens' log-probability and the entropy under the sampling distribution (samplingReadout). */
-export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions) {
+ *  tokens' log-probability and the entropy under the sampling distribution: the logits with the prompt-only
+ *  tokens banned, divided by the temperature (gpt.ts samplingReadout; greedy reads it at temperature 1). */
+export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions, banned: tf.Tensor1D) {
   return tf.tidy(() => {
     const [B, V] = logits.shape;
-    const readout = samplingReadout(opts.temperature);
-    const scaled = readLogits(logits, readout); // [B, V]: prompt-only tokens excluded, tempered
+    const allowed = logits.add(banned) as tf.Tensor2D;
+    const scaled = (opts.temperature > 0 && opts.temperature !== 1 ? allowed.div(opts.temperature) : allowed) as tf.Tensor2D; // [B, V]
     let token: tf.Tensor1D;
     if (opts.temperature <= 0) {
       token = tf.argMax(scaled, -1).toInt() as tf.Tensor1D;
@@ -65,8 +78,29 @@ export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: S
   });
 }
 
-/** Logits [B, V] for the next position, given the input tokens at `step` [B]; implemented by the two paths. */
-type NextLogits = (inputs: tf.Tensor1D, step: number) => tf.Tensor2D;
+/** The token choice on the active backend: one kernel on WASM with the SIMD kernels, else chooseTokens. */
+function choose(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions, banned: tf.Tensor1D) {
+  if (fusedKernelsActive()) return fusedChooseTokens(logits, uniforms, banned, opts.temperature, opts.topK, opts.topP);
+  return chooseTokens(logits, uniforms, opts, banned);
+}
+
+/** Positions 0..prefill-1 of every prompt: [B, prefill]. */
+function prefixTokens(prompts: number[][], prefill: number): tf.Tensor2D {
+  return tf.tensor2d(prompts.flatMap((row) => row.slice(0, prefill)), [prompts.length, prefill], 'int32');
+}
+
+/** Inputs at position t, [B, 1]: a row's prompt token while it is inside its prompt, else its previous sample. */
+function nextInputs(prompts: number[][], t: number, previous: tf.Tensor1D): tf.Tensor2D {
+  const B = prompts.length;
+  if (prompts.every((row) => t >= row.length)) return previous.reshape([B, 1]);
+  const inPrompt = tf.tensor1d(prompts.map((row) => (t < row.length ? 1 : 0)), 'bool');
+  const promptToken = tf.tensor1d(prompts.map((row) => (t < row.length ? row[t] : 0)), 'int32');
+  return tf.where(inPrompt, promptToken, previous).reshape([B, 1]);
+}
+
+/** Logits [B, V] for the position after `last`, given the input tokens [B, Tq] at positions last-Tq+1..last;
+ *  implemented by the two paths. */
+type NextLogits = (inputs: tf.Tensor2D, last: number) => tf.Tensor2D;
 
 /** The shared decoding loop. `next` owns whatever state its path keeps (cache or history). */
 async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, rng: Rng, next: NextLogits): Promise<SampledRow[]> {
@@ -80,42 +114,40 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
   const lastStep = Math.max(...lens.map((n) => n - 1 + opts.maxNewTokens)) - 1;
   // Per step and row: is the sample at this step a completion token within budget?
   const activeAt = (t: number, b: number) => t + 1 >= lens[b] && t + 1 - lens[b] < opts.maxNewTokens;
+  // Positions 0..prefill-1 are prompt in every row: one pass feeds them all, and sampling starts at its end.
+  const prefill = Math.min(...lens);
+  const firstStep = prefill - 1;
+  for (let i = 0; i < firstStep * B; i++) rng.next(); // the unused uniforms of prompt-only positions
 
-  let alive = tf.ones([B]) as tf.Tensor1D; // 0 once a row has emitted its end token
-  let previous = tf.zeros([B], 'int32') as tf.Tensor1D;
+  const banned = bannedTokenBias(c.vocabSize);
+  const alive = new Uint8Array(B).fill(1); // 0 once a row has emitted its end token (known at each check)
+  let checked = 0; // steps whose tokens the end-token check has read
+  // Raw per-step samples from firstStep on; which of them are a row's completion is decided when reading out.
   const recorded: tf.Tensor1D[] = [];
   const logps: tf.Tensor1D[] = [];
   const entropies: tf.Tensor1D[] = [];
   try {
-    for (let t = 0; t <= lastStep; t++) {
-      const inPrompt = new Int32Array(B);
-      const promptToken = new Int32Array(B);
-      const active = new Float32Array(B);
-      const uniforms = new Float32Array(B);
-      for (let b = 0; b < B; b++) {
-        inPrompt[b] = t < lens[b] ? 1 : 0;
-        promptToken[b] = t < lens[b] ? prompts[b][t] : 0;
-        active[b] = activeAt(t, b) ? 1 : 0;
-        uniforms[b] = rng.next();
-      }
-      const stepOut = tf.tidy(() => {
-        const inputs = tf.where(tf.tensor1d(inPrompt, 'int32').toBool(), tf.tensor1d(promptToken, 'int32'), previous) as tf.Tensor1D;
-        const logits = next(inputs, t);
-        const { token, logp, entropy } = chooseTokens(logits, tf.tensor1d(uniforms), opts);
-        const live = alive.mul(tf.tensor1d(active)); // [B] 1 where this sample is a real completion token
-        const kept = tf.where(live.toBool(), token, tf.fill([B], PAD, 'int32')) as tf.Tensor1D;
-        const nextAlive = alive.mul(tf.scalar(1).sub(live.mul(tf.equal(token, EOS).toFloat()))) as tf.Tensor1D;
-        return { token, kept, logp: logp.mul(live) as tf.Tensor1D, entropy: entropy.mul(live) as tf.Tensor1D, nextAlive };
+    for (let t = firstStep; t <= lastStep; t++) {
+      const uniforms = Float32Array.from({ length: B }, () => rng.next());
+      const step = tf.tidy(() => {
+        const inputs = t === firstStep ? prefixTokens(prompts, prefill) : nextInputs(prompts, t, recorded[recorded.length - 1]); // [B, Tq]
+        return choose(next(inputs, t), tf.tensor1d(uniforms), opts, banned);
       });
-      tf.dispose([previous, alive]);
-      previous = stepOut.token;
-      alive = stepOut.nextAlive;
-      recorded.push(stepOut.kept);
-      logps.push(stepOut.logp);
-      entropies.push(stepOut.entropy);
+      recorded.push(step.token);
+      logps.push(step.logp);
+      entropies.push(step.entropy);
       if ((t + 1) % opts.checkEvery === 0 && t < lastStep) {
-        const flags = await alive.data();
-        const stillGoing = prompts.some((_, b) => flags[b] > 0 && t + 1 - lens[b] < opts.maxNewTokens - 1);
+        // The only read-back while decoding: the tokens since the last check, for the rows' end tokens.
+        const window = tf.stack(recorded.slice(checked), 1); // [B, k]
+        const tokens = await window.data();
+        window.dispose();
+        const k = recorded.length - checked;
+        for (let s = 0; s < k; s++) {
+          const at = firstStep + checked + s;
+          for (let b = 0; b < B; b++) if (alive[b] && activeAt(at, b) && tokens[b * k + s] === EOS) alive[b] = 0;
+        }
+        checked = recorded.length;
+        const stillGoing = prompts.some((_, b) => alive[b] && t + 1 - lens[b] < opts.maxNewTokens - 1);
         if (!stillGoing) break;
       }
     }
@@ -125,11 +157,11 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
     tf.dispose(stacked);
     return prompts.map((_, b) => {
       const row: SampledRow = { tokens: [], logp: [], entropy: [], finished: false };
-      for (let t = lens[b] - 1; t < steps && row.tokens.length < opts.maxNewTokens; t++) {
-        const tok = tokArr[b * steps + t];
+      for (let s = lens[b] - 1 - firstStep; s < steps && row.tokens.length < opts.maxNewTokens; s++) {
+        const tok = tokArr[b * steps + s];
         row.tokens.push(tok);
-        row.logp.push(lpArr[b * steps + t]);
-        row.entropy.push(entArr[b * steps + t]);
+        row.logp.push(lpArr[b * steps + s]);
+        row.entropy.push(entArr[b * steps + s]);
         if (tok === EOS) {
           row.finished = true;
           break;
@@ -138,39 +170,31 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
       return row;
     });
   } finally {
-    tf.dispose([alive, previous, ...recorded, ...logps, ...entropies]);
+    tf.dispose([banned, ...recorded, ...logps, ...entropies]);
   }
 }
 
 /** Sample completions for every prompt in one batch, with a key/value cache. */
 export async function sampleBatch(p: Params, c: ModelConfig, prompts: number[][], opts: SampleOptions, rng: Rng): Promise<SampledRow[]> {
-  let cache: KvCache = emptyCache();
+  const cache = createCache(c, prompts.length);
   try {
-    return await decode(prompts, c, opts, rng, (inputs) => {
-      const out = decodeStep(p, c, inputs, cache);
-      const old = cache;
-      cache = out.cache;
-      [...cache.keys, ...cache.values].forEach((kv) => tf.keep(kv)); // outlive this step's tidy
-      disposeCache(old);
-      return out.logits;
-    });
+    return await decode(prompts, c, opts, rng, (inputs) => decodeStep(p, c, inputs, cache));
   } finally {
-    disposeCache(cache);
+    cache.dispose();
   }
 }
 
 /** The same sampling, recomputing the whole prefix at every step: slow, simple, the reference. */
 export async function sampleBatchNoCache(p: Params, c: ModelConfig, prompts: number[][], opts: SampleOptions, rng: Rng): Promise<SampledRow[]> {
-  let history: tf.Tensor2D | null = null; // [B, t+1] inputs so far
+  let history: tf.Tensor2D | null = null; // [B, last+1] inputs so far
   try {
-    return await decode(prompts, c, opts, rng, (inputs, t) => {
-      const col = inputs.reshape([inputs.shape[0], 1]) as tf.Tensor2D;
-      const grown = history ? (tf.concat([history, col], 1) as tf.Tensor2D) : col;
+    return await decode(prompts, c, opts, rng, (inputs, last) => {
+      const grown = history ? (tf.concat([history, inputs], 1) as tf.Tensor2D) : inputs;
       if (history) history.dispose();
       history = tf.keep(grown);
       const B = grown.shape[0];
       const V = c.vocabSize;
-      return forward(p, c, grown).reshape([B, t + 1, V]).slice([0, t, 0], [B, 1, V]).reshape([B, V]) as tf.Tensor2D;
+      return forward(p, c, grown).reshape([B, last + 1, V]).slice([0, last, 0], [B, 1, V]).reshape([B, V]) as tf.Tensor2D;
     });
   } finally {
     if (history) (history as tf.Tensor).dispose();

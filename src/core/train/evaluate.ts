@@ -27,11 +27,16 @@ export interface ChallengerEval {
 
 /** `count` distinct held-out examples, the same for every call with the same arguments. */
 export function heldOutSet(env: Env, count: number, seed = EVAL_SEED): Example[] {
+  return exampleSet(env, count, 'eval', seed);
+}
+
+/** `count` distinct examples from one side of the split (pretraining's side: does a model generalise?). */
+export function exampleSet(env: Env, count: number, split: 'train' | 'eval', seed = EVAL_SEED): Example[] {
   const rng = new Rng(seed);
   const seen = new Set<string>();
   const out: Example[] = [];
   for (let tries = 0; out.length < count && tries < count * 50; tries++) {
-    const ex = env.sample(rng, 'eval');
+    const ex = env.sample(rng, split);
     if (!seen.has(ex.query)) {
       seen.add(ex.query);
       out.push(ex);

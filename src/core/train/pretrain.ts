@@ -14,8 +14,11 @@ export interface PretrainConfig {
   steps: number;
   batchSize: number;
   learningRate: number;
-  /** Linear warm-up steps; then cosine decay to 10% of the rate. */
+  /** Linear warm-up steps; then cosine decay to 10% of the rate, or (`constant`) the rate itself. */
   warmupSteps: number;
+  /** After the warm-up: 'cosine' decays to 10% of the rate by the last step; 'constant' keeps it. A skill learnt
+   *  in a sudden transition (three-digit arithmetic on the small model) can stall under the decay. */
+  schedule?: 'cosine' | 'constant';
   /** Share of each batch that teaches the Solver (the rest teaches the Challenger, whose queries are easier to learn). */
   solverFraction: number;
   seed: number;
@@ -33,6 +36,7 @@ export interface PretrainProgress {
 
 export function learningRateAt(c: PretrainConfig, step: number): number {
   if (step < c.warmupSteps) return (c.learningRate * (step + 1)) / c.warmupSteps;
+  if (c.schedule === 'constant') return c.learningRate;
   const progress = (step - c.warmupSteps) / Math.max(1, c.steps - c.warmupSteps);
   return c.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
 }
