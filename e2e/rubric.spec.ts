@@ -44,14 +44,17 @@ async function closeGroup(page: Page): Promise<void> {
   await page.getByRole('button', { name: '← All queries' }).click();
 }
 
+/** Steps searched for an answer that fails one criterion and passes another (the tiny model's answers mostly pass all). */
+const SEARCH_STEPS = 12;
+
 test('switching a criterion off re-scores the last step at once, enters the link, and trains the next step', async ({ page }) => {
-  await openApp(page, linkFor({ numQueries: 6, groupSize: 4 }));
+  await openApp(page, linkFor({ numQueries: 8, groupSize: 4 }));
   await expect(page.getByTestId('rubric-editor')).toBeVisible();
   const hashBefore = await page.getByTestId('share-url').inputValue();
 
   // A group where some answer fails a criterion and passes others, so switching that criterion off moves its Q.
   let found: { group: number; criterion: number; before: Row[] } | null = null;
-  for (let step = 1; step <= 4 && !found; step++) {
+  for (let step = 1; step <= SEARCH_STEPS && !found; step++) {
     await stepOnce(page, step);
     const groups = await page.getByTestId('rollout-group').count();
     for (let g = 0; g < groups && !found; g++) {
@@ -63,7 +66,7 @@ test('switching a criterion off re-scores the last step at once, enters the link
       if (!found) await closeGroup(page);
     }
   }
-  expect(found, 'no answer failed a criterion in four steps').not.toBeNull();
+  expect(found, `no answer failed a criterion in ${SEARCH_STEPS} steps`).not.toBeNull();
   const { criterion, before } = found!;
   const key = CRITERIA[criterion];
   const stepShown = Number(await page.getByTestId('step').innerText());
