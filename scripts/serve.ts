@@ -1,10 +1,12 @@
-// npm start: serves the built app (dist/) on 127.0.0.1 with the right content types, and prints its URL.
-// Static files only; paths without an extension fall back to index.html (the app keeps its state in the hash).
+// npm start: serves the built app (dist/) on 127.0.0.1 with the right content types and the cross-origin
+// isolation headers (threaded WASM needs them), and prints its URL. Static files only; paths without an
+// extension fall back to index.html (the app keeps its state in the hash).
 
 import { createServer } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { ROOT } from './lib/node-env.ts';
+import { ISOLATION_HEADERS } from '../src/core/wasm-threads.ts';
 
 /** SPARRING_DIST serves another build folder (parallel end-to-end runs each build their own). */
 const DIST = resolve(ROOT, process.env.SPARRING_DIST ?? 'dist');
@@ -49,6 +51,7 @@ const server = createServer((req, res) => {
   res.writeHead(200, {
     'Content-Type': TYPES[ext] ?? 'application/octet-stream',
     'Cache-Control': ext === '.html' ? 'no-cache' : 'public, max-age=3600',
+    ...ISOLATION_HEADERS,
   });
   createReadStream(file).pipe(res);
 });
