@@ -3,8 +3,10 @@
 // then CPU. Also watches a running WebGPU device for loss.
 
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, BackendUnavailableError, measureMatmulGflops, useBackend, type BackendName } from '../src/core/backend.ts';
-import type { BackendChoice, BackendInfo } from './protocol.ts';
+import { BACKEND_NAMES, BackendUnavailableError, measureMatmulGflops, useBackend, wasmCanThread, type BackendName } from '../src/core/backend.ts';
+import { planWasmThreads, type ThreadPlan } from '../src/core/wasm-threads.ts';
+import { pinThreadedGlueSource, withCoreCountFor } from './threaded-wasm.ts';
+import type { BackendChoice, BackendInfo, WasmThreads } from './protocol.ts';
 
 /** The parts of the WebGPU API used here (the DOM lib in use has no WebGPU types). */
 interface AdapterInfoLike {
@@ -50,8 +52,31 @@ async function probeWebGpu(): Promise<AdapterReport> {
     : { adapter: name, hardware: true, why: `WebGPU runs on a hardware adapter (${name})` };
 }
 
+/** The WASM thread count for this worker: from its isolation, the browser's threads and its cores. */
+async function planThreads(threadRequest: string | null): Promise<ThreadPlan> {
+  const plan = planWasmThreads({
+    isolated: globalThis.crossOriginIsolated === true,
+    canThread: await wasmCanThread(),
+    cores: globalThis.navigator?.hardwareConcurrency ?? 0,
+    requested: threadRequest,
+  });
+  if (plan.threads === 1) return plan;
+  try {
+    pinThreadedGlueSource();
+    return plan;
+  } catch (err) {
+    return { threads: 1, why: `one thread: ${(err as Error).message}` };
+  }
+}
+
+/** What the page shows: the count tfjs reports after start-up, with the plan's reason. */
+function threadsReport(plan: ThreadPlan, started: number): WasmThreads {
+  if (started === plan.threads) return { count: started, why: plan.why };
+  return { count: started, why: `${started} thread${started === 1 ? '' : 's'} although ${plan.threads} were asked for (${plan.why})` };
+}
+
 /** Starts the chosen backend, or for 'auto' the best available one, and measures it. */
-export async function startBackend(choice: BackendChoice, wasmPath: string): Promise<BackendInfo> {
+export async function startBackend(choice: BackendChoice, wasmPath: string, threadRequest: string | null = null): Promise<BackendInfo> {
   const probe = await probeWebGpu();
   let order: BackendName[];
   let reason: string;
@@ -68,10 +93,14 @@ export async function startBackend(choice: BackendChoice, wasmPath: string): Pro
   const failures: string[] = [];
   for (const name of order) {
     try {
-      await useBackend(name, wasmPath);
+      const plan = name === 'wasm' ? await planThreads(threadRequest) : null;
+      const threads = plan?.threads ?? 1;
+      const start = () => useBackend(name, { folder: wasmPath, threads });
+      const started = threads > 1 ? await withCoreCountFor(threads, start) : await start();
       const gflops = await measureMatmulGflops();
       const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
-      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter };
+      const wasmThreads = plan && started.wasmThreads !== null ? threadsReport(plan, started.wasmThreads) : null;
+      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, wasmThreads, isolated: globalThis.crossOriginIsolated === true };
     } catch (err) {
       failures.push(`${name} failed to start (${(err as Error).message})`);
     }

@@ -22,8 +22,8 @@ class WorkerSession extends TrainingSession {
 }
 
 const api: EngineWorkerApi = {
-  async startBackend(choice, wasmPath) {
-    const info = await startBackend(choice, wasmPath);
+  async startBackend(choice, wasmPath, threadRequest) {
+    const info = await startBackend(choice, wasmPath, threadRequest);
     currentWebGpuDevice()?.lost.then(({ reason, message }) => {
       listener({ type: 'error', during: 'backend', error: { name: 'DeviceLostError', message: `the WebGPU device was lost (${reason || 'unknown reason'}${message ? `: ${message}` : ''})` } });
     });

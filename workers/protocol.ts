@@ -16,11 +16,21 @@ export interface BackendInfo {
   gflops: number;
   /** The WebGPU adapter, when one was found (e.g. 'google swiftshader (software)'). */
   adapter: string | null;
+  /** On WASM: the threads its kernels run on, and why (when one, also what would give more). */
+  wasmThreads: WasmThreads | null;
+  /** `crossOriginIsolated` inside the worker (threads need it). */
+  isolated: boolean;
+}
+
+export interface WasmThreads {
+  count: number;
+  why: string;
 }
 
 export interface EngineWorkerApi {
-  /** Starts a TensorFlow.js backend in the worker (once per worker: a new backend means a new worker). */
-  startBackend(choice: BackendChoice, wasmPath: string): Promise<BackendInfo>;
+  /** Starts a TensorFlow.js backend in the worker (once per worker: a new backend means a new worker).
+   *  `threadRequest` is the page's `?wasm-threads=` value, or null. */
+  startBackend(choice: BackendChoice, wasmPath: string, threadRequest: string | null): Promise<BackendInfo>;
   /** A training session in the worker; its events (and a lost WebGPU device) reach `onEvent`. */
   createSession(onEvent: SessionListener): SessionApi;
   /** Test hook: destroys the WebGPU device as a driver reset would. False when not on WebGPU. */

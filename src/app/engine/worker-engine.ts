@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import type { SessionApi, SessionListener } from '../../core/train/session.ts';
 import type { BackendChoice, BackendInfo, EngineWorkerApi } from '../../../workers/protocol.ts';
+import { THREADS_PARAM } from '../../core/wasm-threads.ts';
 
 export class EngineStoppedError extends Error {
   override name = 'EngineStoppedError';
@@ -27,6 +28,11 @@ function wasmFolderUrl(): string {
   return new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href;
 }
 
+/** The page's `?wasm-threads=N`, passed to the worker as written (it checks it). */
+function threadRequest(): string | null {
+  return new URLSearchParams(location.search).get(THREADS_PARAM);
+}
+
 export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionListener): Promise<Engine> {
   const worker = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'sparring-trainer' });
   let stop: (err: Error) => void = () => {};
@@ -37,7 +43,7 @@ export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionL
 
   const api = Comlink.wrap<EngineWorkerApi>(worker);
   try {
-    const backend = await guard(api.startBackend(choice, wasmFolderUrl()));
+    const backend = await guard(api.startBackend(choice, wasmFolderUrl(), threadRequest()));
     const remote = await guard(api.createSession(Comlink.proxy(onEvent)));
     const session: SessionApi = {
       init: (config, baseModel) => guard(remote.init(config, baseModel)),
