@@ -82,3 +82,14 @@ test('without the isolation headers the page runs one thread, says why and what 
   await stepOnce(page, 1);
   await page.context().close();
 });
+
+test('a threaded build that cannot start falls back to one thread in a new worker, says why, and steps', async ({ browser }) => {
+  const page = await freshPage(browser);
+  await page.context().route('**/tfjs-backend-wasm-threaded-simd.wasm', (route) => route.fulfill({ status: 404, body: 'not here' }));
+  await openApp(page, LINK);
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM');
+  await expect(page.getByTestId('backend-threads')).toHaveText('1 thread');
+  await expect(page.getByTestId('backend-threads-why')).toContainText('the threaded WASM build failed to start');
+  await stepOnce(page, 1);
+  await page.context().close();
+});

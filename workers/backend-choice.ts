@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, BackendUnavailableError, measureMatmulGflops, useBackend, wasmCanThread, type BackendName } from '../src/core/backend.ts';
 import { planWasmThreads, type ThreadPlan } from '../src/core/wasm-threads.ts';
-import { pinThreadedGlueSource, withCoreCountFor } from './threaded-wasm.ts';
+import { ThreadedWasmStartError, pinThreadedGlueSource, withCoreCountFor } from './threaded-wasm.ts';
 import type { BackendChoice, BackendInfo, WasmThreads } from './protocol.ts';
 
 /** The parts of the WebGPU API used here (the DOM lib in use has no WebGPU types). */
@@ -56,7 +56,8 @@ async function probeWebGpu(): Promise<AdapterReport> {
 async function planThreads(threadRequest: string | null): Promise<ThreadPlan> {
   const plan = planWasmThreads({
     isolated: globalThis.crossOriginIsolated === true,
-    canThread: await wasmCanThread(),
+    // pthreads are workers started from this worker.
+    canThread: typeof Worker === 'function' && (await wasmCanThread()),
     cores: globalThis.navigator?.hardwareConcurrency ?? 0,
     requested: threadRequest,
   });
@@ -73,6 +74,21 @@ async function planThreads(threadRequest: string | null): Promise<ThreadPlan> {
 function threadsReport(plan: ThreadPlan, started: number): WasmThreads {
   if (started === plan.threads) return { count: started, why: plan.why };
   return { count: started, why: `${started} thread${started === 1 ? '' : 's'} although ${plan.threads} were asked for (${plan.why})` };
+}
+
+/**
+ * Starts WASM on its planned thread count. A threaded start that fails is not passed over to the next
+ * backend: it leaves this worker's WASM module unusable, so the page retries in a new worker on one thread.
+ */
+async function startWasm(wasmPath: string, threadRequest: string | null): Promise<WasmThreads> {
+  const plan = await planThreads(threadRequest);
+  const start = () => useBackend('wasm', { folder: wasmPath, threads: plan.threads });
+  if (plan.threads === 1) return threadsReport(plan, (await start()).wasmThreads ?? 1);
+  try {
+    return threadsReport(plan, (await withCoreCountFor(plan.threads, start)).wasmThreads ?? 1);
+  } catch (err) {
+    throw new ThreadedWasmStartError(`the threaded WASM build failed to start (${(err as Error).message})`);
+  }
 }
 
 /** Starts the chosen backend, or for 'auto' the best available one, and measures it. */
@@ -93,15 +109,14 @@ export async function startBackend(choice: BackendChoice, wasmPath: string, thre
   const failures: string[] = [];
   for (const name of order) {
     try {
-      const plan = name === 'wasm' ? await planThreads(threadRequest) : null;
-      const threads = plan?.threads ?? 1;
-      const start = () => useBackend(name, { folder: wasmPath, threads });
-      const started = threads > 1 ? await withCoreCountFor(threads, start) : await start();
+      let wasmThreads: WasmThreads | null = null;
+      if (name === 'wasm') wasmThreads = await startWasm(wasmPath, threadRequest);
+      else await useBackend(name);
       const gflops = await measureMatmulGflops();
       const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
-      const wasmThreads = plan && started.wasmThreads !== null ? threadsReport(plan, started.wasmThreads) : null;
       return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, wasmThreads, isolated: globalThis.crossOriginIsolated === true };
     } catch (err) {
+      if (err instanceof ThreadedWasmStartError) throw err;
       failures.push(`${name} failed to start (${(err as Error).message})`);
     }
   }

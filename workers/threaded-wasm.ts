@@ -23,6 +23,11 @@ export class ThreadedGlueError extends Error {
   override name = 'ThreadedGlueError';
 }
 
+/** The threaded build did not start; the worker's WASM module is unusable, a new worker on one thread is not. */
+export class ThreadedWasmStartError extends Error {
+  override name = 'ThreadedWasmStartError';
+}
+
 /** The factory object that tfjs-backend-wasm calls (the same module instance it imports). */
 function threadedFactory(): object {
   const ns = glueModule as unknown as { default?: object };

@@ -33,7 +33,23 @@ function threadRequest(): string | null {
   return new URLSearchParams(location.search).get(THREADS_PARAM);
 }
 
+/**
+ * Starts the trainer worker on a backend. A threaded WASM start that fails leaves that worker's WASM module
+ * unusable, so it gets one more try in a new worker on one thread, which says why.
+ */
 export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionListener): Promise<Engine> {
+  try {
+    return await startWorker(choice, onEvent, threadRequest());
+  } catch (err) {
+    if ((err as Error).name !== 'ThreadedWasmStartError') throw err;
+    const engine = await startWorker(choice, onEvent, '1');
+    const single = engine.backend.wasmThreads;
+    const wasmThreads = single && { count: single.count, why: `one thread: ${(err as Error).message}` };
+    return { ...engine, backend: { ...engine.backend, wasmThreads } };
+  }
+}
+
+async function startWorker(choice: BackendChoice, onEvent: SessionListener, threads: string | null): Promise<Engine> {
   const worker = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'sparring-trainer' });
   let stop: (err: Error) => void = () => {};
   const stopped = new Promise<never>((_, reject) => (stop = reject));
@@ -43,7 +59,7 @@ export async function startWorkerEngine(choice: BackendChoice, onEvent: SessionL
 
   const api = Comlink.wrap<EngineWorkerApi>(worker);
   try {
-    const backend = await guard(api.startBackend(choice, wasmFolderUrl(), threadRequest()));
+    const backend = await guard(api.startBackend(choice, wasmFolderUrl(), threads));
     const remote = await guard(api.createSession(Comlink.proxy(onEvent)));
     const session: SessionApi = {
       init: (config, baseModel) => guard(remote.init(config, baseModel)),
