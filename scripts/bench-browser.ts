@@ -1,14 +1,15 @@
 // npm run bench-browser: self-play steps per second in Chromium on the WASM backend at each thread count, the
 // counts interleaved (1, 2, 1, 2, ...) in one run so that their ratio is measured under the same load. Builds the
 // app, serves it cross-origin isolated, and drives Chromium with playwright-core; each run is a fresh context on
-// the same link (so the same steps), with `?wasm-threads=N`. A benchmark, not a test: it asserts nothing.
+// the same link (so the same steps), with `?wasm-threads=N`. Before each round it measures how many cores the
+// browser actually gets (on a shared machine, often fewer than there are). A benchmark, not a test.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { loadavg, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, loadText as load, parallelCapacity } from './lib/browser.ts';
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { ROOT } from './lib/node-env.ts';
 import { HOST, createStaticServer, listen } from './lib/static-server.ts';
@@ -23,13 +24,10 @@ const FLAGS: Record<string, FlagSpec> = {
   port: { kind: 'number', help: 'port to serve the build on', default: 4510 },
   dist: { kind: 'string', help: 'build folder', default: 'dist-bench' },
   build: { kind: 'boolean', help: 'build the app first (--build=false serves the folder as it is)', default: true },
-  renice: { kind: 'boolean', help: "raise the browser's threads to nice -20 once the backend runs (Linux, as root): on a shared machine, other work then takes less of the cores", default: false },
   json: { kind: 'boolean', help: 'print one JSON object', default: false },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 /** Generous: a loaded 2-core machine has taken 10 s for one small-preset step. */
 const STEP_TIMEOUT_MS = 120_000;
 
@@ -57,24 +55,6 @@ function parseThreadCounts(text: string): number[] {
   return counts;
 }
 
-/** Process ids of this process's descendants (the browser and its renderers), from /proc. */
-function descendants(root: number): number[] {
-  const children = (pid: number): number[] => {
-    const path = `/proc/${pid}/task/${pid}/children`;
-    return existsSync(path) ? readFileSync(path, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
-  };
-  return children(root).flatMap((pid) => [pid, ...descendants(pid)]);
-}
-
-/** Chromium sets each of its threads' nice value itself, so an inherited `nice` does not reach them: every thread
- *  (the trainer worker and its pthread workers included) is reniced once they exist. */
-function reniceBrowser(): void {
-  for (const pid of descendants(process.pid)) {
-    const tasks = existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`) : [];
-    for (const tid of tasks) spawnSync('renice', ['-n', '-20', '-p', tid], { stdio: 'ignore' });
-  }
-}
-
 /** Mean phase times of steps warmup+1 .. last, from the page's JSON metrics export. */
 async function timedPhases(page: Page, warmup: number, last: number): Promise<Phases> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('transfer').getByRole('button', { name: 'JSON' }).click()]);
@@ -84,14 +64,13 @@ async function timedPhases(page: Page, warmup: number, last: number): Promise<Ph
 }
 
 /** One run: a fresh context on the link, Play, and the time from step `warmup` to step `warmup + steps`. */
-async function timeRun(browser: Browser, url: string, warmup: number, steps: number, renice: boolean): Promise<Omit<RunResult, 'round' | 'threads'>> {
+async function timeRun(browser: Browser, url: string, warmup: number, steps: number): Promise<Omit<RunResult, 'round' | 'threads'>> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(url);
     await page.getByTestId('status').filter({ hasText: /^(ready|paused)$/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     const shown = (await page.getByTestId('backend-threads').textContent({ timeout: STEP_TIMEOUT_MS }))?.trim() ?? '';
-    if (renice) reniceBrowser();
     // Step times are taken in the page, when the step counter changes, so polling adds no error.
     await page.evaluate(() => {
       const counter = document.querySelector('[data-testid=step]')!;
@@ -119,10 +98,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function load(): string {
-  return loadavg().map((x) => x.toFixed(2)).join(' ');
-}
-
 await runMain('bench-browser', FLAGS, async (f) => {
   const counts = parseThreadCounts(f.threads as string);
   const [rounds, warmup, steps] = [f.rounds as number, f.warmup as number, f.steps as number];
@@ -134,14 +109,19 @@ await runMain('bench-browser', FLAGS, async (f) => {
 
   const server = createStaticServer(dist);
   await listen(server, f.port as number);
-  const browser = await chromium.launch({ executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined, args: LAUNCH_ARGS });
+  const browser = await launchChromium();
   const loadBefore = load();
   const runs: RunResult[] = [];
+  const capacities: number[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
+      // How many cores the browser got just before this round's runs: a ratio above it cannot be measured.
+      const capacity = await parallelCapacity(browser, Math.max(...counts));
+      capacities.push(capacity);
+      if (!f.json) console.log(`round ${round}: the browser gets ${capacity.toFixed(2)} cores' worth of ${Math.max(...counts)} now (two busy workers' speed)`);
       for (const threads of counts) {
         const url = `http://${HOST}:${f.port}/?${THREADS_PARAM}=${threads}${link}`;
-        const run = await timeRun(browser, url, warmup, steps, f.renice as boolean);
+        const run = await timeRun(browser, url, warmup, steps);
         runs.push({ round, threads, ...run });
         const phases = `generate ${run.phases['timing/generate_s'].toFixed(2)} s, reference ${run.phases['timing/reference_s'].toFixed(2)} s, update ${run.phases['timing/update_s'].toFixed(2)} s`;
         if (!f.json) console.log(`round ${round}  ${String(threads).padStart(2)} thread(s) (page: ${run.shown})  ${run.stepsPerSecond.toFixed(3)} steps/s  (${phases})  load ${load()}`);
@@ -160,12 +140,12 @@ await runMain('bench-browser', FLAGS, async (f) => {
     const phases = Object.fromEntries(PHASES.map((k) => [k, median(own.map((r) => r.phases[k]))]));
     return { threads, median_steps_per_s: median(own.map((r) => r.stepsPerSecond)), median_ratio_to_first: median(ratios), ratios, median_phase_s: phases };
   });
-  const result = { link: link || '(default link)', reniced: f.renice, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, rounds, warmup, steps, load_before: loadBefore, load_after: load(), runs, summary };
+  const result = { link: link || '(default link)', parallel_capacity: capacities, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, rounds, warmup, steps, load_before: loadBefore, load_after: load(), runs, summary };
   if (f.json) {
     console.log(JSON.stringify(result));
     return;
   }
-  console.log(`\n${result.cores} cores (${result.cpu}); load average before ${loadBefore}, after ${result.load_after}`);
+  console.log(`\n${result.cores} cores (${result.cpu}); load average before ${loadBefore}, after ${result.load_after}; cores the browser got per round: ${capacities.map((c) => c.toFixed(2)).join(', ')}`);
   for (const s of summary) {
     const phases = PHASES.map((k) => `${k.slice(7, -2)} ${s.median_phase_s[k].toFixed(2)} s`).join(', ');
     console.log(`${String(s.threads).padStart(2)} thread(s): median ${s.median_steps_per_s.toFixed(3)} steps/s, ${s.median_ratio_to_first.toFixed(2)}x of ${base} (per round: ${s.ratios.map((x) => x.toFixed(2)).join(', ')}); median ${phases}`);
