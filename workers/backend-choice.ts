@@ -114,7 +114,7 @@ export async function startBackend(choice: BackendChoice, wasmPath: string, thre
       else await useBackend(name);
       const gflops = await measureMatmulGflops();
       const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
-      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, wasmThreads, isolated: globalThis.crossOriginIsolated === true };
+      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, wasmThreads };
     } catch (err) {
       if (err instanceof ThreadedWasmStartError) throw err;
       failures.push(`${name} failed to start (${(err as Error).message})`);

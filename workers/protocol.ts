@@ -18,8 +18,6 @@ export interface BackendInfo {
   adapter: string | null;
   /** On WASM: the threads its kernels run on, and why (when one, also what would give more). */
   wasmThreads: WasmThreads | null;
-  /** `crossOriginIsolated` inside the worker (threads need it). */
-  isolated: boolean;
 }
 
 export interface WasmThreads {
