@@ -1,16 +1,35 @@
 // Vite build of the browser app: Svelte, an ES-module trainer worker, and TensorFlow.js's WASM binaries
-// served from /tfjs/ (copied from node_modules at build time, never committed).
+// served from /tfjs/ (copied from node_modules at build time, never committed). The dev and preview servers
+// send the cross-origin isolation headers, as `npm start` does: threaded WASM needs them.
 
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { ISOLATION_HEADERS } from './src/core/wasm-threads.ts';
 
 const WASM_SOURCE = resolve(import.meta.dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 /** Where the binaries are served; the worker points setWasmPaths here. */
 const WASM_FOLDER = 'tfjs';
-/** The single-threaded builds (threaded WASM is switched off: it hangs in minified builds). */
-const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+/** Plain, SIMD and threaded SIMD builds (the threaded one's pthread workers get their glue from the bundle). */
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+
+const sendIsolationHeaders: Connect.NextHandleFunction = (_req, res, next) => {
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+  next();
+};
+
+function crossOriginIsolation(): Plugin {
+  return {
+    name: 'sparring:cross-origin-isolation',
+    configureServer(server) {
+      server.middlewares.use(sendIsolationHeaders);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(sendIsolationHeaders);
+    },
+  };
+}
 
 function tfjsWasmBinaries(): Plugin {
   return {
@@ -36,7 +55,7 @@ function tfjsWasmBinaries(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [svelte(), tfjsWasmBinaries()],
+  plugins: [crossOriginIsolation(), svelte(), tfjsWasmBinaries()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { host: '127.0.0.1' },

@@ -6,7 +6,7 @@ import { initWeights, weightShapes } from '../src/core/model/weight-layout.ts';
 import { samplingReadout, tokenLogProbs } from '../src/core/model/gpt.ts';
 import { toVariables } from '../src/core/model/weights.ts';
 import { encodeSafetensors, decodeSafetensors, WeightsError } from '../src/core/model/safetensors.ts';
-import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS, type SampleOptions } from '../src/core/model/sample.ts';
+import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS, MAX_SAMPLE_ROWS, type SampleOptions } from '../src/core/model/sample.ts';
 import { Tokenizer, EOS, TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
 import { packSequences, batchTensors } from '../src/core/train/batch.ts';
 import { Policy } from '../src/core/model/policy.ts';
@@ -122,6 +122,19 @@ describe('sampling', () => {
       });
     }
   }
+
+  it('samples a batch larger than MAX_SAMPLE_ROWS in slices: each slice as if sampled alone, in turn from one stream', async () => {
+    const vars = toVariables(initWeights(config, new Rng(9)));
+    const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 3 };
+    const many = Array.from({ length: MAX_SAMPLE_ROWS + 5 }, (_, i) => prompts[i % prompts.length]);
+    const whole = await sampleBatch(vars, config, many, o, new Rng(4));
+    const rng = new Rng(4);
+    const first = await sampleBatch(vars, config, many.slice(0, MAX_SAMPLE_ROWS), o, rng);
+    const rest = await sampleBatch(vars, config, many.slice(MAX_SAMPLE_ROWS), o, rng);
+    expect(whole.length).toBe(many.length);
+    expect(whole.map((r) => r.tokens)).toEqual([...first, ...rest].map((r) => r.tokens));
+    tf.dispose(Object.values(vars));
+  });
 
   const readoutCases: [string, Partial<SampleOptions>][] = [
     ['temperature 1', {}],

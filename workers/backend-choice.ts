@@ -3,9 +3,12 @@
 // then CPU. Also watches a running WebGPU device for loss.
 
 import * as tf from '@tensorflow/tfjs';
-import { measureMatmulGflops, useBackend } from '../src/core/backend.ts';
+import { measureMatmulGflops, useBackend, wasmCanThread } from '../src/core/backend.ts';
 import { BACKEND_NAMES, BackendUnavailableError, type BackendName } from '../src/core/backend-names.ts';
-import type { BackendChoice, BackendInfo } from './protocol.ts';
+import { planWasmThreads, type ThreadPlan } from '../src/core/wasm-threads.ts';
+import { pinThreadedGlueSource, withCoreCountFor } from './threaded-wasm.ts';
+import { ThreadedWasmStartError } from './errors.ts';
+import type { BackendChoice, BackendInfo, WasmThreads } from './protocol.ts';
 
 /** The parts of the WebGPU API used here (the DOM lib in use has no WebGPU types). */
 interface AdapterInfoLike {
@@ -51,8 +54,47 @@ async function probeWebGpu(): Promise<AdapterReport> {
     : { adapter: name, hardware: true, why: `WebGPU runs on a hardware adapter (${name})` };
 }
 
+/** The WASM thread count for this worker: from its isolation, the browser's threads and its cores. */
+async function planThreads(threadRequest: string | null): Promise<ThreadPlan> {
+  const plan = planWasmThreads({
+    isolated: globalThis.crossOriginIsolated === true,
+    // pthreads are workers started from this worker.
+    canThread: typeof Worker === 'function' && (await wasmCanThread()),
+    cores: globalThis.navigator?.hardwareConcurrency ?? 0,
+    requested: threadRequest,
+  });
+  if (plan.threads === 1) return plan;
+  try {
+    pinThreadedGlueSource();
+    return plan;
+  } catch (err) {
+    return { threads: 1, why: `one thread: ${(err as Error).message}` };
+  }
+}
+
+/** What the page shows: the count tfjs reports after start-up, with the plan's reason. */
+function threadsReport(plan: ThreadPlan, started: number): WasmThreads {
+  if (started === plan.threads) return { count: started, why: plan.why };
+  return { count: started, why: `${started} thread${started === 1 ? '' : 's'} although ${plan.threads} were asked for (${plan.why})` };
+}
+
+/**
+ * Starts WASM on its planned thread count. A threaded start that fails is not passed over to the next
+ * backend: it leaves this worker's WASM module unusable, so the page retries in a new worker on one thread.
+ */
+async function startWasm(wasmPath: string, threadRequest: string | null): Promise<WasmThreads> {
+  const plan = await planThreads(threadRequest);
+  const start = () => useBackend('wasm', { folder: wasmPath, threads: plan.threads });
+  if (plan.threads === 1) return threadsReport(plan, (await start()).wasmThreads ?? 1);
+  try {
+    return threadsReport(plan, (await withCoreCountFor(plan.threads, start)).wasmThreads ?? 1);
+  } catch (err) {
+    throw new ThreadedWasmStartError(`the threaded WASM build failed to start (${(err as Error).message})`);
+  }
+}
+
 /** Starts the chosen backend, or for 'auto' the best available one, and measures it. */
-export async function startBackend(choice: BackendChoice, wasmPath: string): Promise<BackendInfo> {
+export async function startBackend(choice: BackendChoice, wasmPath: string, threadRequest: string | null = null): Promise<BackendInfo> {
   const probe = await probeWebGpu();
   let order: BackendName[];
   let reason: string;
@@ -69,11 +111,14 @@ export async function startBackend(choice: BackendChoice, wasmPath: string): Pro
   const failures: string[] = [];
   for (const name of order) {
     try {
-      await useBackend(name, wasmPath);
+      let wasmThreads: WasmThreads | null = null;
+      if (name === 'wasm') wasmThreads = await startWasm(wasmPath, threadRequest);
+      else await useBackend(name);
       const gflops = await measureMatmulGflops();
       const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
-      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, failures };
+      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, failures, wasmThreads };
     } catch (err) {
+      if (err instanceof ThreadedWasmStartError) throw err;
       failures.push(`${name} failed to start (${(err as Error).message})`);
     }
   }

@@ -25,8 +25,8 @@ class WorkerSession extends TrainingSession {
 }
 
 const api: EngineWorkerApi = {
-  async startBackend(choice, wasmPath) {
-    const info = await startBackend(choice, wasmPath);
+  async startBackend(choice, wasmPath, threadRequest) {
+    const info = await startBackend(choice, wasmPath, threadRequest);
     currentWebGpuDevice()?.lost.then(({ reason, message }) => {
       const lost = new DeviceLostError(`the WebGPU device was lost (${reason || 'unknown reason'}${message ? `: ${message}` : ''})`);
       listener({ type: 'error', during: 'backend', error: errorToWire(lost) });

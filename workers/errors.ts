@@ -23,6 +23,12 @@ export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
 }
 
+/** The threaded WASM build did not start (a missing binary, a browser without nested workers): the worker's WASM
+ *  module is then unusable, and the page starts a new worker on one thread. */
+export class ThreadedWasmStartError extends Error {
+  override name = 'ThreadedWasmStartError';
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Every error class that may leave the worker, by the name its instances carry. */
@@ -38,6 +44,7 @@ const ERROR_CLASSES: Record<string, ErrorClass> = {
   NonFiniteLossError,
   SessionStateError,
   SplitSamplingError,
+  ThreadedWasmStartError,
   TokenizerError,
   UnknownEnvironmentError,
   WeightsError,

@@ -18,11 +18,19 @@ export interface BackendInfo {
   adapter: string | null;
   /** Backends tried before this one that failed to start, each with why (empty when the first choice ran). */
   failures?: string[];
+  /** On WASM: the threads its kernels run on, and why (when one, also what would give more). */
+  wasmThreads: WasmThreads | null;
+}
+
+export interface WasmThreads {
+  count: number;
+  why: string;
 }
 
 export interface EngineWorkerApi {
-  /** Starts a TensorFlow.js backend in the worker (once per worker: a new backend means a new worker). */
-  startBackend(choice: BackendChoice, wasmPath: string): Promise<BackendInfo>;
+  /** Starts a TensorFlow.js backend in the worker (once per worker: a new backend means a new worker).
+   *  `threadRequest` is the page's `?wasm-threads=` value, or null. */
+  startBackend(choice: BackendChoice, wasmPath: string, threadRequest: string | null): Promise<BackendInfo>;
   /** A training session in the worker; its events (and a lost WebGPU device) reach `onEvent`. */
   createSession(onEvent: SessionListener): SessionApi;
   /** Test hook: destroys the WebGPU device as a driver reset would. False when not on WebGPU. */

@@ -4,13 +4,36 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, type BackendName } from './backend-names.ts';
 import { initWasmKernels } from './kernels/wasm-kernels.ts';
 
-/** Registers (by importing) and activates a backend. `wasmPath` is the folder holding the .wasm binaries. */
-export async function useBackend(name: BackendName, wasmPath?: string): Promise<void> {
+export interface WasmOptions {
+  /** The folder (a URL in the browser) holding the .wasm binaries; Node finds them itself. */
+  folder?: string;
+  /** Threads for the kernels (default 1). More than one needs cross-origin isolation and, in a bundled app,
+   *  the threaded build's own glue text (workers/threaded-wasm.ts); Node always runs one. */
+  threads?: number;
+}
+
+/** What started: on WASM, the threads its kernels really run on (tfjs's count after start-up). */
+export interface BackendStarted {
+  wasmThreads: number | null;
+}
+
+/** Whether this runtime can run tfjs's threaded WASM build: WebAssembly threads and SIMD, and not Node. */
+export async function wasmCanThread(): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const [simd, threads] = await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
+  return Boolean(simd && threads);
+}
+
+/** Registers (by importing) and activates a backend. */
+export async function useBackend(name: BackendName, wasmOptions: WasmOptions = {}): Promise<BackendStarted> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm') | null = null;
   if (name === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // The threaded WASM build hangs in minified builds and cannot start in Node.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    if (wasmPath) wasm.setWasmPaths(wasmPath);
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const threads = wasmOptions.threads ?? 1;
+    // One thread is the single-threaded SIMD build: no pthread workers at all. (Node cannot start them.)
+    if (threads > 1) wasm.setThreadsCount(threads);
+    else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (wasmOptions.folder) wasm.setWasmPaths(wasmOptions.folder);
   } else if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
   }
@@ -23,6 +46,7 @@ export async function useBackend(name: BackendName, wasmPath?: string): Promise<
   }
   if (!ok || tf.getBackend() !== name) throw new BackendUnavailableError(`backend ${name} is not available here`);
   if (name === 'wasm') await initWasmKernels(); // the model's fused SIMD kernels; without them it runs on stock ops
+  return { wasmThreads: wasm ? wasm.getThreadsCount() : null };
 }
 
 /** Measured throughput of a plain 2-D matMul, in GFLOP/s (the denominator of utilisation). */

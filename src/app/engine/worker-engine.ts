@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import type { SessionApi, SessionEvent, SessionTask } from '../../core/train/session.ts';
 import type { BackendChoice, BackendInfo, EngineWorkerApi } from '../../../workers/protocol.ts';
-import { DeviceLostError, errorFromWire, installErrorTransfer } from '../../../workers/errors.ts';
+import { DeviceLostError, errorFromWire, installErrorTransfer, ThreadedWasmStartError } from '../../../workers/errors.ts';
+import { THREADS_PARAM } from '../../core/wasm-threads.ts';
 
 /** The page stopped the worker on purpose (a backend switch, a restart): calls still pending end with this. */
 export class EngineStoppedError extends Error {
@@ -51,7 +52,28 @@ function wasmFolderUrl(): string {
 
 installErrorTransfer();
 
+/** The page's `?wasm-threads=N`, passed to the worker as written (it checks it). */
+function threadRequest(): string | null {
+  return new URLSearchParams(location.search).get(THREADS_PARAM);
+}
+
+/**
+ * Starts the trainer worker on a backend. A threaded WASM start that fails leaves that worker's WASM module
+ * unusable, so it gets one more try in a new worker on one thread, which says why.
+ */
 export async function startWorkerEngine(choice: BackendChoice, onEvent: (event: EngineEvent) => void, onFailure: (reason: EngineFailure) => void): Promise<Engine> {
+  try {
+    return await startWorker(choice, onEvent, onFailure, threadRequest());
+  } catch (err) {
+    if (!(err instanceof ThreadedWasmStartError)) throw err;
+    const engine = await startWorker(choice, onEvent, onFailure, '1');
+    const single = engine.backend.wasmThreads;
+    const wasmThreads = single && { count: single.count, why: `one thread: ${err.message}` };
+    return { ...engine, backend: { ...engine.backend, wasmThreads } };
+  }
+}
+
+async function startWorker(choice: BackendChoice, onEvent: (event: EngineEvent) => void, onFailure: (reason: EngineFailure) => void, threads: string | null): Promise<Engine> {
   const worker = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'sparring-trainer' });
   let started = false;
   let stopped = false;
@@ -86,7 +108,7 @@ export async function startWorkerEngine(choice: BackendChoice, onEvent: (event: 
 
   const api = Comlink.wrap<EngineWorkerApi>(worker);
   try {
-    const backend = await guard(api.startBackend(choice, wasmFolderUrl()));
+    const backend = await guard(api.startBackend(choice, wasmFolderUrl(), threads));
     const remote = await guard(api.createSession(Comlink.proxy(relay)));
     started = true;
     const session: SessionApi = {

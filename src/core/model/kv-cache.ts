@@ -19,9 +19,12 @@ export interface KvCache {
   dispose(): void;
 }
 
-/** A cache for B rows of model c, of the kind the active backend runs fastest. */
-export function createCache(c: ModelConfig, B: number): KvCache {
-  return usesFusedKernels(c) ? new PreallocatedCache(c, B) : new ConcatCache(c, B);
+/** A cache for B rows of model c holding up to `positions` positions, of the kind the active backend runs fastest.
+ *  Preallocating only the positions a batch needs (not blockSize) keeps large batches within WASM's 4 GB: 9,600
+ *  rows of the small model at blockSize would take 5.7 GB. */
+export function createCache(c: ModelConfig, B: number, positions = c.blockSize): KvCache {
+  if (!(Number.isInteger(positions) && positions >= 1 && positions <= c.blockSize)) throw new RangeError(`a cache holds 1 to blockSize (${c.blockSize}) positions, not ${positions}`);
+  return usesFusedKernels(c) ? new PreallocatedCache(c, B, positions) : new ConcatCache(c, B);
 }
 
 class PreallocatedCache implements KvCache {
@@ -30,14 +33,15 @@ class PreallocatedCache implements KvCache {
   private readonly keys: tf.Tensor3D[];
   private readonly values: tf.Tensor3D[];
 
-  constructor(private readonly c: ModelConfig, private readonly B: number) {
+  constructor(private readonly c: ModelConfig, private readonly B: number, private readonly positions: number) {
     this.ops = blockOps(c);
-    const shape: [number, number, number] = [B, c.blockSize, c.nEmbd];
+    const shape: [number, number, number] = [B, positions, c.nEmbd];
     this.keys = Array.from({ length: c.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
     this.values = Array.from({ length: c.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
   }
 
-  attend(l: number, qkv: tf.Tensor2D): tf.Tensor2D {
+  attend(l: number, qkv: tf.Tensor2D, Tq: number): tf.Tensor2D {
+    if (this.length + Tq > this.positions) throw new RangeError(`the cache holds ${this.positions} positions; ${this.length + Tq} were asked for`);
     // The kernel writes the new keys and values into rows length.. of this layer's cache, then attends.
     return fusedCachedAttention(qkv, this.keys[l], this.values[l], this.B, this.c.nHead, this.length);
   }
