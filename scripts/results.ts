@@ -18,8 +18,8 @@ import { PRESET_NAMES } from '../src/core/model/config.ts';
  * them: LSP-Zero has wQ = 0, GRPO with data has wQ = 0 and the generator's queries.
  */
 export const RESULT_SETTINGS: Record<string, { steps: number; flags: string[] }> = {
-  arithmetic: { steps: 400, flags: ['--lr', '1e-4'] },
-  strings: { steps: 400, flags: [] },
+  arithmetic: { steps: 400, flags: [] },
+  strings: { steps: 400, flags: ['--lr', '5e-5', '--aggregation', 'mean'] },
   writing: { steps: 80, flags: ['--n', '16', '--g', '4', '--temperature', '0.7', '--lr', '1e-4', '--norm-std', '--rubric-weight', 'parses=4'] },
 };
 

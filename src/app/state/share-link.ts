@@ -27,7 +27,7 @@ const SHARED_DEFAULTS = {
  * defaults at the time, which a link's fields are laid over. Never edit a published table; add a version.
  * - v1 (until 2026-12-01): two-digit arithmetic on the small model, GRPO with data kept wQ = 1, and no
  *   Challenger reward choice (the paper's failure reward).
- * - v2: GRPO with data without the quality self-reward (wQ = 0), as the paper's baseline.
+ * - v2: GRPO with data without the quality self-reward (wQ = 0), as the paper's baseline; learning rate 1e-4.
  */
 const LINK_DEFAULTS: Record<number, (algorithm: RunAlgorithm) => RunConfig> = {
   1: (algorithm) => ({
@@ -36,7 +36,7 @@ const LINK_DEFAULTS: Record<number, (algorithm: RunAlgorithm) => RunConfig> = {
   }),
   2: (algorithm) => ({
     ...SHARED_DEFAULTS, rubric: {}, algorithm, env: 'arithmetic', preset: 'small', numQueries: 16, groupSize: 8,
-    qualityWeight: algorithm === 'lsp' ? 1 : 0, challengerWeight: 0.1, challengerReward: 'failure', klBeta: 0.1, learningRate: 3e-5, temperature: 1,
+    qualityWeight: algorithm === 'lsp' ? 1 : 0, challengerWeight: 0.1, challengerReward: 'failure', klBeta: 0.1, learningRate: 1e-4, temperature: 1,
   }),
 };
 

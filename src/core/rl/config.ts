@@ -67,7 +67,9 @@ export const DEFAULT_LSP_CONFIG: LspConfig = {
   updatesPerBatch: 1,
   clipMode: 'token',
   clipEpsilon: 0.2,
-  learningRate: 3e-5, // the paper's 3e-6 is for a 3B model; at 1e-4 and above a 1M model's held-out accuracy falls
+  // The paper's 3e-6 is for a 3B model. On three-digit arithmetic the small model gains +13 points in 300 steps at
+  // 1e-4 and +2 at 3e-5 (README results); strings and tiny models fall at 1e-4 and above.
+  learningRate: 1e-4,
   maxGradNorm: 1,
   temperature: 1,
   topK: 0,
