@@ -107,8 +107,9 @@ await runMain('results', FLAGS, async (f) => {
     const mean = (key: string) => runs.reduce((sum, r) => sum + Number(r[key]), 0) / runs.length;
     const bySeed = runs.map((r) => `${pct(r['eval/accuracy'])} ± ${pct(r['eval/accuracy_se'])}`).join(' / ');
     const byLevel = levels.map((k) => pct(mean(`eval/accuracy_level_${k}`))).join(' / ');
-    // GRPO with data's Challenger is never trained: its queries are the base model's, shown for completeness.
-    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${byLevel} | ${pct(mean('eval/query_valid_rate'))} | ${mean('eval/query_difficulty').toFixed(2)} | ${(mean('seconds') / 60).toFixed(1)} |`);
+    // GRPO with data never trains its Challenger, so the run reports no queries of its own.
+    const queries = runs[0]['eval/query_valid_rate'] === undefined ? '– | –' : `${pct(mean('eval/query_valid_rate'))} | ${mean('eval/query_difficulty').toFixed(2)}`;
+    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${byLevel} | ${queries} | ${(mean('seconds') / 60).toFixed(1)} |`);
   }
   console.log(lines.join('\n'));
 });

@@ -1,15 +1,19 @@
-// npm run selfplay: Language Self-Play from a shipped base model, in Node. One JSON object per step with --json.
+// npm run selfplay: Language Self-Play from a shipped base model, in Node: a TrainingSession in-process, the same
+// engine the page runs behind its worker. One JSON object per step with --json.
 
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { runMain, progressLine, UsageError, type FlagSpec } from './lib/cli.ts';
-import { startBackend, loadPolicy, savePolicy } from './lib/node-env.ts';
-import { EVAL_COUNT, evalMetrics } from './lib/run-eval.ts';
-import { Evaluator } from '../src/core/train/evaluate.ts';
-import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
-import { ALGORITHMS, AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../src/core/rl/config.ts';
-import { SelfPlayTrainer } from '../src/core/train/selfplay.ts';
-import { parseRubricFlags, validateRubricOverrides } from '../src/core/train/rubric-overrides.ts';
-import { PRESET_NAMES, type PresetName } from '../src/core/model/config.ts';
-import { assertPresetFits } from '../src/core/train/preset-fit.ts';
+import { startBackend, shippedModelPath } from './lib/node-env.ts';
+import { CHALLENGER_EVAL_COUNT, EVAL_COUNT, standardError } from './lib/run-eval.ts';
+import { evaluationMetrics } from '../src/core/train/evaluate.ts';
+import { ENV_KEYS } from '../src/core/envs/registry.ts';
+import { ALGORITHMS, AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, type LspConfig } from '../src/core/rl/config.ts';
+import { normalizeRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
+import { parseRubricFlags } from '../src/core/train/rubric-overrides.ts';
+import { TrainingSession, type EvaluationReport, type SessionEvent } from '../src/core/train/session.ts';
+import type { StepReport } from '../src/core/train/selfplay.ts';
+import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -38,89 +42,93 @@ const FLAGS: Record<string, FlagSpec> = {
   'norm-std': { kind: 'boolean', help: 'divide Solver advantages by the group standard deviation (GRPO)' },
   'rubric-off': { kind: 'string', help: "rubric criteria to switch off, comma-separated (e.g. 'distinct,no_leak')" },
   'rubric-weight': { kind: 'string', help: "rubric criteria re-weighted, key=weight comma-separated (e.g. 'answer_form=3')" },
-  'data-split': {
-    kind: 'string',
-    help: "grpo-data only: the split its queries come from; 'eval' trains on held-out queries, a diagnostic ceiling, not a result",
-    default: 'train',
-    choices: ['train', 'eval'],
-  },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
-await runMain('selfplay', FLAGS, async (f) => {
-  const env = getEnv(f.env as string);
-  await startBackend(f.backend as BackendName);
-  const overrides: Partial<LspConfig> = {};
-  const set = <K extends keyof LspConfig>(key: K, flag: string) => {
-    if (f[flag] !== undefined) overrides[key] = f[flag] as LspConfig[K];
+/** Flags that set a field of the run's config, by field. */
+const CONFIG_FLAGS: Partial<Record<keyof LspConfig, string>> = {
+  learningRate: 'lr', klBeta: 'beta', numQueries: 'n', groupSize: 'g', qualityWeight: 'wq', challengerWeight: 'alpha-ch',
+  challengerReward: 'challenger-reward', temperature: 'temperature', updatesPerBatch: 'updates', clipMode: 'clip',
+  aggregation: 'aggregation', normalizeByStd: 'norm-std',
+};
+
+/** An evaluation as the CLI prints it: evaluationMetrics, with the held-out count and the accuracy's standard error. */
+function evaluationLine(e: EvaluationReport, withQueries: boolean): Record<string, number> {
+  return {
+    ...evaluationMetrics(e, withQueries ? e.challenger : null),
+    'eval/count': e.current.count,
+    'eval/accuracy_se': standardError(e.current.accuracy, e.current.count),
   };
-  set('learningRate', 'lr');
-  set('klBeta', 'beta');
-  set('numQueries', 'n');
-  set('groupSize', 'g');
-  set('qualityWeight', 'wq');
-  set('challengerWeight', 'alpha-ch');
-  set('challengerReward', 'challenger-reward');
-  set('temperature', 'temperature');
-  set('updatesPerBatch', 'updates');
-  set('clipMode', 'clip');
-  set('aggregation', 'aggregation');
-  set('normalizeByStd', 'norm-std');
-  const config = validateLspConfig(configForAlgorithm(f.algo as Algorithm, overrides)); // before any slow work
-  const rubric = validateRubricOverrides(env, parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined));
-  assertPresetFits(env, f.preset as PresetName);
+}
+
+await runMain('selfplay', FLAGS, async (f) => {
   const evalCount = f['eval-count'] as number;
   if (!Number.isInteger(evalCount) || evalCount < 1) throw new UsageError(`--eval-count must be an integer >= 1, got ${evalCount}`);
-  if (f['data-split'] === 'eval' && f.algo !== 'grpo-data') throw new UsageError('--data-split eval needs --algo grpo-data: only GRPO with data draws its queries from a split');
-  // The ceiling probe: the generator's queries from the held-out side of the split, so every step trains on
-  // queries of the kind the evaluation asks, which no Challenger is guaranteed to write.
-  const trainEnv: typeof env = f['data-split'] === 'eval' ? { ...env, sample: (rng) => env.sample(rng, 'eval') } : env;
-  const policy = loadPolicy(env, f.preset as string, f.from as string | undefined);
-  // Evaluations compare with the base model: a copy of the policy before any step, which is also the reference
-  // whose surprisal judges a judged environment's cadence.
-  const evaluator = new Evaluator(env, loadPolicy(env, f.preset as string, f.from as string | undefined));
+  // Base trains nothing: its run is any run's step 0, evaluated.
+  const algorithm = f.algo === 'base' ? 'lsp' : (f.algo as RunConfig['algorithm']);
+  const given: Record<string, unknown> = { env: f.env, algorithm, preset: f.preset, seed: f.seed, base: 'shipped' };
+  for (const [field, flag] of Object.entries(CONFIG_FLAGS)) if (f[flag] !== undefined) given[field] = f[flag];
+  given.rubric = parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined);
+  const config = normalizeRunConfig(given); // the page's own normaliser, before any slow work
+  const modelFile = (f.from as string | undefined) ?? shippedModelPath(config.env, config.preset);
+  if (!existsSync(modelFile)) throw new Error(`no model file at ${modelFile}; run \`npm run make-base-models\` or pass --from`);
+  await startBackend(f.backend as BackendName);
+
+  let report: StepReport | null = null;
+  let evaluation: EvaluationReport | null = null;
+  const onEvent = (event: SessionEvent) => {
+    if (event.type === 'step') report = event.report;
+    else if (event.type === 'evaluation') evaluation = event.evaluation;
+  };
+  // The CLI evaluates on its own schedule (--eval-every), on the larger set, with the Challenger's queries.
+  const session = new TrainingSession(onEvent, { every: 0, count: 0 });
+  await session.init(config, new Uint8Array(readFileSync(modelFile)));
+  // GRPO with data never trains its Challenger: its queries are the base model's and say nothing about the run.
+  const withQueries = config.algorithm !== 'grpo-data';
+  const evaluate = async () => {
+    await session.evaluate(evalCount, CHALLENGER_EVAL_COUNT);
+    return evaluationLine(evaluation!, withQueries);
+  };
+
   const steps = f.algo === 'base' ? 0 : (f.steps as number);
   const emit = (obj: Record<string, unknown>) => {
     if (f.json) console.log(JSON.stringify(obj));
   };
   const started = performance.now();
-  const initial = await evalMetrics(evaluator, policy, config.temperature, evalCount);
+  const initial = await evaluate();
   emit({ step: 0, ...initial });
-  if (!f.json) console.error(`${env.key} ${config.algorithm} ${f.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
+  if (!f.json) console.error(`${config.env} ${f.algo} ${config.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
-  if (steps > 0) {
-    const trainer = new SelfPlayTrainer(policy, trainEnv, config, f.seed as number, rubric);
-    const every = f['eval-every'] as number;
-    for (let s = 1; s <= steps; s++) {
-      const report = await trainer.runStep();
-      const line: Record<string, unknown> = { step: report.step, ...report.metrics };
-      if ((every > 0 && s % every === 0) || s === steps) {
-        final = await evalMetrics(evaluator, policy, config.temperature, evalCount);
-        Object.assign(line, final);
-      }
-      emit(line);
-      if (!f.json) {
-        const m = report.metrics;
-        progressLine(s, steps, `solver reward ${m['solver/reward'].toFixed(2)}  difficulty ${m['query/difficulty'].toFixed(2)}  valid ${m['query/valid_rate'].toFixed(2)}  kl ${m['solver/kl'].toFixed(3)}  ${m['timing/step_s'].toFixed(2)}s/step`);
-      }
+  const every = f['eval-every'] as number;
+  for (let s = 1; s <= steps; s++) {
+    await session.step();
+    const { metrics } = report!;
+    const line: Record<string, unknown> = { step: s, ...metrics };
+    if ((every > 0 && s % every === 0) || s === steps) Object.assign(line, (final = await evaluate()));
+    emit(line);
+    if (!f.json) {
+      progressLine(s, steps, `solver reward ${metrics['solver/reward'].toFixed(2)}  difficulty ${metrics['query/difficulty'].toFixed(2)}  valid ${metrics['query/valid_rate'].toFixed(2)}  kl ${metrics['solver/kl'].toFixed(3)}  ${metrics['timing/step_s'].toFixed(2)}s/step`);
     }
-    trainer.dispose();
   }
   const summary = {
     summary: true,
-    env: env.key,
-    algorithm: config.algorithm,
-    preset: f.preset,
+    env: config.env,
+    algorithm: f.algo,
+    preset: config.preset,
     steps,
-    seed: f.seed,
+    seed: config.seed,
     seconds: (performance.now() - started) / 1000,
     base_accuracy: initial['eval/accuracy'],
     ...final,
   };
   if (f.json) emit(summary);
   else {
-    console.error(`held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% -> ${(final['eval/accuracy'] * 100).toFixed(1)}%; ` +
-      `query valid ${(final['eval/query_valid_rate'] * 100).toFixed(0)}%, distinct ${(final['eval/query_distinct_rate'] * 100).toFixed(0)}%, difficulty ${final['eval/query_difficulty'].toFixed(2)}; ${summary.seconds.toFixed(0)} s`);
+    const queries = withQueries ? `; query valid ${(final['eval/query_valid_rate'] * 100).toFixed(0)}%, distinct ${(final['eval/query_distinct_rate'] * 100).toFixed(0)}%, difficulty ${final['eval/query_difficulty'].toFixed(2)}` : '';
+    console.error(`held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% -> ${(final['eval/accuracy'] * 100).toFixed(1)}%${queries}; ${summary.seconds.toFixed(0)} s`);
   }
-  if (f.save) await savePolicy(policy, f.save as string, { from: 'selfplay', algorithm: config.algorithm, steps, seed: f.seed });
+  if (f.save) {
+    mkdirSync(dirname(f.save as string), { recursive: true });
+    writeFileSync(f.save as string, await session.exportModel());
+  }
+  await session.dispose();
 });

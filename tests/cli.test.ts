@@ -32,9 +32,14 @@ describe('the self-play command', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('groupSize (1) must be an integer from 2 to 64');
   });
-  it('exits with code 2 when the held-out data split is asked of an algorithm that writes its own queries', () => {
-    const run = spawnSync('npx', ['tsx', 'scripts/selfplay.ts', '--preset', 'tiny', '--algo', 'lsp', '--data-split', 'eval', '--steps', '1'], { encoding: 'utf8' });
+  it('exits with code 2 on an evaluation size that is not a positive integer', () => {
+    const run = spawnSync('npx', ['tsx', 'scripts/selfplay.ts', '--preset', 'tiny', '--eval-count', '0', '--steps', '1'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('--data-split eval needs --algo grpo-data');
+    expect(run.stderr).toContain('--eval-count must be an integer >= 1, got 0');
+  });
+  it('exits with code 2 and the preset rule when the model is too small for the environment (the config normaliser, as on the page)', () => {
+    const run = spawnSync('npx', ['tsx', 'scripts/selfplay.ts', '--env', 'writing', '--preset', 'tiny', '--steps', '1'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/preset \("tiny"\)/);
   });
 });

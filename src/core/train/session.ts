@@ -89,7 +89,7 @@ export interface SessionApi {
   /** New rubric overrides for the run (validated like the config); they apply from the next step on. */
   setRubric(overrides: RubricOverrides): Promise<void>;
   /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
-  evaluate(count?: number): Promise<void>;
+  evaluate(count?: number, challengerCount?: number): Promise<void>;
   getCheckpoint(): Promise<Checkpoint>;
   /** The current policy as a safetensors model file, its config, tokenizer and provenance in the metadata. */
   exportModel(): Promise<Uint8Array>;
@@ -197,7 +197,7 @@ export class TrainingSession implements SessionApi {
     });
   }
 
-  evaluate(count = DEFAULT_EVAL_COUNT): Promise<void> {
+  evaluate(count = DEFAULT_EVAL_COUNT, challengerCount = CHALLENGER_EVAL_COUNT): Promise<void> {
     return this.task('evaluate', async () => {
       const { config, policy } = this.require();
       const trainer = this.requireTrainer();
@@ -206,9 +206,9 @@ export class TrainingSession implements SessionApi {
       // GRPO with data never trains its Challenger, so its queries say nothing about the run.
       const askChallenger = config.algorithm !== 'grpo-data';
       const challenger = askChallenger
-        ? await evaluator.challenger(policy, CHALLENGER_EVAL_COUNT, config.temperature)
+        ? await evaluator.challenger(policy, challengerCount, config.temperature)
         : { validRate: 0, distinctRate: 0, meanDifficulty: 0, samples: [] };
-      const baseChallenger = askChallenger ? await evaluator.baseChallenger(CHALLENGER_EVAL_COUNT, config.temperature) : null;
+      const baseChallenger = askChallenger ? await evaluator.baseChallenger(challengerCount, config.temperature) : null;
       const evaluation: EvaluationReport = { step: trainer.step, current: heldOut.current, base: heldOut.base, challenger };
       if (baseChallenger) evaluation.baseChallenger = baseChallenger;
       if (heldOut.winRate) evaluation.winRate = heldOut.winRate;
