@@ -4,7 +4,7 @@ import {
   sequenceRatio, aggregationScale, aggregateTokenTerms, mean, std,
   invalidPremium, challengerTaskScore, challengerScores, sequencePolicyTerm,
 } from '../src/core/rl/math.ts';
-import { validateLspConfig, configForAlgorithm, ConfigError, DEFAULT_LSP_CONFIG } from '../src/core/rl/config.ts';
+import { validateLspConfig, configForAlgorithm, ConfigError, DEFAULT_LSP_CONFIG, describeRule, followsRule, NUMERIC_RULES } from '../src/core/rl/config.ts';
 
 describe('advantages (hand-computed)', () => {
   it('centres a group without std normalisation, as the paper', () => {
@@ -157,5 +157,22 @@ describe('config validation', () => {
     }
     expect(() => validateLspConfig({ ...DEFAULT_LSP_CONFIG, learningRate: Number.NaN })).toThrow('learningRate');
     expect(() => validateLspConfig({ ...DEFAULT_LSP_CONFIG, klEstimator: 'k9' as 'k1' })).toThrow('klEstimator ("k9") must be one of k1, k2, k3');
+  });
+});
+
+describe('numeric rules, read by the validator and the settings form', () => {
+  it('say their rule in words and check integers, open and closed bounds', () => {
+    expect(describeRule(NUMERIC_RULES.groupSize)).toBe('must be an integer from 2 to 64 (a group of one has no advantage)');
+    expect(describeRule(NUMERIC_RULES.learningRate)).toBe('must be a number in (0, 1]');
+    expect(describeRule(NUMERIC_RULES.clipEpsilon)).toBe('must be a number in (0, 1)');
+    expect(describeRule(NUMERIC_RULES.klBeta)).toBe('must be a number >= 0');
+    expect(describeRule(NUMERIC_RULES.maxGradNorm)).toBe('must be a number > 0');
+    const lr = NUMERIC_RULES.learningRate;
+    expect([0, 1e-9, 1, 1.0001, Number.NaN, '0.1'].map((v) => followsRule(lr, v))).toEqual([false, true, true, false, false, false]);
+    expect([1, 2, 2.5, 64, 65].map((v) => followsRule(NUMERIC_RULES.groupSize, v))).toEqual([false, true, false, true, false]);
+    expect(followsRule(NUMERIC_RULES.topK, Number.POSITIVE_INFINITY)).toBe(false);
+  });
+  it('every numeric field of the default config follows its rule', () => {
+    for (const [field, rule] of Object.entries(NUMERIC_RULES)) expect(followsRule(rule, DEFAULT_LSP_CONFIG[field as keyof typeof NUMERIC_RULES]), field).toBe(true);
   });
 });

@@ -6,7 +6,15 @@ import * as v from 'valibot';
 import { ENV_KEYS } from '../../core/envs/registry.ts';
 import { PRESET_NAMES } from '../../core/model/config.ts';
 import { BASE_MODEL_SOURCES, RUN_ALGORITHMS, type RunConfig } from '../../core/train/run-config.ts';
-import { AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, KL_ESTIMATORS } from '../../core/rl/config.ts';
+import { AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, KL_ESTIMATORS, NUMERIC_RULES } from '../../core/rl/config.ts';
+
+/** A number input whose bounds are the config rule's (an open bound is offered one step inside it). */
+function ruleInput(field: keyof typeof NUMERIC_RULES, step: number): PropertyInput {
+  const rule = NUMERIC_RULES[field];
+  const min = rule.minClosed ? rule.min : rule.min + step;
+  const max = rule.max === Infinity ? undefined : rule.maxClosed ? rule.max : rule.max - step;
+  return max === undefined ? { kind: 'number', step, min } : { kind: 'number', step, min, max };
+}
 
 export type PropertyInput =
   | { kind: 'select'; options: readonly string[] }
@@ -43,10 +51,10 @@ export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
   base: { label: 'Base model', help: 'The shipped pretrained file, or supervised pretraining here in the tab.', group: 'run', input: { kind: 'select', options: BASE_MODEL_SOURCES }, schema: v.picklist(BASE_MODEL_SOURCES) },
   pretrainSteps: { label: 'Pretrain steps', help: 'Supervised steps when pretraining from scratch.', group: 'run', input: { kind: 'number', step: 50, min: 1 }, schema: integer },
   seed: { label: 'Seed', help: 'Seeds all sampling: the same seed and backend give the same rollouts.', group: 'run', input: { kind: 'number', step: 1, min: 0 }, schema: integer },
-  numQueries: { label: 'Queries N', help: 'Challenger queries per step.', group: 'batch', input: { kind: 'number', step: 1, min: 2, max: 256 }, schema: integer },
-  groupSize: { label: 'Answers G', help: 'Solver answers per query.', group: 'batch', input: { kind: 'number', step: 1, min: 2, max: 64 }, schema: integer },
-  qualityWeight: { label: 'Quality weight wQ', help: 'Weight of the rubric self-reward (0 for LSP-Zero).', group: 'reward', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
-  challengerWeight: { label: 'Challenger weight', help: 'alphaCh: weight of the Challenger loss.', group: 'reward', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
+  numQueries: { label: 'Queries N', help: 'Challenger queries per step.', group: 'batch', input: ruleInput('numQueries', 1), schema: integer },
+  groupSize: { label: 'Answers G', help: 'Solver answers per query.', group: 'batch', input: ruleInput('groupSize', 1), schema: integer },
+  qualityWeight: { label: 'Quality weight wQ', help: 'Weight of the rubric self-reward (0 for LSP-Zero).', group: 'reward', input: ruleInput('qualityWeight', 0.1), schema: number },
+  challengerWeight: { label: 'Challenger weight', help: 'alphaCh: weight of the Challenger loss.', group: 'reward', input: ruleInput('challengerWeight', 0.1), schema: number },
   challengerReward: {
     label: 'Challenger reward',
     help: "What a query earns the Challenger from the Solver's success rate V on it: failure -V (the paper), learnability 1 - V when 0 < V < 1 (Absolute Zero), uncertainty 1 - 2|V - 1/2| (R-Zero).",
@@ -55,17 +63,17 @@ export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
     schema: v.picklist(CHALLENGER_REWARDS),
   },
   normalizeByStd: { label: 'Divide by group std', help: 'GRPO does; the LSP paper does not.', group: 'reward', input: { kind: 'toggle' }, schema: v.boolean() },
-  klBeta: { label: 'KL beta', help: 'Weight of KL(pi || pi_ref), the leash to the base model.', group: 'loss', input: { kind: 'number', step: 0.01, min: 0 }, schema: number },
+  klBeta: { label: 'KL beta', help: 'Weight of KL(pi || pi_ref), the leash to the base model.', group: 'loss', input: ruleInput('klBeta', 0.01), schema: number },
   klEstimator: { label: 'KL estimator', help: 'Per-token estimator of the KL term: k3 by default; the paper uses k1, whose expected gradient is zero.', group: 'loss', input: { kind: 'select', options: KL_ESTIMATORS }, schema: v.picklist(KL_ESTIMATORS) },
   aggregation: { label: 'Token aggregation', help: 'sum (paper), mean (GRPO) or constant (Dr. GRPO).', group: 'loss', input: { kind: 'select', options: AGGREGATIONS }, schema: v.picklist(AGGREGATIONS) },
-  updatesPerBatch: { label: 'Updates per batch', help: 'Above 1 the ratio to the sampling policy is clipped.', group: 'loss', input: { kind: 'number', step: 1, min: 1, max: 16 }, schema: integer },
+  updatesPerBatch: { label: 'Updates per batch', help: 'Above 1 the ratio to the sampling policy is clipped.', group: 'loss', input: ruleInput('updatesPerBatch', 1), schema: integer },
   clipMode: { label: 'Clip mode', help: 'token (PPO) or sequence (GSPO).', group: 'loss', input: { kind: 'select', options: CLIP_MODES }, schema: v.picklist(CLIP_MODES) },
-  clipEpsilon: { label: 'Clip epsilon', help: 'Ratio clipping range.', group: 'loss', input: { kind: 'number', step: 0.05, min: 0.01, max: 0.99 }, schema: number },
-  learningRate: { label: 'Learning rate', help: 'Adam step size.', group: 'optimizer', input: { kind: 'number', step: 0.00001, min: 0 }, schema: number },
-  maxGradNorm: { label: 'Max grad norm', help: 'Global gradient-norm clip.', group: 'optimizer', input: { kind: 'number', step: 0.1, min: 0 }, schema: number },
-  temperature: { label: 'Temperature', help: 'Sampling temperature for both roles.', group: 'sampling', input: { kind: 'number', step: 0.1, min: 0.1, max: 5 }, schema: number },
-  topK: { label: 'Top-k', help: '0 keeps every token.', group: 'sampling', input: { kind: 'number', step: 1, min: 0 }, schema: integer },
-  topP: { label: 'Top-p', help: '1 keeps every token.', group: 'sampling', input: { kind: 'number', step: 0.05, min: 0.05, max: 1 }, schema: number },
+  clipEpsilon: { label: 'Clip epsilon', help: 'Ratio clipping range.', group: 'loss', input: ruleInput('clipEpsilon', 0.05), schema: number },
+  learningRate: { label: 'Learning rate', help: 'Adam step size.', group: 'optimizer', input: ruleInput('learningRate', 0.00001), schema: number },
+  maxGradNorm: { label: 'Max grad norm', help: 'Global gradient-norm clip.', group: 'optimizer', input: ruleInput('maxGradNorm', 0.1), schema: number },
+  temperature: { label: 'Temperature', help: 'Sampling temperature for both roles.', group: 'sampling', input: ruleInput('temperature', 0.1), schema: number },
+  topK: { label: 'Top-k', help: '0 keeps every token.', group: 'sampling', input: ruleInput('topK', 1), schema: integer },
+  topP: { label: 'Top-p', help: '1 keeps every token.', group: 'sampling', input: ruleInput('topP', 0.05), schema: number },
   rubric: { label: 'Rubric', help: 'Criteria of the rubrics switched off or re-weighted, in the rubric editor.', group: 'reward', input: { kind: 'rubric' }, schema: rubricOverrides },
 };
 

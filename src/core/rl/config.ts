@@ -94,32 +94,82 @@ export class ConfigError extends Error {
   }
 }
 
+/** A numeric field's rule: an integer or any finite number, within bounds (open or closed), with a reason to say. */
+export interface NumericRule {
+  integer: boolean;
+  min: number;
+  /** Whether `min` itself is allowed. */
+  minClosed: boolean;
+  /** Infinity for none. */
+  max: number;
+  maxClosed: boolean;
+  /** Why, when the bound is not obvious; said after the rule. */
+  why?: string;
+}
+
+const int = (min: number, max: number, why?: string): NumericRule => ({ integer: true, min, minClosed: true, max, maxClosed: true, why });
+const atLeast = (min: number, why?: string): NumericRule => ({ integer: false, min, minClosed: true, max: Infinity, maxClosed: false, why });
+const range = (min: number, minClosed: boolean, max: number, maxClosed: boolean, why?: string): NumericRule => ({ integer: false, min, minClosed, max, maxClosed, why });
+
+/** The numeric rules of the config, once: the validator, the settings form's inputs and the CLI (through the
+ *  validator) all read them. */
+export const NUMERIC_RULES: { [K in keyof LspConfig as LspConfig[K] extends number ? K : never]: NumericRule } = {
+  numQueries: int(2, 256, 'the Challenger advantage compares queries'),
+  groupSize: int(2, 64, 'a group of one has no advantage'),
+  qualityWeight: atLeast(0),
+  challengerWeight: atLeast(0),
+  klBeta: atLeast(0),
+  updatesPerBatch: int(1, 16),
+  clipEpsilon: range(0, false, 1, false),
+  learningRate: range(0, false, 1, true),
+  maxGradNorm: range(0, false, Infinity, false),
+  temperature: range(0, false, 5, true, '0 is greedy, for evaluation only'),
+  topK: int(0, Infinity, '0 keeps every token'),
+  topP: range(0, false, 1, true),
+};
+
+/** The rule in words: 'must be an integer from 2 to 64', 'must be a number in (0, 1]', 'must be a number >= 0'. */
+export function describeRule(rule: NumericRule): string {
+  const kind = rule.integer ? 'an integer' : 'a number';
+  let text: string;
+  if (rule.max === Infinity) text = `must be ${kind} ${rule.minClosed ? '>=' : '>'} ${rule.min}`;
+  else if (rule.integer && rule.minClosed && rule.maxClosed) text = `must be ${kind} from ${rule.min} to ${rule.max}`;
+  else text = `must be ${kind} in ${rule.minClosed ? '[' : '('}${rule.min}, ${rule.max}${rule.maxClosed ? ']' : ')'}`;
+  return rule.why ? `${text} (${rule.why})` : text;
+}
+
+export function followsRule(rule: NumericRule, value: unknown): boolean {
+  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) return false;
+  const aboveMin = rule.minClosed ? value >= rule.min : value > rule.min;
+  const belowMax = rule.maxClosed ? value <= rule.max : value < rule.max;
+  return aboveMin && belowMax;
+}
+
 /** Throws ConfigError for the first rule broken; returns the config unchanged otherwise. */
 export function validateLspConfig(c: LspConfig): LspConfig {
   const need = (ok: boolean, field: keyof LspConfig, rule: string) => {
     if (!ok) throw new ConfigError(field, c[field], rule);
   };
-  const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
-  const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const numeric = (field: keyof typeof NUMERIC_RULES) => need(followsRule(NUMERIC_RULES[field], c[field]), field, describeRule(NUMERIC_RULES[field]));
   need(ALGORITHMS.includes(c.algorithm), 'algorithm', `must be one of ${ALGORITHMS.join(', ')}`);
-  need(isInt(c.numQueries) && c.numQueries >= 2 && c.numQueries <= 256, 'numQueries', 'must be an integer from 2 to 256 (the Challenger advantage compares queries)');
-  need(isInt(c.groupSize) && c.groupSize >= 2 && c.groupSize <= 64, 'groupSize', 'must be an integer from 2 to 64 (a group of one has no advantage)');
-  need(isNum(c.qualityWeight) && c.qualityWeight >= 0, 'qualityWeight', 'must be a number >= 0');
+  numeric('numQueries');
+  numeric('groupSize');
+  numeric('qualityWeight');
   if (c.algorithm === 'lsp-zero') need(c.qualityWeight === 0, 'qualityWeight', 'must be 0 for lsp-zero (LSP-Zero has no quality self-reward)');
   if (c.algorithm === 'lsp') need(c.qualityWeight > 0, 'qualityWeight', 'must be > 0 for lsp (use lsp-zero for none)');
-  need(isNum(c.challengerWeight) && c.challengerWeight >= 0, 'challengerWeight', 'must be a number >= 0');
-  need(isNum(c.klBeta) && c.klBeta >= 0, 'klBeta', 'must be a number >= 0');
+  numeric('challengerWeight');
+  numeric('klBeta');
   need(CHALLENGER_REWARDS.includes(c.challengerReward), 'challengerReward', `must be one of ${CHALLENGER_REWARDS.join(', ')}`);
   need(KL_ESTIMATORS.includes(c.klEstimator), 'klEstimator', `must be one of ${KL_ESTIMATORS.join(', ')}`);
   need(AGGREGATIONS.includes(c.aggregation), 'aggregation', `must be one of ${AGGREGATIONS.join(', ')}`);
   need(typeof c.normalizeByStd === 'boolean', 'normalizeByStd', 'must be true or false');
-  need(isInt(c.updatesPerBatch) && c.updatesPerBatch >= 1 && c.updatesPerBatch <= 16, 'updatesPerBatch', 'must be an integer from 1 to 16');
+  numeric('updatesPerBatch');
   need(CLIP_MODES.includes(c.clipMode), 'clipMode', 'must be token (PPO) or sequence (GSPO)');
-  need(isNum(c.clipEpsilon) && c.clipEpsilon > 0 && c.clipEpsilon < 1, 'clipEpsilon', 'must be a number in (0, 1)');
-  need(isNum(c.learningRate) && c.learningRate > 0 && c.learningRate <= 1, 'learningRate', 'must be a number in (0, 1]');
-  need(isNum(c.maxGradNorm) && c.maxGradNorm > 0, 'maxGradNorm', 'must be a number > 0');
-  need(isNum(c.temperature) && c.temperature > 0 && c.temperature <= 5, 'temperature', 'must be a number in (0, 5] for training (0 is greedy, for evaluation only)');
-  need(isInt(c.topK) && c.topK >= 0, 'topK', 'must be an integer >= 0 (0 keeps every token)');
-  need(isNum(c.topP) && c.topP > 0 && c.topP <= 1, 'topP', 'must be a number in (0, 1]');
+  numeric('clipEpsilon');
+  numeric('learningRate');
+  numeric('maxGradNorm');
+  numeric('temperature');
+  numeric('topK');
+  numeric('topP');
   return c;
 }
