@@ -2,6 +2,7 @@
 // at, optionally loading a run and waiting for the live run to reach a state before moving on. The checks
 // and readouts are pure functions of a snapshot of the run, so they are tested without a page.
 
+import { metricInfo } from '../viz/metric-catalogue.ts';
 import { defaultRunConfig, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
 import type { RolloutGroup } from '../../core/train/rollouts.ts';
 
@@ -49,15 +50,10 @@ export interface Lesson {
   steps: LessonStep[];
 }
 
-/** The metrics a captured summary holds, with how to print them. */
-export const CAPTURED_METRICS: { key: string; label: string; digits: number }[] = [
-  { key: 'solver/reward', label: 'Solver reward', digits: 3 },
-  { key: 'solver/kl', label: 'Solver KL', digits: 3 },
-  { key: 'challenger/kl', label: 'Challenger KL', digits: 3 },
-  { key: 'query/valid_rate', label: 'valid queries', digits: 2 },
-  { key: 'query/difficulty', label: 'query difficulty', digits: 2 },
-  { key: 'solver/frac_reward_zero_std', label: 'no-signal groups', digits: 2 },
-];
+/** The metrics a captured summary holds, with how to print them (names from the metric catalogue). */
+export const CAPTURED_METRICS: { key: string; label: string; digits: number }[] = (
+  ['solver/reward', 'solver/kl', 'challenger/kl', 'query/valid_rate', 'query/difficulty', 'solver/frac_reward_zero_std'] as const
+).map((key) => ({ key, label: metricInfo(key).title, digits: metricInfo(key).digits }));
 
 /** A run of a lesson: the tiny model and a small batch, so a step takes a fraction of a second. */
 export function lessonConfig(algorithm: RunAlgorithm, overrides: Partial<RunConfig> = {}): RunConfig {

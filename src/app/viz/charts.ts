@@ -1,6 +1,7 @@
 // Which charts the page shows and which metric keys each one plots. Charts name metric keys, never
 // functions, so adding a chart is one row.
 
+import { metricInfo } from './metric-catalogue.ts';
 import type { Alarm } from '../../core/analysis/alarms.ts';
 import type { Env } from '../../core/envs/env.ts';
 import type { LiveEvalSettings } from '../../core/train/live-eval.ts';
@@ -50,13 +51,13 @@ export function heldoutChartSpec(env: Env, live: LiveEvalSettings): ChartSpec {
     return {
       id: 'heldout', title: 'Win rate vs the base model', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
       hint: `On ${live.count} held-out tasks it never trains on, ${cadence}: the task rubric judges its answer against the base model's; a tie counts half. Dashed: 50%, the base model itself.`,
-      series: [{ key: 'eval/win_rate', label: 'win rate', color: SOLVER_COLOR, points: true }, { key: 'eval/win_rate', label: 'base model', color: BASE_COLOR, dashed: true, constant: 0.5 }],
+      series: [{ key: 'eval/win_rate', label: metricInfo('eval/win_rate').short, color: SOLVER_COLOR, points: true }, { key: 'eval/win_rate', label: metricInfo('eval/base_accuracy').short, color: BASE_COLOR, dashed: true, constant: 0.5 }],
     };
   }
   return {
     id: 'heldout', title: 'Held-out accuracy', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
     hint: `Greedy answers to ${live.count} held-out problems it never trains on, ${cadence}. Dashed: the base model on the same problems.`,
-    series: [{ key: 'eval/accuracy', label: 'Solver', color: SOLVER_COLOR, points: true }, { key: 'eval/base_accuracy', label: 'base model', color: BASE_COLOR, dashed: true }],
+    series: [{ key: 'eval/accuracy', label: metricInfo('eval/accuracy').short, color: SOLVER_COLOR, points: true }, { key: 'eval/base_accuracy', label: metricInfo('eval/base_accuracy').short, color: BASE_COLOR, dashed: true }],
   };
 }
 
@@ -65,7 +66,7 @@ export function rewardChartSpec(): ChartSpec {
   return {
     id: 'reward', title: 'Reward', digits: 3,
     hint: 'Solver: mean task reward. Challenger: −solve rate + wQ × quality. Invalid premium above 0: broken queries pay the Challenger.',
-    series: [{ key: 'solver/reward', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/reward', label: 'Challenger', color: CHALLENGER_COLOR }, { key: 'challenger/invalid_premium', label: 'invalid premium', color: '#9ca3af' }],
+    series: [{ key: 'solver/reward', label: metricInfo('solver/reward').short, color: SOLVER_COLOR }, { key: 'challenger/reward', label: metricInfo('challenger/reward').short, color: CHALLENGER_COLOR }, { key: 'challenger/invalid_premium', label: metricInfo('challenger/invalid_premium').short, color: '#9ca3af' }],
   };
 }
 
@@ -73,9 +74,9 @@ export function rewardChartSpec(): ChartSpec {
 export function chartSpecs(env: Env): ChartSpec[] {
   return [
     { id: 'kl', title: 'KL to the base model', hint: 'How far each role has moved from the base model (pi_ref).', digits: 4,
-      series: [{ key: 'solver/kl', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/kl', label: 'Challenger', color: CHALLENGER_COLOR }] },
+      series: [{ key: 'solver/kl', label: metricInfo('solver/kl').short, color: SOLVER_COLOR }, { key: 'challenger/kl', label: metricInfo('challenger/kl').short, color: CHALLENGER_COLOR }] },
     { id: 'entropy', title: 'Entropy', hint: 'Per-token entropy; a collapse means the role stopped exploring.', digits: 3,
-      series: [{ key: 'solver/entropy', label: 'Solver', color: SOLVER_COLOR }, { key: 'challenger/entropy', label: 'Challenger', color: CHALLENGER_COLOR }] },
+      series: [{ key: 'solver/entropy', label: metricInfo('solver/entropy').short, color: SOLVER_COLOR }, { key: 'challenger/entropy', label: metricInfo('challenger/entropy').short, color: CHALLENGER_COLOR }] },
     { id: 'rubric', title: 'Rubric pass rate', hint: 'Share of answers passing each quality criterion.', digits: 2, range: [0, 1],
       series: env.rubric.map((c, i) => ({ key: `rubric/${c.key}`, label: c.key, color: PALETTE[i % PALETTE.length] })) },
     // Where the task reward is itself a rubric (writing), its criteria get a chart of their own.
@@ -84,13 +85,13 @@ export function chartSpecs(env: Env): ChartSpec[] {
           series: env.rewardRubric.map((c, i) => ({ key: `rubric/${c.key}`, label: c.key, color: PALETTE[i % PALETTE.length] })) }]
       : []),
     { id: 'queries', title: 'Queries', hint: 'Valid: queries that parse. Distinct: unique in the batch. No signal: groups whose answers all scored the same.', digits: 2, range: [0, 1],
-      series: [{ key: 'query/valid_rate', label: 'valid', color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: 'distinct', color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: 'no-signal groups', color: '#9ca3af' }] },
+      series: [{ key: 'query/valid_rate', label: metricInfo('query/valid_rate').short, color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: metricInfo('query/distinct_rate').short, color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: metricInfo('solver/frac_reward_zero_std').short, color: '#9ca3af' }] },
     { id: 'difficulty', title: 'Query difficulty', hint: `Mean difficulty of valid queries (1 to ${env.difficultyLevels}).`, digits: 2, range: [1, env.difficultyLevels],
-      series: [{ key: 'query/difficulty', label: 'difficulty', color: CHALLENGER_COLOR }] },
+      series: [{ key: 'query/difficulty', label: metricInfo('query/difficulty').short, color: CHALLENGER_COLOR }] },
     { id: 'loss', title: 'Loss', hint: 'L_sol + alphaCh x L_ch, with the KL term.', digits: 4,
-      series: [{ key: 'loss', label: 'loss', color: '#374151' }] },
+      series: [{ key: 'loss', label: metricInfo('loss').short, color: '#374151' }] },
     { id: 'throughput', title: 'Tokens per second', hint: 'Sampled tokens per second of generation.', digits: 0,
-      series: [{ key: 'tokens_per_s', label: 'tokens/s', color: '#3d8f5a' }] },
+      series: [{ key: 'tokens_per_s', label: metricInfo('tokens_per_s').short, color: '#3d8f5a' }] },
   ];
 }
 

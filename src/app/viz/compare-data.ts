@@ -2,6 +2,7 @@
 // steps' and the held-out series'), each run's series aligned on one step axis (uPlot wants one x), and the
 // evaluation table in the shape of the LSP paper's (one row per run, plus the base model).
 
+import { metricInfo } from './metric-catalogue.ts';
 import { getEnv } from '../../core/envs/registry.ts';
 import type { EvaluationReport } from '../../core/train/session.ts';
 import type { RunConfig } from '../../core/train/run-config.ts';
@@ -43,20 +44,13 @@ export function runLabel(config: RunConfig): string {
 }
 
 /** The metrics worth overlaying, in reading order, with a title and the digits to show. */
-export const COMPARED_METRICS: readonly ComparedMetric[] = [
-  { key: 'eval/accuracy', title: 'Held-out accuracy', digits: 3, series: 'heldout' },
-  { key: 'eval/win_rate', title: 'Win rate vs the base model (held-out)', digits: 3, series: 'heldout' },
-  { key: 'solver/reward', title: 'Solver reward', digits: 3, series: 'steps' },
-  { key: 'challenger/reward', title: 'Challenger reward', digits: 3, series: 'steps' },
-  { key: 'solver/kl', title: 'Solver KL to the base model', digits: 4, series: 'steps' },
-  { key: 'solver/entropy', title: 'Solver entropy', digits: 3, series: 'steps' },
-  { key: 'query/valid_rate', title: 'Valid queries', digits: 2, series: 'steps' },
-  { key: 'query/distinct_rate', title: 'Distinct queries', digits: 2, series: 'steps' },
-  { key: 'query/difficulty', title: 'Query difficulty', digits: 2, series: 'steps' },
-  { key: 'solver/frac_reward_zero_std', title: 'No-signal groups', digits: 2, series: 'steps' },
-  { key: 'solver/completions/mean_length', title: 'Answer length', digits: 1, series: 'steps' },
-  { key: 'loss', title: 'Loss', digits: 4, series: 'steps' },
-];
+export const COMPARED_METRICS: readonly ComparedMetric[] = (
+  [
+    ['eval/accuracy', 'heldout'], ['eval/win_rate', 'heldout'], ['solver/reward', 'steps'], ['challenger/reward', 'steps'],
+    ['solver/kl', 'steps'], ['solver/entropy', 'steps'], ['query/valid_rate', 'steps'], ['query/distinct_rate', 'steps'],
+    ['query/difficulty', 'steps'], ['solver/frac_reward_zero_std', 'steps'], ['solver/completions/mean_length', 'steps'], ['loss', 'steps'],
+  ] as const
+).map(([key, series]) => ({ key, title: metricInfo(key).title, digits: metricInfo(key).digits, series }));
 
 const rowsOf = (run: ComparedRun, series: ComparedMetric['series']) => (series === 'heldout' ? run.heldout : run.rows);
 
