@@ -13,7 +13,7 @@ export interface RunPreset {
 }
 
 /**
- * The Challenger is pushed hard (alphaCh 1 and learning rate 3e-4, ten times the defaults) on the tiny model so
+ * The Challenger is pushed hard (alphaCh 1 and learning rate 3e-4, ten and three times the defaults) on the tiny model so
  * the drift shows within a minute on WASM. Without the quality self-reward an unparseable query pays the
  * Challenger most (nobody solves it, and -solve rate = 0 is the top score), and without the KL leash nothing
  * holds it near the base model. Measured on three-digit arithmetic with `npm run selfplay -- --preset tiny
@@ -22,7 +22,7 @@ export interface RunPreset {
  * 100% to step ~200 and then falls (75% at steps 208-217, where the validity and criterion-saturation alarms
  * fire, 1% by step 300), and with nothing holding the shared weights its Solver's held-out accuracy falls from
  * 59% to 10% by step 100 and 3% by step 300. The LSP run stays 99-100% valid with Challenger KL 0.02-0.07, fires
- * no alarm, and its Solver ends at 48% (the push is ten times the default learning rate). The tiny preset steps
+ * no alarm, and its Solver ends at 48% (the push is three times the default learning rate). The tiny preset steps
  * several times a second on WASM, so the first alarm shows within a minute of Play.
  */
 const HACKING_KNOBS: Partial<RunConfig> = { preset: 'tiny', challengerWeight: 1, learningRate: 3e-4 };
