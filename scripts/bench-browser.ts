@@ -4,15 +4,11 @@
 // the same link (so the same steps), with `?wasm-threads=N`. Before each round it measures how many cores the
 // browser actually gets (on a shared machine, often fewer than there are). A benchmark, not a test.
 
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, loadText as load, parallelCapacity } from './lib/browser.ts';
+import { launchChromium, loadText as load, pageBenchFlags, parallelCapacity, serveBuild } from './lib/browser.ts';
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
-import { ROOT } from './lib/node-env.ts';
-import { HOST, createStaticServer, listen } from './lib/static-server.ts';
 import { MAX_WASM_THREADS, THREADS_PARAM, parseThreadRequest } from '../src/core/wasm-threads.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -20,12 +16,7 @@ const FLAGS: Record<string, FlagSpec> = {
   rounds: { kind: 'number', help: 'runs of each thread count (interleaved)', default: 3 },
   warmup: { kind: 'number', help: 'steps before timing starts', default: 2 },
   steps: { kind: 'number', help: 'steps timed per run', default: 8 },
-  link: { kind: 'string', help: 'the run to step: a share-link hash (#v1....), or empty for the default link', default: '' },
-  port: { kind: 'number', help: 'port to serve the build on', default: 4510 },
-  dist: { kind: 'string', help: 'build folder', default: 'dist-bench' },
-  build: { kind: 'boolean', help: 'build the app first (--build=false serves the folder as it is)', default: true },
-  json: { kind: 'boolean', help: 'print one JSON object', default: false },
-  help: { kind: 'boolean', help: 'show this help' },
+  ...pageBenchFlags(4510, 'dist-bench'),
 };
 
 /** Generous: a loaded 2-core machine has taken 10 s for one small-preset step. */
@@ -104,11 +95,7 @@ await runMain('bench-browser', FLAGS, async (f) => {
   if (!(rounds >= 1 && warmup >= 1 && steps >= 1)) throw new UsageError('--rounds, --warmup and --steps must be at least 1');
   const link = f.link as string;
   if (link && !link.startsWith('#')) throw new UsageError(`--link takes the hash of a share link (starting with #), got "${link}"`);
-  const dist = resolve(ROOT, f.dist as string);
-  if (f.build) execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-
-  const server = createStaticServer(dist);
-  await listen(server, f.port as number);
+  const { server, base: served } = await serveBuild(f.dist as string, f.port as number, f.build as boolean);
   const browser = await launchChromium();
   const loadBefore = load();
   const runs: RunResult[] = [];
@@ -120,7 +107,7 @@ await runMain('bench-browser', FLAGS, async (f) => {
       capacities.push(capacity);
       if (!f.json) console.log(`round ${round}: the browser gets ${capacity.toFixed(2)} cores' worth of ${Math.max(...counts)} now (two busy workers' speed)`);
       for (const threads of counts) {
-        const url = `http://${HOST}:${f.port}/?${THREADS_PARAM}=${threads}${link}`;
+        const url = `${served}?${THREADS_PARAM}=${threads}${link}`;
         const run = await timeRun(browser, url, warmup, steps);
         runs.push({ round, threads, ...run });
         const phases = `generate ${run.phases['timing/generate_s'].toFixed(2)} s, reference ${run.phases['timing/reference_s'].toFixed(2)} s, update ${run.phases['timing/update_s'].toFixed(2)} s`;

@@ -3,27 +3,18 @@
 // it is drawn; the run is then exported as JSON and the seconds from Play until the held-out accuracy is at least
 // --margin above the base model's are read off. Each round is a fresh context. A benchmark, not a test.
 
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, parallelCapacity } from './lib/browser.ts';
+import { launchChromium, pageBenchFlags, parallelCapacity, serveBuild } from './lib/browser.ts';
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
-import { ROOT } from './lib/node-env.ts';
-import { HOST, createStaticServer, listen } from './lib/static-server.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   rounds: { kind: 'number', help: 'fresh runs of the link', default: 3 },
   seconds: { kind: 'number', help: 'how long each run plays', default: 90 },
   margin: { kind: 'number', help: 'points above the base model that count as "better"', default: 5 },
-  link: { kind: 'string', help: 'the run to play: a share-link hash (#v2....), or empty for the default link', default: '' },
   query: { kind: 'string', help: 'the page query, e.g. wasm-threads=1', default: '' },
-  port: { kind: 'number', help: 'port to serve the build on', default: 4511 },
-  dist: { kind: 'string', help: 'build folder', default: 'dist-bench' },
-  build: { kind: 'boolean', help: 'build the app first (--build=false serves the folder as it is)', default: true },
-  json: { kind: 'boolean', help: 'print one JSON object', default: false },
-  help: { kind: 'boolean', help: 'show this help' },
+  ...pageBenchFlags(4511, 'dist-bench'),
 };
 
 /** Generous: a loaded 2-core machine has taken minutes to start the trainer. */
@@ -93,12 +84,9 @@ async function playRound(browser: Browser, url: string, seconds: number, margin:
 await runMain('bench-learning', FLAGS, async (f) => {
   const rounds = f.rounds as number;
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds must be a whole number >= 1, got ${rounds}`);
-  const dist = resolve(ROOT, f.dist as string);
-  if (f.build) execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-  const server = createStaticServer(dist);
-  await listen(server, f.port as number);
+  const { server, base } = await serveBuild(f.dist as string, f.port as number, f.build as boolean);
   const query = f.query ? `?${f.query}` : '';
-  const url = `http://${HOST}:${f.port}/${query}${f.link}`;
+  const url = `${base}${query}${f.link}`;
   const before = loadavg();
   const browser = await launchChromium();
   const results: Round[] = [];

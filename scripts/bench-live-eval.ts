@@ -6,12 +6,11 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { runMain, type FlagSpec } from './lib/cli.ts';
 import { startBackend, shippedModelPath } from './lib/node-env.ts';
-import { ENV_KEYS } from '../src/core/envs/registry.ts';
+import { ENV_KEYS, getEnv } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { normalizeRunConfig } from '../src/core/train/run-config.ts';
 import { defaultLiveEval } from '../src/core/train/live-eval.ts';
 import { TrainingSession } from '../src/core/train/session.ts';
-import { getEnv } from '../src/core/envs/registry.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   env: { kind: 'string', help: 'environment', default: 'arithmetic', choices: ENV_KEYS },
@@ -36,8 +35,9 @@ await runMain('bench-live-eval', FLAGS, async (f) => {
     const start = performance.now();
     await session.step(); // the first step also measures step 0, the base model's side included
     const seconds = (performance.now() - start) / 1000;
-    if (s > 1) (s % live.every === 0 ? measured : plain).push(seconds);
-    if (s > 1) total += seconds;
+    if (s === 1) continue;
+    (s % live.every === 0 ? measured : plain).push(seconds);
+    total += seconds;
   }
   await session.dispose();
   const perEvaluation = median(measured) - median(plain);

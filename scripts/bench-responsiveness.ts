@@ -4,26 +4,16 @@
 // on it, so they are measured here, not asserted in a test; `e2e/responsiveness.spec.ts` checks the page's own CPU
 // time per task, which a busy machine does not stretch.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { chromium } from 'playwright-core';
+import { launchChromium, pageBenchFlags, serveBuild } from './lib/browser.ts';
 import { runMain, type FlagSpec } from './lib/cli.ts';
-import { ROOT } from './lib/node-env.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   steps: { kind: 'number', help: 'steps to train while watching', default: 20 },
   runs: { kind: 'number', help: 'runs in a row, each in a fresh browser context', default: 3 },
-  link: { kind: 'string', help: 'a share-link hash (#v1....) to train, or empty for the default link', default: '' },
-  port: { kind: 'number', help: 'port to serve the build on', default: 4520 },
-  dist: { kind: 'string', help: 'build folder', default: 'dist-bench-responsiveness' },
-  build: { kind: 'boolean', help: 'build the app first (--build=false serves the folder as it is)', default: true },
-  json: { kind: 'boolean', help: 'print one JSON object', default: false },
-  help: { kind: 'boolean', help: 'show this help' },
+  ...pageBenchFlags(4520, 'dist-bench-responsiveness'),
 };
 
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 /** A loaded 2-core machine has taken 10 s for one small-preset step. */
 const STEP_TIMEOUT_MS = 120_000;
 
@@ -56,16 +46,8 @@ function installWatch(): void {
   }, 5);
 }
 
-async function waitForServer(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the build is not served at ${url}`);
-}
-
 async function measure(url: string, steps: number): Promise<RunResult> {
-  const browser = await chromium.launch({ executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     await page.addInitScript(installWatch);
@@ -95,12 +77,8 @@ async function measure(url: string, steps: number): Promise<RunResult> {
 }
 
 await runMain('bench-responsiveness', FLAGS, async (f) => {
-  const dist = String(f.dist);
-  if (f.build) execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-  const server = spawn('npx', ['tsx', 'scripts/serve.ts'], { cwd: ROOT, env: { ...process.env, PORT: String(f.port), SPARRING_DIST: dist }, stdio: 'ignore', detached: true });
+  const { server, base } = await serveBuild(f.dist as string, f.port as number, f.build as boolean);
   try {
-    const base = `http://127.0.0.1:${f.port}/`;
-    await waitForServer(base);
     const results: RunResult[] = [];
     for (let run = 0; run < Number(f.runs); run++) {
       const result = await measure(`${base}${String(f.link)}`, Number(f.steps));
@@ -109,6 +87,6 @@ await runMain('bench-responsiveness', FLAGS, async (f) => {
     }
     if (f.json) console.log(JSON.stringify({ link: String(f.link) || 'default', cores: cpus().length, runs: results }));
   } finally {
-    if (server.pid) process.kill(-server.pid);
+    server.close();
   }
 });
