@@ -144,6 +144,11 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
   parseQuery: parseArithmeticQuery,
   reward: (query, answer) => (answer === solveArithmetic(query) ? 1 : 0),
   solve: solveArithmetic,
+  taskKinds: [
+    { key: 'sum', title: 'sums' },
+    { key: 'difference', title: 'differences' },
+  ],
+  kindsOf: (query) => [query.operator === '+' ? 'sum' : 'difference'],
   difficulty: arithmeticDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: standardRubric({

@@ -53,6 +53,24 @@ export interface RubricCriterion extends RubricCriterionInfo {
   check(ctx: RubricContext): boolean;
 }
 
+/** A kind of task an environment poses (an operation, a task name, a constraint). Every accuracy is reported per
+ *  kind as well as overall: a gain on one kind can hide a zero on another. */
+export interface TaskKind {
+  /** Stable key, used in metric names (`eval/accuracy_kind_<key>`) and URLs. */
+  key: string;
+  /** A few words for people. */
+  title: string;
+}
+
+/** How the two roles are asked in plain language, for chat models (built-in models read role tokens and the
+ *  query itself instead). See chatPromptsOf for the default made from the instruction and the template. */
+export interface ChatPrompts {
+  /** The Challenger's message: what to write, in what form, and that the reply is the task alone. */
+  challenger: string;
+  /** The Solver's message for a query. */
+  solver(query: string): string;
+}
+
 export interface Env<Q = unknown> {
   /** Registry key, e.g. 'arithmetic'. */
   key: string;
@@ -77,6 +95,13 @@ export interface Env<Q = unknown> {
   reward(query: Q, answer: string, context?: RewardContext): number;
   /** The correct answer to a parsed query (used by the rubric's leak check and by the generator). */
   solve(query: Q): string;
+  /** The kinds of task this environment poses, in display order. */
+  taskKinds: readonly TaskKind[];
+  /** The kinds a parsed query belongs to (keys of taskKinds; one for most environments, one per constraint where
+   *  a query combines several). */
+  kindsOf(query: Q): readonly string[];
+  /** Plain-language prompts for chat models; absent: chatPromptsOf builds them from the instruction and template. */
+  chat?: ChatPrompts;
   /** Difficulty of a parsed query: an integer in [1, difficultyLevels]. */
   difficulty(query: Q): number;
   difficultyLevels: number;
@@ -97,4 +122,13 @@ export interface Env<Q = unknown> {
   sample(rng: Rng, split: 'train' | 'eval'): Example;
   /** Which split a query text belongs to (by hash); sample() respects it. */
   splitOf(query: string): 'train' | 'eval';
+}
+
+/** The chat prompts of an environment: its own, or ones built from its instruction and query template. */
+export function chatPromptsOf(env: Env): ChatPrompts {
+  if (env.chat) return env.chat;
+  return {
+    challenger: `${env.challengerInstruction}\nWrite it in this form: ${env.queryTemplate}.\nReply with the task alone, nothing else.`,
+    solver: (query) => `Solve this task and reply with the answer alone, nothing else.\nThe task's form: ${env.queryTemplate}.\nTask: ${query}`,
+  };
 }

@@ -76,6 +76,12 @@ export const stringsEnv: Env<StringsQuery> = {
   parseQuery: parseStringsQuery,
   reward: (query, answer) => (answer === solveStrings(query) ? 1 : 0),
   solve: solveStrings,
+  taskKinds: [
+    { key: 'rev', title: 'reverse' },
+    { key: 'srt', title: 'sort' },
+    { key: 'cnt', title: 'count a letter' },
+  ],
+  kindsOf: (query) => [query.task],
   difficulty: stringsDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: standardRubric({

@@ -62,6 +62,16 @@ export const writingEnv: Env<WritingQuery> = {
   rewardRubric: WRITING_CRITERIA,
   rewardPasses: (query, answer, context) => writingScore(query, answer, {}, {}, context?.surprisal).passes,
   solve: exampleAnswer,
+  taskKinds: [
+    { key: 'use', title: 'use a word' },
+    { key: 'avoid', title: 'avoid a word' },
+    { key: 'rhyme', title: 'rhyme' },
+    { key: 'free', title: 'theme and lines only' },
+  ],
+  kindsOf: (query) => {
+    const kinds = [query.use !== null && 'use', query.avoid !== null && 'avoid', query.rhyme && 'rhyme'].filter((k): k is string => k !== false);
+    return kinds.length ? kinds : ['free'];
+  },
   difficulty: writingDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: [
