@@ -32,7 +32,7 @@ await runMain('pretrain', FLAGS, async (f) => {
   assertPresetFits(env, preset);
   const policy = Policy.create(env, preset, f.seed as number);
   const config = { ...DEFAULT_PRETRAIN_CONFIG, steps: f.steps as number, batchSize: f.batch as number, learningRate: f.lr as number, solverFraction: f['solver-fraction'] as number, seed: f.seed as number };
-  if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.config)} parameters) for ${config.steps} steps`);
+  if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.builtinOrigin.config)} parameters) for ${config.steps} steps`);
   const finalLoss = await pretrain(policy, env, config, (p) => {
     if (f.json) console.log(JSON.stringify(p));
     else if (p.step % 10 === 0 || p.step === p.steps) progressLine(p.step, p.steps, `loss ${p.loss.toFixed(3)}  ${p.seconds.toFixed(0)}s`);

@@ -111,7 +111,7 @@ describe('the Evaluator\'s win rate with real greedy sampling', () => {
     const answers = await solveGreedy(a, writingEnv, queries);
     const baseAnswers = await solveGreedy(b, writingEnv, queries);
     // b is the base model, so b is also the reference whose surprisal judges cadence.
-    const surprisal = { answers: await answerSurprisal(b, queries, answers), base: await answerSurprisal(b, queries, baseAnswers) };
+    const surprisal = { answers: await answerSurprisal(b, writingEnv, queries, answers), base: await answerSurprisal(b, writingEnv, queries, baseAnswers) };
     expect(versus).toEqual(judgePairs(writingEnv, queries, answers, baseAnswers, surprisal));
     // Cadence is judged: the same pairs without surprisal leave it out, and every task asks for it.
     const withoutCadence = judgePairs(writingEnv, queries, answers, baseAnswers);
@@ -132,7 +132,7 @@ describe('answerSurprisal', () => {
     const queries = groups.flatMap((g) => g.answers.map(() => g.query));
     const answers = groups.flatMap((g) => g.answers.map((a) => a.text));
     const before = tf.memory().numTensors;
-    const recomputed = await answerSurprisal(reference, queries, answers);
+    const recomputed = await answerSurprisal(reference, arithmeticEnv, queries, answers);
     expect(tf.memory().numTensors).toBe(before);
     const fromTrainer = groups.flatMap((g) => g.answers.map((a) => a.surprisal.slice(0, a.text.length)));
     expect(recomputed.map((s) => s.length)).toEqual(answers.map((a) => a.length));

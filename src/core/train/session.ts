@@ -7,7 +7,7 @@ import { getEnv } from '../envs/registry.ts';
 import type { RubricOverrides } from '../envs/rubric.ts';
 import { writingEnv } from '../envs/writing/index.ts';
 import { CorpusError, corpusSolverSource, prepareWritingCorpus } from '../envs/writing/user-corpus.ts';
-import { parameterCount } from '../model/config.ts';
+import { countParameters } from '../model/family.ts';
 import type { WeightInit } from '../model/weight-layout.ts';
 import { Policy } from '../model/policy.ts';
 import { assignWeights, readWeights } from '../model/weights.ts';
@@ -131,9 +131,10 @@ export class TrainingSession implements SessionApi {
       let policy: Policy;
       if (baseModel) {
         policy = Policy.fromSafetensors(baseModel, env);
-        if (policy.preset !== config.preset) {
+        const preset = policy.builtinOrigin.preset;
+        if (preset !== config.preset) {
           policy.dispose();
-          throw new WeightsError(`this model file is the "${policy.preset}" size, but the run asks for "${config.preset}"`);
+          throw new WeightsError(`this model file is the "${preset}" size, but the run asks for "${config.preset}"`);
         }
       } else {
         policy = Policy.create(env, config.preset, config.seed);
@@ -247,7 +248,7 @@ export class TrainingSession implements SessionApi {
     return this.task('reset', async () => {
       const { config, env, policy } = this.require();
       this.requireTrainer().dispose();
-      assignWeights(policy.vars, this.baseWeights!);
+      assignWeights(policy.trainable, this.baseWeights!);
       this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
       return this.info();
     });
@@ -262,7 +263,7 @@ export class TrainingSession implements SessionApi {
    *  starting point (step 0). */
   private async startSelfPlay(): Promise<void> {
     const { config, env, policy } = this.require();
-    this.setBase(await readWeights(policy.vars));
+    this.setBase(await readWeights(policy.trainable));
     this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
     if (this.liveEval().every > 0) await this.emitLiveEvaluation(0);
   }
@@ -279,7 +280,7 @@ export class TrainingSession implements SessionApi {
     if (!this.evaluation) {
       const { env, policy } = this.require();
       if (!this.baseWeights) throw new SessionStateError('there is no base model yet to evaluate against');
-      const base = Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights);
+      const base = Policy.builtin(policy.builtinOrigin, this.baseWeights);
       this.evaluation = { base, evaluator: new Evaluator(env, base) };
     }
     return this.evaluation.evaluator;
@@ -296,7 +297,7 @@ export class TrainingSession implements SessionApi {
 
   private info(): SessionInfo {
     const { config, policy } = this.require();
-    return { env: config.env, preset: config.preset, parameterCount: parameterCount(policy.config), step: this.trainer?.step ?? 0, ready: this.trainer !== null };
+    return { env: config.env, preset: config.preset, parameterCount: countParameters(policy.model), step: this.trainer?.step ?? 0, ready: this.trainer !== null };
   }
 
   private require(): { config: RunConfig; env: Env; policy: Policy } {
