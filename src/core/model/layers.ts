@@ -91,7 +91,8 @@ export function repeatKvHeads(kv: tf.Tensor4D, heads: number): tf.Tensor4D {
   const [B, KV, T, hd] = kv.shape;
   if (KV === heads) return kv;
   const group = heads / KV;
-  return kv.reshape([B, KV, 1, T, hd]).tile([1, 1, group, 1, 1]).reshape([B, heads, T, hd]) as tf.Tensor4D;
+  // Rank 4 (tfjs has no tile gradient above it): [B, KV, 1, T hd] -> [B, KV, group, T hd].
+  return kv.reshape([B, KV, 1, T * hd]).tile([1, 1, group, 1]).reshape([B, heads, T, hd]) as tf.Tensor4D;
 }
 
 /** Attention of q [B, H, Tq, hd] over k, v [B, H, Tk, hd], heads merged: [B*Tq, H hd]. mask [Tq, Tk] of 0 / -1e9 or null. */
