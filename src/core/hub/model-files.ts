@@ -69,6 +69,7 @@ export class MemoryFiles implements ModelFiles {
   }
 
   private bytesOf(file: string): Uint8Array {
+    checkFileName(this.name, file);
     const bytes = this.files.get(file);
     if (!bytes) throw new ModelFilesError(`${this.name} has no file "${file}"`);
     return bytes;
