@@ -18,12 +18,21 @@ const NORM_GAIN_STD = 0.1;
  */
 export function randomHubWeights(arch: ArchConfig, seed: number): HubTensor[] {
   return hubTensorShapes(arch).map(([name, shape]) => {
-    const rng = new Rng(hashString(`${seed}:${name}`));
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    const normGain = isNormGain(name, shape);
-    for (let i = 0; i < values.length; i++) values[i] = normGain ? 1 + NORM_GAIN_STD * rng.normal() : WEIGHT_STD * rng.normal();
+    const [mean, std] = isNormGain(name, shape) ? [1, NORM_GAIN_STD] : [0, WEIGHT_STD];
+    fillNormal(values, new Rng(hashString(`${seed}:${name}`)), mean, std);
     return { name, shape, values };
   });
+}
+
+/** `values` filled with N(mean, std^2) draws: Box-Muller, both normals of each pair used. */
+function fillNormal(values: Float32Array, rng: Rng, mean: number, std: number): void {
+  for (let i = 0; i < values.length; i += 2) {
+    const radius = std * Math.sqrt(-2 * Math.log(1 - rng.next()));
+    const angle = 2 * Math.PI * rng.next();
+    values[i] = mean + radius * Math.cos(angle);
+    if (i + 1 < values.length) values[i + 1] = mean + radius * Math.sin(angle);
+  }
 }
 
 /** A norm's gain: the one kind of 1-D `.weight` these families have (LayerNorm's and RMSNorm's scale). */
