@@ -91,6 +91,40 @@ function aligned(bytes: Uint8Array, align: number): Uint8Array {
   return bytes.byteOffset % align === 0 ? bytes : bytes.slice();
 }
 
+/** Each dtype's widening of little-endian data (aligned for its element size) to float32. */
+const DECODERS: Readonly<Record<HubDtype, (data: Uint8Array, count: number) => Float32Array>> = {
+  // Viewed, not copied: the caller owns the bytes.
+  F32: (data, count) => new Float32Array(data.buffer, data.byteOffset, count),
+  F16: (data, count) => {
+    const halves = new Uint16Array(data.buffer, data.byteOffset, count);
+    const table = f16Values();
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = table[halves[i]];
+    return out;
+  },
+  BF16: (data, count) => {
+    const halves = new Uint16Array(data.buffer, data.byteOffset, count);
+    const out = new Float32Array(count);
+    const outBits = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) outBits[i] = halves[i] << 16;
+    return out;
+  },
+};
+
+/** Each dtype's narrowing of float32 values to little-endian bytes. */
+const ENCODERS: Readonly<Record<HubDtype, (values: Float32Array) => Uint8Array>> = {
+  F32: (values) => new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)),
+  F16: (values) => narrowed(values, floatToF16),
+  BF16: (values) => narrowed(values, floatToBf16),
+};
+
+/** 16-bit patterns of `values` by `round`, as bytes (a plain loop: `Uint16Array.from` with a map is far slower). */
+function narrowed(values: Float32Array, round: (x: number) => number): Uint8Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = round(values[i]);
+  return new Uint8Array(out.buffer);
+}
+
 /**
  * A tensor's little-endian bytes in `dtype` as float32 values. F32 bytes are viewed, not copied (the caller owns
  * them); F16 and BF16 are widened exactly. `bytes.length` must be a multiple of the dtype's size.
@@ -98,28 +132,13 @@ function aligned(bytes: Uint8Array, align: number): Uint8Array {
 export function decodeFloats(bytes: Uint8Array, dtype: HubDtype): Float32Array {
   checkLittleEndian();
   const data = aligned(bytes, DTYPE_BYTES[dtype]);
-  const count = data.length / DTYPE_BYTES[dtype];
-  if (dtype === 'F32') return new Float32Array(data.buffer, data.byteOffset, count);
-  const halves = new Uint16Array(data.buffer, data.byteOffset, count);
-  const out = new Float32Array(count);
-  if (dtype === 'F16') {
-    const table = f16Values();
-    for (let i = 0; i < count; i++) out[i] = table[halves[i]];
-  } else {
-    const outBits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) outBits[i] = halves[i] << 16;
-  }
-  return out;
+  return DECODERS[dtype](data, data.length / DTYPE_BYTES[dtype]);
 }
 
 /** float32 values as little-endian bytes in `dtype` (F16 and BF16 rounded to nearest even). */
 export function encodeFloats(values: Float32Array, dtype: HubDtype): Uint8Array {
   checkLittleEndian();
-  if (dtype === 'F32') return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-  const out = new Uint16Array(values.length);
-  const round = dtype === 'F16' ? floatToF16 : floatToBf16;
-  for (let i = 0; i < values.length; i++) out[i] = round(values[i]);
-  return new Uint8Array(out.buffer);
+  return ENCODERS[dtype](values);
 }
 
 /** The index of the first NaN or infinity in `values`, or -1. */

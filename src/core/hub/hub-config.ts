@@ -35,10 +35,34 @@ export const HUB_LIMITS: Readonly<Record<HubLimit, number>> = {
 /** GPT-2 activations that are the tanh-approximated GELU the GPT-2 family computes (the same formula, two names). */
 const GPT2_ACTIVATIONS: readonly string[] = ['gelu_new', 'gelu_pytorch_tanh'];
 
-/** Defaults transformers gives Llama's and Qwen2's configs when a field is absent. */
-const LLAMA_DEFAULTS: Readonly<Record<LlamaArch['family'], { maxPositions: number; normEps: number; ropeTheta: number; tieEmbeddings: boolean }>> = {
-  llama: { maxPositions: 2048, normEps: 1e-6, ropeTheta: 10000, tieEmbeddings: false },
-  qwen2: { maxPositions: 32768, normEps: 1e-6, ropeTheta: 10000, tieEmbeddings: false },
+/** What sets Llama and Qwen2 apart in a config: transformers' defaults for absent fields, and the biases. */
+interface LlamaFamilyRules {
+  maxPositions: number;
+  normEps: number;
+  ropeTheta: number;
+  tieEmbeddings: boolean;
+  biases(f: Fields): Pick<LlamaArch, 'qkvBias' | 'outputBias' | 'mlpBias'>;
+  /** Throws for config options the family has that this project does not compute. */
+  refuseUnsupported(f: Fields): void;
+}
+
+const LLAMA_FAMILIES: Readonly<Record<LlamaArch['family'], LlamaFamilyRules>> = {
+  llama: {
+    maxPositions: 2048, normEps: 1e-6, ropeTheta: 10000, tieEmbeddings: false,
+    biases: (f) => {
+      const attentionBias = f.bool('attention_bias', false);
+      return { qkvBias: attentionBias, outputBias: attentionBias, mlpBias: f.bool('mlp_bias', false) };
+    },
+    refuseUnsupported: () => {},
+  },
+  qwen2: {
+    maxPositions: 32768, normEps: 1e-6, ropeTheta: 10000, tieEmbeddings: false,
+    // Qwen2 always has q/k/v biases, and never an output or MLP bias (its config has no field for them).
+    biases: () => ({ qkvBias: true, outputBias: false, mlpBias: false }),
+    refuseUnsupported: (f) => {
+      if (f.bool('use_sliding_window', false)) throw f.error('use_sliding_window true (attention over a window only) is not supported');
+    },
+  },
 };
 
 /** The fields of one JSON object, each read with its type and range checked and named in the error. */
@@ -113,7 +137,7 @@ const archError = (message: string) => new ArchConfigError(message);
 export function parseHubConfig(json: unknown): ArchConfig {
   const fields = Fields.of(json, 'config.json', archError);
   const family = familyOf(fields);
-  const arch = family === 'gpt2' ? gpt2Arch(fields) : llamaArch(fields, family);
+  const arch = FAMILY_PARSERS[family](fields);
   const parameters = hubParameterCount(arch); // bounded: every size above is
   if (parameters > HUB_LIMITS.parameters) {
     throw fields.error(`the model has ${(parameters / 1e9).toFixed(2)}B parameters; at most ${HUB_LIMITS.parameters / 1e9}B run here`);
@@ -172,10 +196,10 @@ function gpt2Arch(f: Fields): Gpt2Arch {
 }
 
 function llamaArch(f: Fields, family: LlamaArch['family']): LlamaArch {
-  const defaults = LLAMA_DEFAULTS[family];
+  const rules = LLAMA_FAMILIES[family];
   const activation = f.string('hidden_act', 'silu');
   if (activation !== 'silu') throw f.error(`hidden_act "${activation}" is not supported; the ${family} family's MLP is SwiGLU (silu)`);
-  if (family === 'qwen2' && f.bool('use_sliding_window', false)) throw f.error('use_sliding_window true (attention over a window only) is not supported');
+  rules.refuseUnsupported(f);
   const hiddenSize = f.int('hidden_size', 1, HUB_LIMITS.hiddenSize);
   const nHead = f.int('num_attention_heads', 1, HUB_LIMITS.nHead);
   const nKvHead = f.int('num_key_value_heads', 1, HUB_LIMITS.nHead, nHead);
@@ -186,9 +210,8 @@ function llamaArch(f: Fields, family: LlamaArch['family']): LlamaArch {
   const headDim = f.int('head_dim', 1, HUB_LIMITS.headDim, hiddenSize / nHead);
   if (headDim > HUB_LIMITS.headDim) throw f.error(`head_dim (hidden_size / num_attention_heads = ${headDim}) must be at most ${HUB_LIMITS.headDim}`);
   if (headDim % 2 !== 0) throw f.error(`head_dim (${headDim}) must be even: rotary positions turn dimension pairs (i, i + head_dim/2)`);
-  const maxPositions = f.int('max_position_embeddings', 1, HUB_LIMITS.maxPositions, defaults.maxPositions);
-  const rope = ropeOf(f, defaults.ropeTheta);
-  const attentionBias = family === 'llama' && f.bool('attention_bias', false);
+  const maxPositions = f.int('max_position_embeddings', 1, HUB_LIMITS.maxPositions, rules.maxPositions);
+  const rope = ropeOf(f, rules.ropeTheta);
   return {
     family,
     vocabSize: f.int('vocab_size', 1, HUB_LIMITS.vocabSize),
@@ -197,18 +220,22 @@ function llamaArch(f: Fields, family: LlamaArch['family']): LlamaArch {
     nHead,
     hiddenSize,
     intermediateSize: f.int('intermediate_size', 1, HUB_LIMITS.intermediateSize),
-    normEps: f.positive('rms_norm_eps', defaults.normEps),
-    tieEmbeddings: f.bool('tie_word_embeddings', defaults.tieEmbeddings),
+    normEps: f.positive('rms_norm_eps', rules.normEps),
+    tieEmbeddings: f.bool('tie_word_embeddings', rules.tieEmbeddings),
     nKvHead,
     headDim,
     ropeTheta: rope.theta,
     ropeScaling: rope.scaling,
-    // Qwen2 always has q/k/v biases and never an output or MLP bias; Llama says so in attention_bias / mlp_bias.
-    qkvBias: family === 'qwen2' || attentionBias,
-    outputBias: attentionBias,
-    mlpBias: family === 'llama' && f.bool('mlp_bias', false),
+    ...rules.biases(f),
   };
 }
+
+/** Each family's reading of its config fields. */
+const FAMILY_PARSERS: Readonly<Record<FamilyName, (f: Fields) => ArchConfig>> = {
+  gpt2: gpt2Arch,
+  llama: (f) => llamaArch(f, 'llama'),
+  qwen2: (f) => llamaArch(f, 'qwen2'),
+};
 
 /**
  * Rotary theta and scaling: from `rope_theta` and `rope_scaling`, or from `rope_parameters`, where newer
