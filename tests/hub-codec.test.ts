@@ -245,6 +245,15 @@ describe('HubCodec role prompts', () => {
     expect(codec.challengerPrompt(arithmeticEnv).at(-1)).toBe(vocabId('gpt2', 'Ċ'));
     expect(() => codec.renderChat([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true })).toThrow(ChatTemplateError);
   });
+
+  it('a base model whose post-processor adds BOS (Llama 2, Llama 3 without a template): BOS, the message, a newline', () => {
+    for (const [name, bos] of [['sentencepiece', '<s>'], ['llama3', '<|begin_of_text|>']] as const) {
+      const codec = codecOf(name, (fixture) => delete fixture.tokenizerConfig.chat_template);
+      expect(codec.kind).toBe('base');
+      const message = chatPromptsOf(arithmeticEnv).solver('123+456');
+      expect(codec.solverPrompt(arithmeticEnv, '123+456')).toEqual([vocabId(name, bos), ...codec.encodeText(`${message}\n`)]);
+    }
+  });
 });
 
 describe('HubCodec stop tokens', () => {

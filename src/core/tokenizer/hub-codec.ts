@@ -273,7 +273,8 @@ export class HubCodec implements RoleCodec {
       this.anchorText = this.renderMarked([{ role: 'user', content: PROBE_QUESTION }], true);
       if (!this.anchorText.includes(PROBE_QUESTION)) {
         throw new ChatTemplateError(
-          `the chat template does not write the user's message: a user turn ${JSON.stringify(PROBE_QUESTION)} rendered as ${JSON.stringify(this.specials.unmarkup(this.anchorText))}`,
+          `the chat template does not write the user's message: a user turn ${JSON.stringify(PROBE_QUESTION)} ` +
+            `rendered as ${JSON.stringify(this.specials.unmarkup(this.anchorText))}`,
         );
       }
       this.endOfTurnToken = this.findEndOfTurn();
