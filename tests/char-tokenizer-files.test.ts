@@ -50,7 +50,7 @@ describe('charTokenizerFiles', () => {
         expect(SPECIAL_TOKENS.map((token) => hub.token_to_id(token))).toEqual([PAD, EOS, CHALLENGER, SOLVER, SEP]);
         for (const [id, token] of SPECIAL_TOKENS.entries()) expect(hub.encode(token, { add_special_tokens: false }).ids).toEqual([id]);
         const query = env.sample(new Rng(3), 'train').query;
-        const prompt = tokenizer.solverPrompt(query);
+        const prompt = tokenizer.solverPrompt(env, query);
         expect(hub.encode(`<solver>${query}<sep>`, { add_special_tokens: false }).ids).toEqual(prompt);
         expect(hub.decode(prompt, { skip_special_tokens: true })).toBe(tokenizer.decode(prompt));
       });

@@ -330,3 +330,41 @@ export function parseGenerationConfig(json: unknown, vocabSize: number = HUB_LIM
   }
   return config;
 }
+
+/**
+ * The config.json of an architecture, as the hub writes it for its family (merged exports, the test checkpoints):
+ * parseHubConfig reads it back to the same ArchConfig. A Llama whose q/k/v and output biases differ has no such
+ * config (Llama's one `attention_bias` sets both), and neither has a GPT-2 with a head bias (see hub-convert.ts's
+ * foldHeadBias): both are refused.
+ */
+export function hubConfigJson(arch: ArchConfig): Record<string, unknown> {
+  const ids = FAMILY_IDS[arch.family];
+  const common = { architectures: [ids.architecture], model_type: ids.modelType, vocab_size: arch.vocabSize, tie_word_embeddings: arch.tieEmbeddings };
+  if (arch.family === 'gpt2') {
+    if (arch.headBias) throw new ArchConfigError('GPT-2 on the hub has no head bias: fold it into the final norm before writing a config');
+    return {
+      ...common, n_positions: arch.maxPositions, n_embd: arch.hiddenSize, n_layer: arch.nLayer, n_head: arch.nHead,
+      n_inner: arch.intermediateSize, layer_norm_epsilon: arch.normEps, activation_function: 'gelu_new',
+    };
+  }
+  const rope_scaling = arch.ropeScaling === null ? null
+    : arch.ropeScaling.type === 'linear' ? { rope_type: 'linear', factor: arch.ropeScaling.factor }
+    : {
+        rope_type: 'llama3', factor: arch.ropeScaling.factor, low_freq_factor: arch.ropeScaling.lowFreqFactor,
+        high_freq_factor: arch.ropeScaling.highFreqFactor, original_max_position_embeddings: arch.ropeScaling.originalMaxPositions,
+      };
+  const biases = arch.family === 'llama'
+    ? (() => {
+        if (arch.qkvBias !== arch.outputBias) throw new ArchConfigError('a Llama config has one attention_bias for q/k/v and output: they cannot differ');
+        return { attention_bias: arch.qkvBias, mlp_bias: arch.mlpBias };
+      })()
+    : (() => {
+        if (!arch.qkvBias || arch.outputBias || arch.mlpBias) throw new ArchConfigError('Qwen2 always has q/k/v biases and no output or MLP biases');
+        return { use_sliding_window: false };
+      })();
+  return {
+    ...common, hidden_size: arch.hiddenSize, intermediate_size: arch.intermediateSize, num_hidden_layers: arch.nLayer,
+    num_attention_heads: arch.nHead, num_key_value_heads: arch.nKvHead, head_dim: arch.headDim, rms_norm_eps: arch.normEps,
+    rope_theta: arch.ropeTheta, rope_scaling, max_position_embeddings: arch.maxPositions, hidden_act: 'silu', ...biases,
+  };
+}

@@ -23,9 +23,11 @@ export function samplingReadout(temperature: number, banned: readonly number[]):
   return { temperature: temperature > 0 ? temperature : 1, banned };
 }
 
-/** [V] of -1e9 on the banned ids, 0 elsewhere. */
+/** [V] of -1e9 on the banned ids, 0 elsewhere (built on the CPU: a hub model may ban tens of thousands of padded ids). */
 export function bannedBias(V: number, banned: readonly number[]): tf.Tensor1D {
-  return tf.tidy(() => (banned.length ? tf.oneHot(tf.tensor1d([...banned], 'int32'), V).sum(0).mul(-1e9) : tf.zeros([V])) as tf.Tensor1D);
+  const bias = new Float32Array(V);
+  for (const id of banned) bias[id] = -1e9;
+  return tf.tensor1d(bias);
 }
 
 /** Logits [N, V] as `readout` reads them: banned tokens at -1e9, divided by the temperature. */

@@ -19,6 +19,18 @@ export interface HubTokenizerFiles {
   chatTemplateJinja?: string;
 }
 
+/** What the run decides about the codec: how long a completion may be, and how large the model's vocabulary is. */
+export interface HubCodecOptions {
+  /** The most tokens either role's completion may take, its stop token included. */
+  completionTokens: number;
+  /** Rows of the model's embedding; ids from the tokenizer's vocabulary up to this are never sampled (hub models pad
+   *  their embedding past the tokenizer, and those rows were never trained). Defaults to the tokenizer's. */
+  modelVocabSize?: number;
+}
+
+/** Up to 48 new tokens a role: the size of a step the benchmarks measure, room for a short task or answer. */
+export const DEFAULT_COMPLETION_TOKENS = 48;
+
 export type ChatRole = 'system' | 'user' | 'assistant';
 
 export interface ChatMessage {
@@ -232,7 +244,13 @@ export class HubCodec implements RoleCodec {
   private readonly anchorText: string;
   private readonly anchorIds: readonly number[];
 
-  constructor(files: HubTokenizerFiles) {
+  private readonly completionTokens: number;
+
+  constructor(files: HubTokenizerFiles, options: HubCodecOptions = { completionTokens: DEFAULT_COMPLETION_TOKENS }) {
+    if (!Number.isInteger(options.completionTokens) || options.completionTokens < 2) {
+      throw new RangeError(`completionTokens (${options.completionTokens}) must be an integer of at least 2 (a token and the stop token)`);
+    }
+    this.completionTokens = options.completionTokens;
     const tokenizerJson = parseJsonObject(files.tokenizerJson, 'tokenizer.json');
     const added = checkTokenizerJson(tokenizerJson);
     const config = parseJsonObject(files.tokenizerConfigJson, 'tokenizer_config.json');
@@ -291,10 +309,11 @@ export class HubCodec implements RoleCodec {
     this.stopTokens = stops;
     this.endToken = stops[0];
     this.padToken = pad ?? generationPad[0] ?? stops[0];
-    this.bannedTokens = stops.includes(this.padToken) ? [] : [this.padToken];
     let largestId = Math.max(...stops, this.padToken);
     for (const id of this.tokenizer.get_vocab(true).values()) largestId = Math.max(largestId, id);
     this.vocabSize = largestId + 1;
+    const padding = Array.from({ length: Math.max(0, (options.modelVocabSize ?? this.vocabSize) - this.vocabSize) }, (_, i) => this.vocabSize + i);
+    this.bannedTokens = [...(stops.includes(this.padToken) ? [] : [this.padToken]), ...padding];
   }
 
   private static parseTemplate(text: string): Template {
@@ -411,8 +430,13 @@ export class HubCodec implements RoleCodec {
     return startsWith(joined, this.anchorIds) ? joined.slice(this.anchorIds.length) : this.encodeRaw(text);
   }
 
-  encodeCompletion(text: string): number[] {
-    return [...this.completionIds(text), this.endToken];
+  encodeCompletion(text: string, finished = true): number[] {
+    return finished ? [...this.completionIds(text), this.endToken] : this.completionIds(text);
+  }
+
+  /** The run's completion length, whatever the role: a hub model's tokens are not the environment's characters. */
+  completionBudget(): number {
+    return this.completionTokens;
   }
 
   /** Text up to the first stop token, special tokens skipped; ids the tokenizer has no token for (rows a
