@@ -28,8 +28,8 @@
 //     (the word(s)) 'x'; avoid / without / refrain from / exclude (using) (the words) 'x'; ... the word w;
 //     the word(s) 'x' is / are / must be forbidden / banned / not allowed / off limits
 //   include_words: include / use / mention / contain / feature / incorporate (the / these / both / following / n)
-//     (word(s) / keyword(s) / term(s) / phrase(s)) 'x'; ... the word w, the words w, v and u;
-//     the word(s) 'x' must / should appear / be used / be included
+//     (word(s) / keyword(s) / term(s) / phrase(s)) 'x'; ... the word w, the words w, v and u; using / with the
+//     word(s) 'x'; the word(s) 'x' must / should appear / be used / be included
 // Phrases (always quoted):
 //   starts_with: start / begin / open (your answer, up to 40 characters) with (the phrase / words) 'x';
 //     the first word(s) / line / sentence (of your answer) must / should be 'x'
@@ -40,8 +40,8 @@
 //     lowercase, lower case, lower-case anywhere
 //   uppercase: no / without / do not use lowercase letters; all / only / entirely (in) capital letters /
 //     capitals / caps; in (all) capital letters / capitals / caps; all caps; uppercase anywhere
-//   no_commas: no / without (any) / avoid (using) / do not use / never use / refrain from using (any / a)
-//     comma(s); not a single comma; comma-free; commas are not allowed / forbidden
+//   no_commas: no / without (any) / avoid (using) / do not use / never use / refrain from using (any / a /
+//     a single) comma(s); not a single comma; comma-free; commas are not allowed / forbidden
 //   title: a title ... (double) angle / angular brackets (such as <<x>>); angular brackets; any <<...>>
 //   json: the word JSON anywhere
 // Topic: the words after 'about', 'regarding', 'concerning', 'on the topic / subject / theme of'; else after a
@@ -181,7 +181,8 @@ const BULLETED_LIST_RULE: PhrasingRule = {
 
 /** A quoted phrase; an apostrophe inside single quotes is allowed before a letter ('don't'). */
 const QUOTED = String.raw`(?:"[^"\n]{1,80}"|(?<![\p{L}\p{N}])'(?:[^'\n]|'(?=\p{L})){1,80}'(?![\p{L}\p{N}]))`;
-const QUOTED_LIST = String.raw`${QUOTED}(?:\s*(?:,\s*(?:and|or)?|and|or|&)\s*${QUOTED})*`;
+/** Quoted phrases joined by commas, and, or, &; a later one may repeat its noun ('x' and the word 'y'). */
+const QUOTED_LIST = String.raw`${QUOTED}(?:\s*(?:,\s*(?:and|or)?|and|or|&)\s*(?:the\s+(?:(?:key)?words?|terms?|phrases?)\s+)?${QUOTED})*`;
 const WORD = String.raw`[\p{L}\p{N}]+(?:['\-][\p{L}\p{N}]+)*`;
 const WORD_LIST = String.raw`${WORD}(?:\s*,\s*${WORD})*(?:\s*,?\s+(?:and|or)\s+${WORD})?`;
 /** Unquoted words that refer back rather than name a word ("use it once"). */
@@ -259,6 +260,7 @@ const WORD_RULES: readonly PhrasingRule[] = [
   wordsRule('include_words', String.raw`\b${INCLUDE}\s+${DETERMINERS}${WORD_NOUN}?\s*:?\s*(${QUOTED_LIST})`),
   wordsRule('include_words', String.raw`\b${INCLUDE}\s+the\s+(?:key)?word\s+(${WORD})`),
   wordsRule('include_words', String.raw`\b${INCLUDE}\s+${DETERMINERS}(?:key)?words\s*:?\s*(${WORD_LIST})`),
+  wordsRule('include_words', String.raw`\b(?:using|with)\s+the\s+${WORD_NOUN}\s*:?\s*(${QUOTED_LIST})`),
   wordsRule('include_words', String.raw`\b(?:the\s+)?${WORD_NOUN}\s+(${QUOTED_LIST})\s+${APPEARS}`),
   wordsRule('include_words', String.raw`\bthe\s+(?:key)?word\s+(${WORD})\s+${APPEARS}`),
 ];
@@ -277,7 +279,7 @@ const RULES: readonly PhrasingRule[] = [
   flagRule('lowercase', String.raw`\blower[ -]?case\b`),
   flagRule(
     'no_commas',
-    String.raw`\b(?:${NO_ANY}|refrain\s+from\s+using(?:\s+any)?)\s+(?:a\s+)?commas?\b|\bcomma[ -]free\b|\bcommas\s+(?:are|is)\s+(?:not\s+allowed|forbidden|banned)\b`,
+    String.raw`\b(?:${NO_ANY}|refrain\s+from\s+using(?:\s+any)?)\s+(?:a\s+(?:single\s+)?)?commas?\b|\bcomma[ -]free\b|\bcommas\s+(?:are|is)\s+(?:not\s+allowed|forbidden|banned)\b`,
   ),
   phraseRule('starts_with', String.raw`\b(?:start|begin|open)(?:s|ing)?\b[^"'.!?;]{0,40}?\bwith\s+${PHRASE_NOUN}(${QUOTED})`),
   phraseRule('starts_with', String.raw`\b(?:the\s+)?(?:first|opening)\s+(?:words?|line|sentence)\s+${EDGE_OF_ANSWER}(${QUOTED})`),
