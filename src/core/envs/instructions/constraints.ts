@@ -82,7 +82,7 @@ export const COUNTERS: Readonly<Record<CountKind, (text: string) => number>> = {
   paragraph_count: (text) => paragraphsOf(text).length,
 };
 
-export function withinBounds(count: number, { atLeast, atMost }: Bounds): boolean {
+function withinBounds(count: number, { atLeast, atMost }: Bounds): boolean {
   return (atLeast === null || count >= atLeast) && (atMost === null || count <= atMost);
 }
 

@@ -55,7 +55,7 @@
 // Not read: constraints on parts of the answer ("each bullet under 10 words" counts the whole answer), unquoted
 // start or end phrases, a title without brackets, negations of format words ("no JSON").
 
-import type { Bounds, Constraints, CountKind, FlagKind, InstructionQuery, PhraseKind, WordListKind } from './constraints.ts';
+import { COUNT_KINDS, type Bounds, type Constraints, type CountKind, type FlagKind, type InstructionQuery, type PhraseKind, type WordListKind } from './constraints.ts';
 import { normalizeWord, wordsOf } from './text.ts';
 
 /** What one phrasing rule found. */
@@ -287,7 +287,7 @@ const RULES: readonly PhrasingRule[] = [
   phraseRule('ends_with', String.raw`\b(?:the\s+)?(?:last|final|closing)\s+(?:words?|line|sentence)\s+${EDGE_OF_ANSWER}(${QUOTED})`),
   ...WORD_RULES,
   BULLETED_LIST_RULE,
-  ...COUNT_TEMPLATES.flatMap((template) => (Object.keys(UNIT) as CountKind[]).map((kind) => countRule(kind, template))),
+  ...COUNT_TEMPLATES.flatMap((template) => COUNT_KINDS.map((kind) => countRule(kind, template))),
 ];
 
 // ---- topic -------------------------------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ function mergeFindings(findings: readonly Finding[]): Constraints | null {
         break;
     }
   }
-  for (const kind of Object.keys(UNIT) as CountKind[]) {
+  for (const kind of COUNT_KINDS) {
     const bounds = constraints[kind];
     if (bounds === undefined) continue;
     const { atLeast, atMost } = bounds;

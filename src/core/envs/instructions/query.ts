@@ -4,9 +4,10 @@
 //
 // Lengths, in characters (the env contract's unit; a chat model's tokenizer makes about four characters of
 // English one token): an instruction is a topic and one to four constraints in plain sentences, which the
-// generator writes in at most ~330 characters, so 400 leave the Challenger room (about 100 tokens). An answer of
-// up to 1,200 characters (about 300 tokens) holds the generator's largest asks (120 words, 8 lines or sentences,
-// 6 bullets, 4 paragraphs, with title and phrases) and keeps a batch of N x G sampled answers cheap to run.
+// generator wrote in at most 264 characters over 3,000 draws, so 400 (about 100 tokens) leave the Challenger room
+// to phrase its own. The generator's reference answers reached 678 characters (its largest asks: 120 words, 8
+// lines or sentences, 6 bullets, 4 paragraphs); 1,200 (about 300 tokens) leave the Solver room for wordier
+// prose while a batch of N x G sampled answers stays cheap to run.
 
 import type { InstructionQuery } from './constraints.ts';
 import { askedKinds, meetsAll } from './constraints.ts';

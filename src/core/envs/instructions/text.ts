@@ -34,7 +34,7 @@ const TITLES = new RegExp(TITLE.source, 'gu');
 const JSON_FENCE = /^```[ \t]*(?:json)?[ \t]*\n([\s\S]*?)\n?[ \t]*```$/iu;
 
 /** The answer's lines, whatever the line ending (\n, \r\n, \r). */
-export function splitLines(text: string): string[] {
+function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/u);
 }
 

@@ -58,8 +58,16 @@ interface Material {
   filler: string[][];
   json: boolean;
   jsonKey: string;
-  letterCase: 'lower' | 'upper' | 'as-is';
+  letterCase: LetterCase;
 }
+
+type LetterCase = 'lower' | 'upper' | 'as-is';
+
+const CASE_TRANSFORMS: Readonly<Record<LetterCase, (text: string) => string>> = {
+  lower: (text) => text.toLowerCase(),
+  upper: (text) => text.toUpperCase(),
+  'as-is': (text) => text,
+};
 
 /** One word by the counting rules and nothing else, so adding it adds exactly one word and no sentence. */
 function isPlainWord(text: string): boolean {
@@ -149,24 +157,18 @@ function renderSentences(layout: Layout, material: Material): string[] {
   });
 }
 
-function applyCase(text: string, letterCase: Material['letterCase']): string {
-  if (letterCase === 'lower') return text.toLowerCase();
-  if (letterCase === 'upper') return text.toUpperCase();
-  return text;
-}
-
 /** The whole answer for a layout. */
 function render(layout: Layout, material: Material): string {
   const sentences = renderSentences(layout, material);
   if (material.json) {
     const text = [material.title, ...sentences].filter((part) => part !== null).join(' ');
-    return applyCase(JSON.stringify({ [material.jsonKey]: text }), material.letterCase);
+    return CASE_TRANSFORMS[material.letterCase](JSON.stringify({ [material.jsonKey]: text }));
   }
   const lines = groupBy(sentences, evenShares(layout.sentences, layout.lines)).map((line) => line.join(' '));
   const bulleted = lines.map((line, i) => (i >= layout.lines - layout.bullets ? `* ${line}` : line));
   const paragraphs = groupBy(bulleted, evenShares(layout.lines, layout.paragraphs));
   if (material.title !== null && material.start === null) paragraphs[0].unshift(material.title);
-  return applyCase(paragraphs.map((paragraph) => paragraph.join('\n')).join('\n\n'), material.letterCase);
+  return CASE_TRANSFORMS[material.letterCase](paragraphs.map((paragraph) => paragraph.join('\n')).join('\n\n'));
 }
 
 /** The first layout to try: as few lines, bullets and paragraphs as the bounds allow, a few sentences each. */
