@@ -5,7 +5,7 @@
 // No scoring here beyond that final check (constraints.ts judges answers).
 
 import { hashString } from '../../random.ts';
-import { COUNTERS, meetsAll, phraseOccurrences, type Bounds, type Constraints, type InstructionQuery } from './constraints.ts';
+import { COUNT_KINDS, COUNTERS, meetsAll, phraseOccurrences, type Bounds, type Constraints, type InstructionQuery } from './constraints.ts';
 import { normalizeWord, wordsOf } from './text.ts';
 
 /** Sentences of filler; {topic} is the instruction's topic. Plain lowercase words: no commas, hyphens or digits. */
@@ -200,6 +200,15 @@ function fitSentences(layout: Layout, material: Material, bounds: Bounds): Layou
 }
 
 /**
+ * Whether every asked lower bound on a count can fit at all: each word, sentence, line, bullet or paragraph takes
+ * at least two characters (a letter and a space, stop or line break). Rejects 'at least 9999 lines' before
+ * rendering them.
+ */
+function countsCanFit(constraints: Constraints, maxLength: number): boolean {
+  return COUNT_KINDS.every((kind) => 2 * ((constraints[kind] ?? UNBOUNDED).atLeast ?? 0) <= maxLength + 1);
+}
+
+/**
  * An answer to `query` that meets every constraint strictly in at most `maxLength` characters, or null when the
  * writer finds none (contradictory constraints, or too long). Deterministic: a function of the query.
  * It tries whole filler sentences first; then a word count is met exactly by the number of filler words (each
@@ -207,6 +216,7 @@ function fitSentences(layout: Layout, material: Material, bounds: Bounds): Layou
  * most they allow; then the shortest answer of the layout.
  */
 export function composeAnswer(query: InstructionQuery, maxLength: number): string | null {
+  if (!countsCanFit(query.constraints, maxLength)) return null;
   const material = gatherMaterial(query);
   if (material === null) return null;
   const constraints = query.constraints;
