@@ -490,6 +490,7 @@ describe('instructions: reading instructions', () => {
       'Describe tea in JSON in exactly 3 paragraphs.',
       'Describe tea in fewer than 1 words.',
       'Describe tea in at least 500 words.', // no answer of that length fits MAX_ANSWER_LENGTH
+      'Describe tea in exactly 9999 sentences.', // refused before rendering
       'Describe tea. Do not use any commas. Start with "Well, yes".',
       'Describe tea. Use the word "leaf" exactly once. End with "leaf and leaf".',
     ];
