@@ -65,8 +65,9 @@ export async function readHubCodec(files: ModelFiles, arch: ArchConfig, options:
 
 export interface HubPolicyOptions {
   origin: HubOrigin;
-  /** The adapters' rank, alpha and targets; null: the family's default (rank 8, alpha 16, every projection). */
-  lora: LoraConfig | null;
+  /** The adapters' rank, alpha and targets (null targets: every projection the family has); null: the family's
+   *  default (rank 8, alpha 16, every projection). */
+  lora: (Omit<LoraConfig, 'targets'> & { targets: readonly string[] | null }) | null;
   /** Seeds the adapters' initial A. */
   seed: number;
   completionTokens: number;
@@ -82,7 +83,8 @@ export async function loadHubPolicy(files: ModelFiles, options: HubPolicyOptions
   const codec = await readHubCodec(files, arch, { completionTokens: options.completionTokens });
   const params = await assembleHubParams(arch, (consume) => readHubCheckpoint(files, arch, (name, _shape, values) => consume(name, values)).then(() => undefined));
   try {
-    return Policy.withLora(model, codec, params, options.lora ?? defaultLoraConfig(model), options.origin, options.seed, options.adapters);
+    const lora = options.lora ? { ...options.lora, targets: options.lora.targets ?? model.loraTargets } : defaultLoraConfig(model);
+    return Policy.withLora(model, codec, params, lora, options.origin, options.seed, options.adapters);
   } catch (err) {
     tf.dispose(Object.values(params));
     throw err;
