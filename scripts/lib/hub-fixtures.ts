@@ -57,7 +57,11 @@ const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, 
 
 /** The files of a fixture model folder. */
 export function fixtureFolder(name: FixtureName): Map<string, Uint8Array> {
-  const spec: FixtureSpec = FIXTURES[name];
+  return folderOf(FIXTURES[name]);
+}
+
+/** The files of a model folder made to `spec` (a fixture's, or any other shape a benchmark measures). */
+export function folderOf(spec: FixtureSpec): Map<string, Uint8Array> {
   const tokenizer = spec.tokenizer();
   const tensors = randomHubWeights(spec.arch, spec.seed);
   const files = new Map<string, Uint8Array>([
