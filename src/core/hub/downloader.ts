@@ -55,8 +55,16 @@ export interface DownloadOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** What a download needs to know: the repository, its commit, and the files to fetch (a plan, or a stored record's). */
+export type DownloadTarget = Pick<ModelPlan, 'id' | 'commit' | 'files'>;
+
+/** The download a stored record stands for (to go on with after a reload, without asking the hub again). */
+export function targetOf(model: StoredModel): DownloadTarget {
+  return { id: model.id, commit: model.revision, files: model.files.map(({ name, size, sha256, blobId }) => ({ name, size, sha256, blobId })) };
+}
+
 /** A fresh record for a planned model: every file to fetch, nothing received. */
-export function newStoredModel(plan: ModelPlan, now: number): StoredModel {
+export function newStoredModel(plan: DownloadTarget, now: number): StoredModel {
   const files: StoredFile[] = plan.files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256, blobId: f.blobId, received: 0, hash: f.sha256 ? new Sha256().state() : null, complete: false }));
   return { key: modelKey(plan.id, plan.commit), id: plan.id, revision: plan.commit, source: 'hub', files, createdAt: now, usedAt: now };
 }
@@ -102,7 +110,7 @@ class SpeedMeter {
  * record. Throws HubError (not retryable, or retries used up), DownloadMismatchError, ModelStoreFullError, or an
  * AbortError when `signal` aborts; what was stored stays, to go on from.
  */
-export async function downloadModel(plan: ModelPlan, options: DownloadOptions): Promise<StoredModel> {
+export async function downloadModel(plan: DownloadTarget, options: DownloadOptions): Promise<StoredModel> {
   const { store, client, signal } = options;
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? defaultSleep;
@@ -158,7 +166,7 @@ function setState(file: StoredFile, state: StoredFile): void {
 }
 
 /** Fetches the rest of `file` from its last stored piece, storing whole pieces as they fill. */
-async function fetchFile(plan: ModelPlan, model: StoredModel, file: StoredFile, ctx: FetchContext): Promise<void> {
+async function fetchFile(plan: DownloadTarget, model: StoredModel, file: StoredFile, ctx: FetchContext): Promise<void> {
   const stream = await ctx.client.open(plan.id, plan.commit, file.name, file.received, ctx.signal);
   if (stream.commit !== null && stream.commit !== plan.commit) {
     await stream.body.cancel().catch(() => {});
