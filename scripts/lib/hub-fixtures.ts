@@ -74,3 +74,20 @@ export function folderOf(spec: FixtureSpec): Map<string, Uint8Array> {
   else files.set('model.safetensors', encodeHubSafetensors(tensors, spec.dtype));
   return files;
 }
+
+/**
+ * A safetensors file with its header padded with spaces (which the format allows) to `headerBytes`: the same
+ * tensors in a larger file, so a small model's download spans several stored pieces (the end-to-end tests of a
+ * download resumed by Range).
+ */
+export function padSafetensorsHeader(bytes: Uint8Array, headerBytes: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const length = Number(view.getBigUint64(0, true));
+  if (headerBytes < length) throw new RangeError(`the header is already ${length} bytes, over ${headerBytes}`);
+  const out = new Uint8Array(8 + headerBytes + bytes.length - 8 - length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes), true);
+  out.set(bytes.subarray(8, 8 + length), 8);
+  out.fill(0x20, 8 + length, 8 + headerBytes);
+  out.set(bytes.subarray(8 + length), 8 + headerBytes);
+  return out;
+}
