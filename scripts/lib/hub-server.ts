@@ -19,6 +19,9 @@ export interface HubRepoSpec {
   gatedTokens?: readonly string[];
   /** Branch and tag names besides `main` that point at the commit. */
   branches?: readonly string[];
+  /** Files the listing names (with these sizes) whose bytes are not served: a model too big to hold here, whose
+   *  config and index are all a check reads. */
+  listedOnly?: ReadonlyMap<string, number>;
 }
 
 /** What the server does wrong on purpose, per file (by repo id and file name). */
@@ -171,12 +174,12 @@ export class LocalHub {
   private repoInfo(req: IncomingMessage, res: ServerResponse, id: string, revision: string): void {
     const repo = this.access(req, res, id, revision, false);
     if (!repo) return;
+    const lfsEntry = (name: string, oid: string, size: number) => ({ rfilename: name, size, blobId: gitBlob(lfsPointer(oid, size)), lfs: { sha256: oid, size, pointerSize: lfsPointer(oid, size).length } });
     const siblings = [...repo.files].map(([name, bytes]) => {
       const oid = repo.lfs.get(name);
-      return oid
-        ? { rfilename: name, size: bytes.length, blobId: gitBlob(lfsPointer(oid, bytes.length)), lfs: { sha256: oid, size: bytes.length, pointerSize: lfsPointer(oid, bytes.length).length } }
-        : { rfilename: name, size: bytes.length, blobId: gitBlob(bytes) };
+      return oid ? lfsEntry(name, oid, bytes.length) : { rfilename: name, size: bytes.length, blobId: gitBlob(bytes) };
     });
+    for (const [name, size] of repo.listedOnly ?? []) siblings.push(lfsEntry(name, sha256(new TextEncoder().encode(name)), size));
     this.log(req, 200);
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id, modelId: id, sha: repo.commit, private: false, gated: repo.gatedTokens ? 'manual' : false, siblings }));
   }

@@ -19,7 +19,8 @@ import type { Checkpoint, SessionTask } from '../../core/train/session.ts';
 import { DeviceLostError } from '../../../workers/errors.ts';
 import { EngineStoppedError, WorkerCrashError, WorkerUnresponsiveError, type Engine, type EngineEvent } from '../engine/worker-engine.ts';
 import { RunsDb } from '../storage/runs-db.ts';
-import { BaseModels } from './base-models.ts';
+import { BaseModels, missingHubModel } from './base-models.ts';
+import { CachedModelDamagedError } from '../../core/hub/cached-files.ts';
 import { CheckpointStore } from './checkpoint-store.svelte.ts';
 import { editRunConfig } from './config-edit.ts';
 import { EngineHost } from './engine-host.svelte.ts';
@@ -371,7 +372,33 @@ export class RunController {
   reportFailure(during: SessionTask, err: unknown): void {
     // A stopped or failed worker is the engine host's to explain (its failover), not the call's.
     if (err instanceof EngineStoppedError || err instanceof DeviceLostError || err instanceof WorkerCrashError || err instanceof WorkerUnresponsiveError) return;
+    if (err instanceof CachedModelDamagedError) {
+      // The stored model's bytes changed since they were verified: the run and its checkpoints are fine.
+      this.notices.show('model', 'error', `${describeTask(during)} failed: ${err.message}. The run and its checkpoints are kept.`, [{ label: 'Download it again', run: () => void this.downloadAgain() }]);
+      return;
+    }
     this.notices.show('run', 'error', `${describeTask(during)} failed: ${(err as Error).message}`);
+  }
+
+  /** Deletes the open run's stored model and downloads it again (it was found damaged); the run goes on after. */
+  async downloadAgain(): Promise<void> {
+    const { hubModel, hubRevision } = this.config;
+    await this.modelLibrary.delete(modelKey(hubModel, hubRevision));
+    this.notices.clear('model');
+    this.status = 'missing-model';
+    if (isLocalModelId(hubModel)) return this.notices.show('model', 'warning', missingHubModel(this.config));
+    const plan = await this.picker.check(hubModel, hubRevision);
+    if (plan) await this.downloads.start(plan);
+  }
+
+  /** Deletes a stored model; when the open run has it but has not loaded it, the run now waits for it again. */
+  async deleteModel(key: string): Promise<void> {
+    await this.modelLibrary.delete(key);
+    if (isHubRun(this.config) && modelKey(this.config.hubModel, this.config.hubRevision) === key && !this.hasModel && !BUSY.includes(this.status)) {
+      this.status = 'missing-model';
+      this.notices.show('model', 'warning', missingHubModel(this.config));
+      this.modelMissing();
+    }
   }
 
   onEvent(event: EngineEvent): void {
@@ -389,6 +416,7 @@ export class RunController {
       if (runId === this.run.runId) this.run.evaluation = event.evaluation;
       this.store.saveEvaluation(runId, event.evaluation);
     } else if (event.type === 'error') {
+      if (event.error instanceof CachedModelDamagedError) return; // the failed call reports it, with what to do
       this.notices.show('run', 'error', `${describeTask(event.during)} failed: ${event.error.message}`);
     }
   }
