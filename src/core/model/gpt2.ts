@@ -9,7 +9,7 @@ import { blockOpsFor, type BlockOps } from './block-ops.ts';
 import type { AdapterPoint, LanguageModel, Weights } from './family.ts';
 import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
-import type { HeadShape } from './layers.ts';
+import { layerScope, type HeadShape } from './layers.ts';
 import { adaptedLinear } from './lora.ts';
 
 export class Gpt2Model implements LanguageModel {
@@ -62,7 +62,7 @@ export class Gpt2Model implements LanguageModel {
     if (T > this.arch.maxPositions) throw new RangeError(`sequence length ${T} exceeds the model's ${this.arch.maxPositions} positions`);
     const ops = this.ops(w);
     let x = ops.embed(tokens, w.params.wte, w.params.wpe, 0); // [B*T, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, (qkv) => ops.attention(qkv, B, T, this.shape));
+    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, (qkv) => ops.attention(qkv, B, T, this.shape)));
     return this.head(ops, w, x); // [B*T, V]
   }
 
@@ -78,7 +78,7 @@ export class Gpt2Model implements LanguageModel {
     const ops = this.ops(w);
     const C = this.arch.hiddenSize;
     let x = ops.embed(tokens, w.params.wte, w.params.wpe, pos); // [B*Tq, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, (qkv) => cache.attend(l, qkv, Tq));
+    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, (qkv) => cache.attend(l, qkv, Tq)));
     cache.advance(Tq);
     const last = Tq === 1 ? x : (x.reshape([B, Tq, C]).slice([0, Tq - 1, 0], [B, 1, C]).reshape([B, C]) as tf.Tensor2D); // [B, C]
     return this.head(ops, w, last); // [B, V]

@@ -5,6 +5,15 @@
 
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * Runs one layer of a pass. With no gradient being recorded (sampling, reference and scoring passes) its
+ * intermediates are freed as soon as the layer's output exists, so a pass holds one layer's activations at a time,
+ * not every layer's; under a gradient tape they must stay for the backward pass.
+ */
+export function layerScope<T extends tf.Tensor>(run: () => T): T {
+  return tf.engine().isTapeOn() ? run() : tf.tidy(run);
+}
+
 /** Swaps the last two axes. */
 export function swapLast(t: tf.Tensor): tf.Tensor {
   const axes = t.shape.map((_, i) => i);

@@ -9,7 +9,7 @@ import { blockOpsFor, type BlockOps } from './block-ops.ts';
 import type { AdapterPoint, LanguageModel, Weights } from './family.ts';
 import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
-import type { HeadShape, RotaryTables } from './layers.ts';
+import { layerScope, type HeadShape, type RotaryTables } from './layers.ts';
 import { adaptedLinear } from './lora.ts';
 
 /**
@@ -113,7 +113,7 @@ export class LlamaModel implements LanguageModel {
     const ops = this.ops(w);
     const tables = rotaryTables(this.invFreq, 0, T);
     let x = ops.embed(tokens, w.params.embed, null, 0); // [B*T, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, B, T, tables, (qkv) => ops.attention(qkv, B, T, this.shape));
+    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, B, T, tables, (qkv) => ops.attention(qkv, B, T, this.shape)));
     return this.head(ops, w, x); // [B*T, V]
   }
 
@@ -130,7 +130,7 @@ export class LlamaModel implements LanguageModel {
     const C = this.arch.hiddenSize;
     const tables = rotaryTables(this.invFreq, pos, Tq);
     let x = ops.embed(tokens, w.params.embed, null, 0); // [B*Tq, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, B, Tq, tables, (qkv) => cache.attend(l, qkv, Tq));
+    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, B, Tq, tables, (qkv) => cache.attend(l, qkv, Tq)));
     cache.advance(Tq);
     const last = Tq === 1 ? x : (x.reshape([B, Tq, C]).slice([0, Tq - 1, 0], [B, 1, C]).reshape([B, C]) as tf.Tensor2D); // [B, C]
     return this.head(ops, w, last); // [B, V]

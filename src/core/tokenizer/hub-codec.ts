@@ -405,6 +405,17 @@ export class HubCodec implements RoleCodec {
     return this.encodeRaw(this.specials.markup(text));
   }
 
+  /** The ids of a document as the tokenizer encodes it by default: its special tokens' texts as special tokens, with
+   *  the post-processor's leading tokens (BOS where it adds one). What another implementation scores for `text`. */
+  encodeDocument(text: string): number[] {
+    return this.withLeadingIds(this.encodeText(text));
+  }
+
+  /** The text of ids, special tokens included (for showing what was scored). */
+  tokenText(id: number): string {
+    return this.tokenizer.decode([id], { skip_special_tokens: false });
+  }
+
   /** The ids of a role's message as a prompt: one user turn and the generation prompt, or the plain prompt. */
   private promptIds(message: string): number[] {
     if (this.template === null) return this.withLeadingIds(this.encodeRaw(HubCodec.plainPrompt(message)));
