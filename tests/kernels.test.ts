@@ -113,6 +113,16 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
     }
   });
 
+  it('grouped-query attention (query heads sharing key/value heads), values and gradients', () => {
+    for (const [B, T, H, KV, hd] of [[2, 7, 4, 2, 4], [3, 11, 6, 2, 8], [1, 9, 9, 3, 64], [2, 5, 4, 1, 16]]) {
+      const qkv = rand([B * T, (H + 2 * KV) * hd], B * T + hd + KV);
+      const fused = valueAndGrads((x) => fusedAttention(x as tf.Tensor2D, B, H, KV), [qkv], 2);
+      const stock = valueAndGrads((x) => STOCK_OPS.attention(x as tf.Tensor2D, B, T, { heads: H, kvHeads: KV, headDim: hd }), [qkv], 2);
+      expectClose(fused, stock, 2e-5);
+      qkv.dispose();
+    }
+  });
+
   it('layer norm', () => {
     const x = rand([37, 144], 2, 3);
     const g = rand([144], 3);

@@ -15,27 +15,28 @@ function kernel<T extends tf.Tensor | tf.Tensor[]>(name: KernelName, inputs: tf.
 
 const recording = () => tf.engine().isTapeOn();
 
-/** Causal self-attention (before the output projection) over q, k, v packed in qkv [B*T, 3C]. Returns [B*T, C]. */
-export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number): tf.Tensor2D {
+/** Causal self-attention (before the output projection) over q, k, v packed in qkv [B*T, (H + 2 KV) hd], with
+ *  `kvHeads` key/value heads (grouped-query attention; `heads` for multi-head). Returns [B*T, H hd]. */
+export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number, kvHeads = heads): tf.Tensor2D {
   if (!recording()) {
-    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv }, { batch, heads });
+    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv }, { batch, heads, kvHeads });
     probs.dispose();
     return out as tf.Tensor2D;
   }
   const op = tf.customGrad((x, save) => {
-    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv: x as tf.Tensor }, { batch, heads });
+    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv: x as tf.Tensor }, { batch, heads, kvHeads });
     (save as Save)([x as tf.Tensor, out, probs]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor, [q, o, p]: tf.Tensor[]) => kernel<tf.Tensor>('AttentionGrad', { qkv: q, out: o, probs: p, dy }, { batch, heads }),
+      gradFunc: (dy: tf.Tensor, [q, o, p]: tf.Tensor[]) => kernel<tf.Tensor>('AttentionGrad', { qkv: q, out: o, probs: p, dy }, { batch, heads, kvHeads }),
     };
   });
   return op(qkv) as tf.Tensor2D;
 }
 
 /** Attention of new positions over a preallocated cache, writing their keys and values into it (no gradient). */
-export function fusedCachedAttention(qkv: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, batch: number, heads: number, position: number): tf.Tensor2D {
-  return kernel<tf.Tensor2D>('CachedAttention', { qkv, keys, values }, { batch, heads, position });
+export function fusedCachedAttention(qkv: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, batch: number, heads: number, position: number, kvHeads = heads): tf.Tensor2D {
+  return kernel<tf.Tensor2D>('CachedAttention', { qkv, keys, values }, { batch, heads, kvHeads, position });
 }
 
 export function fusedLayerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {

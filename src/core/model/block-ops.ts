@@ -67,8 +67,7 @@ function fusedOps(frozen: boolean, stock: BlockOps, shape: HeadShape): BlockOps 
     linear: (x, w, b) => (frozen || !b ? fusedFrozenLinearOrStock(frozen, stock, x, w, b) : fusedLinear(x, w as tf.Tensor2D, b as tf.Tensor1D)),
     layerNorm: (x, g, b, eps) => fusedLayerNorm(x, g, b, eps),
     gelu: (x) => fusedGelu(x),
-    // The attention kernel reads one key/value head per query head.
-    attention: shape.kvHeads === shape.heads ? (qkv, B, _T, s) => fusedAttention(qkv, B, s.heads) : stock.attention,
+    attention: (qkv, B, _T, s) => fusedAttention(qkv, B, s.heads, s.kvHeads),
   };
 }
 

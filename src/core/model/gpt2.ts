@@ -58,12 +58,20 @@ export class Gpt2Model implements LanguageModel {
   }
 
   forward(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
+    return this.logits(w, this.hidden(w, tokens)); // [B*T, V]
+  }
+
+  hidden(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = tokens.shape;
     if (T > this.arch.maxPositions) throw new RangeError(`sequence length ${T} exceeds the model's ${this.arch.maxPositions} positions`);
     const ops = this.ops(w);
     let x = ops.embed(tokens, w.params.wte, w.params.wpe, 0); // [B*T, C]
     for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, (qkv) => ops.attention(qkv, B, T, this.shape)));
-    return this.head(ops, w, x); // [B*T, V]
+    return x;
+  }
+
+  logits(w: Weights, hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.head(this.ops(w), w, hidden); // [N, V]
   }
 
   createCache(B: number, positions: number): KvCache {

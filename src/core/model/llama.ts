@@ -103,18 +103,34 @@ export class LlamaModel implements LanguageModel {
     return y.add(adaptedLinear(ops, w, ops.swiglu(gu), `h${l}.mlp.wdown`, `h${l}.mlp.bdown`)) as tf.Tensor2D;
   }
 
+  /** Token embeddings [B*T, C]: rows of the embedding, or with a tied head, columns of the head [C, V] (frozen:
+   *  a column gather has no gradient kernel on WASM, and a tied hub model trains adapters only). */
+  private embed(ops: BlockOps, w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
+    if (!this.arch.tieEmbeddings) return ops.embed(tokens, w.params.embed, null, 0);
+    const [B, T] = tokens.shape;
+    return tf.gather(w.params['head.w'], tokens.reshape([B * T]), 1).transpose() as tf.Tensor2D; // [C, B*T] -> [B*T, C]
+  }
+
   private head(ops: BlockOps, w: Weights, x: tf.Tensor2D): tf.Tensor2D {
     return adaptedLinear(ops, w, ops.rmsNorm(x, w.params['norm.g'], this.arch.normEps), 'head.w', null); // [N, V]
   }
 
   forward(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
+    return this.logits(w, this.hidden(w, tokens)); // [B*T, V]
+  }
+
+  hidden(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = tokens.shape;
     if (T > this.arch.maxPositions) throw new RangeError(`sequence length ${T} exceeds the model's ${this.arch.maxPositions} positions`);
     const ops = this.ops(w);
     const tables = rotaryTables(this.invFreq, 0, T);
-    let x = ops.embed(tokens, w.params.embed, null, 0); // [B*T, C]
+    let x = this.embed(ops, w, tokens); // [B*T, C]
     for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, B, T, tables, (qkv) => ops.attention(qkv, B, T, this.shape)));
-    return this.head(ops, w, x); // [B*T, V]
+    return x;
+  }
+
+  logits(w: Weights, hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.head(this.ops(w), w, hidden); // [N, V]
   }
 
   createCache(B: number, positions: number): KvCache {
@@ -129,7 +145,7 @@ export class LlamaModel implements LanguageModel {
     const ops = this.ops(w);
     const C = this.arch.hiddenSize;
     const tables = rotaryTables(this.invFreq, pos, Tq);
-    let x = ops.embed(tokens, w.params.embed, null, 0); // [B*Tq, C]
+    let x = this.embed(ops, w, tokens); // [B*Tq, C]
     for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, B, Tq, tables, (qkv) => cache.attend(l, qkv, Tq)));
     cache.advance(Tq);
     const last = Tq === 1 ? x : (x.reshape([B, Tq, C]).slice([0, Tq - 1, 0], [B, 1, C]).reshape([B, C]) as tf.Tensor2D); // [B, C]

@@ -2,6 +2,7 @@
 // and a mask that is 1 exactly on the completion's targets.
 
 import * as tf from '@tensorflow/tfjs';
+import type { ArchConfig } from '../model/arch.ts';
 import { PAD } from '../tokenizer/tokenizer.ts';
 
 export interface Sequence {
@@ -54,9 +55,28 @@ export function batchTensors(b: PackedBatch) {
  */
 export const MAX_CHUNK_ROWS_X_COLS_SQUARED = 250_000;
 
-/** Consecutive row ranges [start, end) covering `rows`, each within `budget` rows x cols^2 (at least one row). */
-export function chunkRanges(rows: number, cols: number, budget = MAX_CHUNK_ROWS_X_COLS_SQUARED): [number, number][] {
-  const perChunk = Math.max(1, Math.floor(budget / (cols * cols)));
+/**
+ * Floats of activations one update chunk may keep for its backward pass (1 GB). A built-in model's rows stay within
+ * MAX_CHUNK_ROWS_X_COLS_SQUARED first; a hub model's are bounded by this: SmolLM2-135M keeps about 0.6 M floats
+ * per token across its 30 layers, so a 140-token row holds some 330 MB.
+ */
+export const MAX_CHUNK_ACTIVATION_FLOATS = 2 ** 28;
+
+/**
+ * A generous count of the floats a training forward keeps per token for the backward pass: per layer about 16
+ * residual-width vectors (norms, residuals, projections, rotary parts), 4 of the fused q/k/v width, 6 of the MLP
+ * width, and 2 attention rows (scores, probabilities) per head over `cols` positions; plus the head's logits.
+ */
+export function activationFloatsPerToken(arch: ArchConfig, cols: number): number {
+  const qkv = arch.family === 'gpt2' ? 3 * arch.hiddenSize : (arch.nHead + 2 * arch.nKvHead) * arch.headDim;
+  return arch.nLayer * (16 * arch.hiddenSize + 4 * qkv + 6 * arch.intermediateSize + 2 * arch.nHead * cols) + 4 * arch.vocabSize;
+}
+
+/** Consecutive row ranges [start, end) covering `rows`, each within `budget` rows x cols^2 and, for a model, within
+ *  MAX_CHUNK_ACTIVATION_FLOATS of activations (at least one row). */
+export function chunkRanges(rows: number, cols: number, budget = MAX_CHUNK_ROWS_X_COLS_SQUARED, arch?: ArchConfig): [number, number][] {
+  const byActivations = arch ? Math.floor(MAX_CHUNK_ACTIVATION_FLOATS / (cols * activationFloatsPerToken(arch, cols))) : Infinity;
+  const perChunk = Math.max(1, Math.min(Math.floor(budget / (cols * cols)), byActivations));
   const ranges: [number, number][] = [];
   for (let start = 0; start < rows; start += perChunk) ranges.push([start, Math.min(rows, start + perChunk)]);
   return ranges;
