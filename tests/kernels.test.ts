@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { backend, builtinRun, CHAR_RULES, compareArrays } from './helpers.ts';
 import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
-import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../src/core/kernels/ops.ts';
+import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear, fusedRmsNorm, fusedRotary, fusedSwiglu } from '../src/core/kernels/ops.ts';
 import { tokenLogProbs } from '../src/core/model/readout.ts';
 import { STOCK_OPS, fusedKernelsFit } from '../src/core/model/block-ops.ts';
 import { builtinModel } from '../src/core/model/models.ts';
@@ -120,6 +120,26 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
       const stock = valueAndGrads((x) => STOCK_OPS.attention(x as tf.Tensor2D, B, T, { heads: H, kvHeads: KV, headDim: hd }), [qkv], 2);
       expectClose(fused, stock, 2e-5);
       qkv.dispose();
+    }
+  });
+
+  it('RMSNorm, SwiGLU and rotary positions (the Llama family), values and gradients', () => {
+    for (const [N, C] of [[7, 16], [33, 576]]) {
+      const x = rand([N, C], N + C);
+      const g = rand([C], 3).add(1);
+      expectClose(valueAndGrads((a, c) => fusedRmsNorm(a as tf.Tensor2D, c, 1e-5), [x, g], 4), valueAndGrads((a, c) => STOCK_OPS.rmsNorm(a as tf.Tensor2D, c, 1e-5), [x, g], 4), 2e-5);
+      const gu = rand([N, 2 * C], N * 3).mul(3);
+      expectClose(valueAndGrads((a) => fusedSwiglu(a as tf.Tensor2D), [gu], 6), valueAndGrads((a) => STOCK_OPS.swiglu(a as tf.Tensor2D), [gu], 6), 2e-5);
+      tf.dispose([x, g, gu]);
+    }
+    for (const [B, T, H, KV, hd] of [[2, 5, 4, 2, 4], [1, 9, 9, 3, 64], [3, 3, 2, 2, 8]]) {
+      const qkv = rand([B * T, (H + 2 * KV) * hd], B + T + hd);
+      const angles = Array.from({ length: T * hd / 2 }, (_, i) => 0.3 * i + 0.1);
+      const table = (f: (a: number) => number) => tf.tensor2d(Array.from({ length: T }, (_, t) => [...angles.slice(t * hd / 2, (t + 1) * hd / 2), ...angles.slice(t * hd / 2, (t + 1) * hd / 2)].map(f)), [T, hd]);
+      const tables = { cos: table(Math.cos), sin: table(Math.sin) };
+      const shape = { heads: H, kvHeads: KV, headDim: hd };
+      expectClose(valueAndGrads((a) => fusedRotary(a as tf.Tensor2D, tables.cos, tables.sin, H + KV), [qkv], 8), valueAndGrads((a) => STOCK_OPS.rotary(a as tf.Tensor2D, B, T, shape, tables), [qkv], 8), 2e-5);
+      tf.dispose([qkv, tables.cos, tables.sin]);
     }
   });
 

@@ -20,6 +20,11 @@ export interface KernelExports {
   copyRows(src: number, srcRow: number, dst: number, dstRow: number, rows: number, width: number): void;
   embedForward(tokens: number, wte: number, wpe: number, out: number, B: number, T: number, C: number, V: number, offset: number): void;
   embedBackward(tokens: number, dy: number, dwte: number, dwpe: number, B: number, T: number, C: number, V: number, P: number, offset: number): void;
+  rmsNormForward(x: number, g: number, y: number, rstd: number, N: number, C: number, eps: number): void;
+  rmsNormBackward(x: number, g: number, rstd: number, dy: number, dx: number, dg: number, N: number, C: number): void;
+  swigluForward(gu: number, out: number, N: number, I: number): void;
+  swigluBackward(gu: number, dy: number, dgu: number, N: number, I: number): void;
+  rotary(src: number, cos: number, sin: number, dst: number, B: number, T: number, heads: number, hd: number, width: number, sign: number): void;
   sampleRows(logits: number, banned: number, uniforms: number, tokens: number, logp: number, entropy: number, scratch: number, B: number, V: number, temperature: number, topK: number, topP: number): void;
 }
 
@@ -260,6 +265,48 @@ function columnSum({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }
   return out;
 }
 
+function rmsNormForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { x, g } = inputs;
+  const [N, C] = x.shape;
+  const y = backend.makeOutput([N, C], 'float32');
+  const rstd = backend.makeOutput([N], 'float32');
+  run().rmsNormForward(ptr(backend, x), ptr(backend, g), ptr(backend, y), ptr(backend, rstd), N, C, attrs.eps);
+  return [y, rstd];
+}
+
+function rmsNormBackward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const { x, g, rstd, dy } = inputs;
+  const [N, C] = x.shape;
+  const dx = backend.makeOutput([N, C], 'float32');
+  const dg = backend.makeOutput([C], 'float32');
+  run().rmsNormBackward(ptr(backend, x), ptr(backend, g), ptr(backend, rstd), ptr(backend, dy), ptr(backend, dx), ptr(backend, dg), N, C);
+  return [dx, dg];
+}
+
+function swigluForward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const [N, I2] = inputs.gu.shape;
+  const out = backend.makeOutput([N, I2 / 2], 'float32');
+  run().swigluForward(ptr(backend, inputs.gu), ptr(backend, out), N, I2 / 2);
+  return out;
+}
+
+function swigluBackward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const [N, I2] = inputs.gu.shape;
+  const dgu = backend.makeOutput([N, I2], 'float32');
+  run().swigluBackward(ptr(backend, inputs.gu), ptr(backend, inputs.dy), ptr(backend, dgu), N, I2 / 2);
+  return dgu;
+}
+
+/** Rotary positions on the first `heads` heads of each row of x [B*T, width] (attrs.sign -1: the inverse turn). */
+function rotaryKernel({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { x, cos, sin } = inputs;
+  const [BT, width] = x.shape;
+  const [T, hd] = cos.shape;
+  const out = backend.makeOutput([BT, width], 'float32');
+  run().rotary(ptr(backend, x), ptr(backend, cos), ptr(backend, sin), ptr(backend, out), BT / T, T, attrs.heads, hd, width, attrs.sign);
+  return out;
+}
+
 const KERNEL_FUNCS = {
   Linear: linearForward,
   LinearGrad: linearBackward,
@@ -272,6 +319,11 @@ const KERNEL_FUNCS = {
   CachedAttention: cachedAttention,
   LayerNorm: layerNormForward,
   LayerNormGrad: layerNormBackward,
+  RmsNorm: rmsNormForward,
+  RmsNormGrad: rmsNormBackward,
+  Swiglu: swigluForward,
+  SwigluGrad: swigluBackward,
+  Rotary: rotaryKernel,
   Gelu: geluForward,
   GeluGrad: geluBackward,
 };

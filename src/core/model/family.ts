@@ -82,8 +82,8 @@ export interface Runnable {
   weights: Weights;
 }
 
-/** The model's parameters: every weight it stores (a tied GPT-2 head's copy of the embedding counted once). */
+/** The model's parameters: every weight it stores (a tied head's copy of the embedding counted once). */
 export function countParameters(model: LanguageModel): number {
-  const tiedCopy = model.arch.family === 'gpt2' && model.arch.tieEmbeddings ? model.arch.vocabSize * model.arch.hiddenSize : 0;
+  const tiedCopy = model.arch.tieEmbeddings ? model.arch.vocabSize * model.arch.hiddenSize : 0;
   return model.weightShapes().reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0) - tiedCopy;
 }

@@ -1,8 +1,8 @@
 // Between a family's hub tensors (hub-layout.ts: the names and orientations of the hub's files) and the weights
 // the model runs on: every projection stored [in, out] so the big products are plain [N, in] x [in, out] (the WASM
-// backend's fast path), Llama's q/k/v and gate/up projections fused into one product each. A tied GPT-2 head is a
-// [C, V] copy of the embedding; a tied Llama keeps the [C, V] head alone and reads embeddings from its columns
-// (Qwen2.5-0.5B's embedding is 545 MB in float32: a second copy would not fit a browser tab). Also where LoRA can attach, by PEFT's module names. Pure: Float32Arrays in
+// backend's fast path), Llama's q/k/v and gate/up projections fused into one product each, and a tied head kept as
+// its own [C, V] copy of the embedding (the embedding [V, C] is then the head's transpose, which its backward pass
+// multiplies by: a per-pass transpose of a 50k-token head cost more than the copy). Also where LoRA can attach, by PEFT's module names. Pure: Float32Arrays in
 // and out, no tensors, so a checkpoint streams through one tensor at a time.
 
 import type { ArchConfig, FamilyName, Gpt2Arch, LlamaArch } from './arch.ts';
@@ -233,7 +233,7 @@ function llamaSingles(a: LlamaArch): Map<string, { hub: string; linear: boolean 
 const LLAMA: FamilyLayout<LlamaArch> = {
   shapes(a) {
     const { C, I, Q, KV, V } = llamaDims(a);
-    const out: [string, number[]][] = a.tieEmbeddings ? [] : [['embed', [V, C]]];
+    const out: [string, number[]][] = [['embed', [V, C]]];
     for (let l = 0; l < a.nLayer; l++) {
       out.push([`h${l}.norm1.g`, [C]], [`h${l}.attn.wqkv`, [C, Q + 2 * KV]]);
       if (a.qkvBias) out.push([`h${l}.attn.bqkv`, [Q + 2 * KV]]);
@@ -272,8 +272,9 @@ const LLAMA: FamilyLayout<LlamaArch> = {
         const single = singles.get(hubName);
         if (single) {
           const shape = shapes.get(single.mine) ?? [V, C];
-          if (single.mine === 'embed' && a.tieEmbeddings) return [done('head.w', transpose(values, V, C))];
-          return [done(single.mine, single.linear ? transpose(values, shape[1], shape[0]) : values)];
+          const out = [done(single.mine, single.linear ? transpose(values, shape[1], shape[0]) : values)];
+          if (single.mine === 'embed' && a.tieEmbeddings) out.push(done('head.w', transpose(values, V, C)));
+          return out;
         }
         const part = partOf.get(hubName);
         if (!part) throw new RangeError(`no ${a.family} weight is called ${hubName}`);
@@ -294,10 +295,6 @@ const LLAMA: FamilyLayout<LlamaArch> = {
     const { C, V } = llamaDims(a);
     const hubOf = new Map<string, WeightInit>();
     for (const [mine, s] of llamaSingles(a)) {
-      if (mine === 'embed' && a.tieEmbeddings) {
-        hubOf.set(s.hub, init([V, C], transpose(w['head.w'].values, C, V)));
-        continue;
-      }
       const wi = w[mine];
       hubOf.set(s.hub, s.linear ? init([wi.shape[1], wi.shape[0]], transpose(wi.values, wi.shape[0], wi.shape[1])) : wi);
     }

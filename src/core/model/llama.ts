@@ -103,16 +103,14 @@ export class LlamaModel implements LanguageModel {
     return y.add(adaptedLinear(ops, w, ops.swiglu(gu), `h${l}.mlp.wdown`, `h${l}.mlp.bdown`)) as tf.Tensor2D;
   }
 
-  /** Token embeddings [B*T, C]: rows of the embedding, or with a tied head, columns of the head [C, V] (frozen:
-   *  a column gather has no gradient kernel on WASM, and a tied hub model trains adapters only). */
   private embed(ops: BlockOps, w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
-    if (!this.arch.tieEmbeddings) return ops.embed(tokens, w.params.embed, null, 0);
-    const [B, T] = tokens.shape;
-    return tf.gather(w.params['head.w'], tokens.reshape([B * T]), 1).transpose() as tf.Tensor2D; // [C, B*T] -> [B*T, C]
+    return ops.embed(tokens, w.params.embed, null, 0); // [B*T, C]
   }
 
+  /** The head [C, V]; a tied one's transpose is the embedding, which its backward pass multiplies by. */
   private head(ops: BlockOps, w: Weights, x: tf.Tensor2D): tf.Tensor2D {
-    return adaptedLinear(ops, w, ops.rmsNorm(x, w.params['norm.g'], this.arch.normEps), 'head.w', null); // [N, V]
+    const transposed = this.arch.tieEmbeddings ? w.params.embed : undefined;
+    return ops.linear(ops.rmsNorm(x, w.params['norm.g'], this.arch.normEps), w.params['head.w'], null, transposed); // [N, V]
   }
 
   forward(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
