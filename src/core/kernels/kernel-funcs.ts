@@ -149,7 +149,7 @@ function sampleRows({ inputs, backend, attrs }: { inputs: Inputs; backend: Backe
   const logp = backend.makeOutput([B], 'float32');
   const entropy = backend.makeOutput([B], 'float32');
   const heap = backend.wasm as unknown as Heap;
-  const scratch = heap._malloc(4 * 3 * V);
+  const scratch = heap._malloc(4 * 4 * V);
   try {
     run().sampleRows(ptr(backend, logits), ptr(backend, banned), ptr(backend, uniforms), ptr(backend, tokens), ptr(backend, logp), ptr(backend, entropy), scratch, B, V, attrs.temperature, attrs.topK, attrs.topP);
   } finally {
