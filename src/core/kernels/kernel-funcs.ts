@@ -25,6 +25,8 @@ export interface KernelExports {
   swigluForward(gu: number, out: number, N: number, I: number): void;
   swigluBackward(gu: number, dy: number, dgu: number, N: number, I: number): void;
   rotary(src: number, cos: number, sin: number, dst: number, B: number, T: number, heads: number, hd: number, width: number, sign: number): void;
+  logProbsForward(logits: number, targets: number, bias: number, logp: number, entropy: number, N: number, V: number, scale: number): void;
+  logProbsBackward(logits: number, targets: number, bias: number, dlogp: number, dlogits: number, N: number, V: number, scale: number): void;
   sampleRows(logits: number, banned: number, uniforms: number, tokens: number, logp: number, entropy: number, scratch: number, B: number, V: number, temperature: number, topK: number, topP: number): void;
 }
 
@@ -307,6 +309,23 @@ function rotaryKernel({ inputs, backend, attrs }: { inputs: Inputs; backend: Bac
   return out;
 }
 
+function logProbsForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { logits, targets, bias } = inputs;
+  const [N, V] = logits.shape;
+  const logp = backend.makeOutput([N], 'float32');
+  const entropy = backend.makeOutput([N], 'float32');
+  run().logProbsForward(ptr(backend, logits), ptr(backend, targets), ptr(backend, bias), ptr(backend, logp), ptr(backend, entropy), N, V, attrs.scale);
+  return [logp, entropy];
+}
+
+function logProbsBackward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { logits, targets, bias, dy } = inputs;
+  const [N, V] = logits.shape;
+  const dlogits = backend.makeOutput([N, V], 'float32');
+  run().logProbsBackward(ptr(backend, logits), ptr(backend, targets), ptr(backend, bias), ptr(backend, dy), ptr(backend, dlogits), N, V, attrs.scale);
+  return dlogits;
+}
+
 const KERNEL_FUNCS = {
   Linear: linearForward,
   LinearGrad: linearBackward,
@@ -319,6 +338,8 @@ const KERNEL_FUNCS = {
   CachedAttention: cachedAttention,
   LayerNorm: layerNormForward,
   LayerNormGrad: layerNormBackward,
+  LogProbs: logProbsForward,
+  LogProbsGrad: logProbsBackward,
   RmsNorm: rmsNormForward,
   RmsNormGrad: rmsNormBackward,
   Swiglu: swigluForward,

@@ -98,6 +98,30 @@ export function fusedRotary(qkv: tf.Tensor2D, cos: tf.Tensor2D, sin: tf.Tensor2D
   return op(qkv) as tf.Tensor2D;
 }
 
+/**
+ * Log-probability of targets [N] (int32) and the entropy, both [N], of (logits + bias) / temperature [N, V], keeping
+ * only the logits for the backward pass (which recomputes the softmax). The entropy is a reading: it takes no gradient.
+ */
+export function fusedLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, bias: tf.Tensor1D, temperature: number) {
+  const scale = 1 / temperature;
+  if (!recording()) {
+    const [logp, entropy] = kernel<tf.Tensor1D[]>('LogProbs', { logits, targets, bias }, { scale });
+    return { logp, entropy };
+  }
+  let entropy: tf.Tensor1D | null = null;
+  const op = tf.customGrad((l, save) => {
+    const [lp, ent] = kernel<tf.Tensor1D[]>('LogProbs', { logits: l as tf.Tensor, targets, bias }, { scale });
+    entropy = ent; // made where no gradient is recorded: it belongs to the caller's scope, like any intermediate
+    (save as Save)([l as tf.Tensor, targets, bias]);
+    return {
+      value: lp,
+      gradFunc: (dy: tf.Tensor, [ls, ts, bs]: tf.Tensor[]) => kernel<tf.Tensor>('LogProbsGrad', { logits: ls, targets: ts, bias: bs, dy }, { scale }),
+    };
+  });
+  const logp = op(logits) as tf.Tensor1D;
+  return { logp, entropy: entropy! };
+}
+
 export function fusedGelu(x: tf.Tensor2D): tf.Tensor2D {
   if (!recording()) return kernel<tf.Tensor2D>('Gelu', { x });
   const op = tf.customGrad((xIn, save) => {

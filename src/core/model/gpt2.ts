@@ -11,6 +11,7 @@ import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts
 import { createKvCache, type KvCache } from './kv-cache.ts';
 import { layerScope, type HeadShape } from './layers.ts';
 import { adaptedLinear } from './lora.ts';
+import { checkpointed, layerAdapterTensors, recomputes, withLayerAdapters, type Layer } from './checkpoint.ts';
 
 export class Gpt2Model implements LanguageModel {
   readonly family = 'gpt2' as const;
@@ -66,7 +67,15 @@ export class Gpt2Model implements LanguageModel {
     if (T > this.arch.maxPositions) throw new RangeError(`sequence length ${T} exceeds the model's ${this.arch.maxPositions} positions`);
     const ops = this.ops(w);
     let x = ops.embed(tokens, w.params.wte, w.params.wpe, 0); // [B*T, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, (qkv) => ops.attention(qkv, B, T, this.shape)));
+    const attend = (qkv: tf.Tensor2D) => ops.attention(qkv, B, T, this.shape);
+    for (let l = 0; l < this.arch.nLayer; l++) {
+      if (recomputes(w)) {
+        const layer: Layer = (xIn, adapters) => this.block(ops, withLayerAdapters(w, l, adapters), l, xIn, attend);
+        x = checkpointed(layer, x, layerAdapterTensors(w, l), []);
+      } else {
+        x = layerScope(() => this.block(ops, w, l, x, attend));
+      }
+    }
     return x;
   }
 

@@ -11,6 +11,7 @@ import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts
 import { createKvCache, type KvCache } from './kv-cache.ts';
 import { layerScope, type HeadShape, type RotaryTables } from './layers.ts';
 import { adaptedLinear } from './lora.ts';
+import { checkpointed, layerAdapterTensors, recomputes, withLayerAdapters, type Layer } from './checkpoint.ts';
 
 /**
  * The rotary inverse frequencies theta^(-2i/d), i < d/2, under the config's scaling: `linear` divides every
@@ -123,7 +124,15 @@ export class LlamaModel implements LanguageModel {
     const ops = this.ops(w);
     const tables = rotaryTables(this.invFreq, 0, T);
     let x = this.embed(ops, w, tokens); // [B*T, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, B, T, tables, (qkv) => ops.attention(qkv, B, T, this.shape)));
+    const attend = (qkv: tf.Tensor2D) => ops.attention(qkv, B, T, this.shape);
+    for (let l = 0; l < this.arch.nLayer; l++) {
+      if (recomputes(w)) {
+        const layer: Layer = (xIn, adapters, [cos, sin]) => this.block(ops, withLayerAdapters(w, l, adapters), l, xIn, B, T, { cos: cos as tf.Tensor2D, sin: sin as tf.Tensor2D }, attend);
+        x = checkpointed(layer, x, layerAdapterTensors(w, l), [tables.cos, tables.sin]);
+      } else {
+        x = layerScope(() => this.block(ops, w, l, x, B, T, tables, attend));
+      }
+    }
     return x;
   }
 

@@ -9,6 +9,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel, Weights } from './family.ts';
 import { matMul, swapLast } from './layers.ts';
+import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
+import { fusedLogProbs } from '../kernels/ops.ts';
+
+/** N x V above which log-probabilities run on the fused kernel (on WASM): 4M floats, 16 MB a tensor. */
+const FUSED_LOG_PROBS_FROM = 2 ** 22;
 
 export interface Readout {
   temperature: number;
@@ -42,7 +47,13 @@ export function readLogits(logits: tf.Tensor2D, readout: Readout): tf.Tensor2D {
 /** Log-probability of `targets` [N] and entropy, both [N], of the distribution `readout` reads from logits [N, V].
  *  The target pick is a one-hot product, so its gradient needs no scatter kernel. */
 export function pickLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, readout: Readout = MODEL_READOUT) {
-  const V = logits.shape[1];
+  const [N, V] = logits.shape;
+  // Over a hub vocabulary the stock ops keep five [N, V] tensors for the backward pass (a GB for a step's
+  // completions); the kernel keeps none beyond the logits. Below that size the stock ops stay (the built-in models'
+  // numbers are theirs).
+  if (fusedKernelsActive() && N * V > FUSED_LOG_PROBS_FROM) {
+    return fusedLogProbs(logits, targets.toInt() as tf.Tensor1D, bannedBias(V, readout.banned), readout.temperature);
+  }
   const logProbs = tf.logSoftmax(readLogits(logits, readout)); // [N, V]
   const logp = logProbs.mul(tf.oneHot(targets, V).toFloat()).sum(-1) as tf.Tensor1D; // [N]
   const entropy = tf.exp(logProbs).mul(logProbs).sum(-1).neg() as tf.Tensor1D; // [N]

@@ -56,26 +56,28 @@ export function batchTensors(b: PackedBatch) {
 export const MAX_CHUNK_ROWS_X_COLS_SQUARED = 250_000;
 
 /**
- * Floats of activations one update chunk may keep for its backward pass (1 GB). A built-in model's rows stay within
- * MAX_CHUNK_ROWS_X_COLS_SQUARED first; a hub model's are bounded by this: SmolLM2-135M keeps about 0.6 M floats
- * per token across its 30 layers, so a 140-token row holds some 330 MB.
+ * Floats of activations one update chunk of a model that recomputes its layers (LoRA, model/checkpoint.ts) may keep:
+ * 1 GB. A built-in model keeps every layer's activations and its chunks are bounded by
+ * MAX_CHUNK_ROWS_X_COLS_SQUARED alone, as measured.
  */
 export const MAX_CHUNK_ACTIVATION_FLOATS = 2 ** 28;
 
 /**
- * A generous count of the floats a training forward keeps per token for the backward pass: per layer about 16
- * residual-width vectors (norms, residuals, projections, rotary parts), 4 of the fused q/k/v width, 6 of the MLP
- * width, and 2 attention rows (scores, probabilities) per head over `cols` positions; plus the head's logits.
+ * The floats per token a recomputing training pass holds at its peak: each layer's input (kept, and the copy its
+ * gradient saves), the intermediates of the one layer being recomputed (about 50 residual-width vectors, 4 of the
+ * fused q/k/v width, 8 of the MLP width and 2 attention rows per head: about 47k floats on SmolLM2-135M's shape,
+ * where 45k were measured), and the head's logits and their gradient.
  */
-export function activationFloatsPerToken(arch: ArchConfig, cols: number): number {
+export function recomputedFloatsPerToken(arch: ArchConfig, cols: number): number {
   const qkv = arch.family === 'gpt2' ? 3 * arch.hiddenSize : (arch.nHead + 2 * arch.nKvHead) * arch.headDim;
-  return arch.nLayer * (16 * arch.hiddenSize + 4 * qkv + 6 * arch.intermediateSize + 2 * arch.nHead * cols) + 4 * arch.vocabSize;
+  const oneLayer = 50 * arch.hiddenSize + 4 * qkv + 8 * arch.intermediateSize + 2 * arch.nHead * cols;
+  return 2 * arch.nLayer * arch.hiddenSize + oneLayer + 2 * arch.vocabSize;
 }
 
-/** Consecutive row ranges [start, end) covering `rows`, each within `budget` rows x cols^2 and, for a model, within
- *  MAX_CHUNK_ACTIVATION_FLOATS of activations (at least one row). */
-export function chunkRanges(rows: number, cols: number, budget = MAX_CHUNK_ROWS_X_COLS_SQUARED, arch?: ArchConfig): [number, number][] {
-  const byActivations = arch ? Math.floor(MAX_CHUNK_ACTIVATION_FLOATS / (cols * activationFloatsPerToken(arch, cols))) : Infinity;
+/** Consecutive row ranges [start, end) covering `rows`, each within `budget` rows x cols^2 and, given a model that
+ *  recomputes its layers, within MAX_CHUNK_ACTIVATION_FLOATS (at least one row). */
+export function chunkRanges(rows: number, cols: number, budget = MAX_CHUNK_ROWS_X_COLS_SQUARED, recomputing?: ArchConfig): [number, number][] {
+  const byActivations = recomputing ? Math.floor(MAX_CHUNK_ACTIVATION_FLOATS / (cols * recomputedFloatsPerToken(recomputing, cols))) : Infinity;
   const perChunk = Math.max(1, Math.min(Math.floor(budget / (cols * cols)), byActivations));
   const ranges: [number, number][] = [];
   for (let start = 0; start < rows; start += perChunk) ranges.push([start, Math.min(rows, start + perChunk)]);

@@ -101,7 +101,7 @@ export class SelfPlayTrainer {
     // 3. The batch and its reference pass. It comes before the rewards because the reference's log-probs give
     // each answer's surprisal, which a task reward may judge (writing's cadence criterion).
     const rollouts = this.packRollouts(queries, answers);
-    const batch = new StepBatch(rollouts.sequences, this.chunkBudget, policy.model.arch);
+    const batch = new StepBatch(rollouts.sequences, this.chunkBudget, policy.lora ? policy.model.arch : null);
     try {
       let phaseStart = performance.now();
       const { refLogp, refModelLogp } = await batch.referencePass(this.reference, readout, config.updatesPerBatch > 1 ? policy : null);

@@ -31,6 +31,7 @@ export async function completionSurprisal(model: Runnable, sequences: readonly S
   if (sequences.length === 0) return [];
   const packed = packSequences(sequences);
   const logp = new Float32Array(packed.rows * packed.cols); // [S, T]
+  // No gradient: the pass holds one layer at a time (model/layers.ts layerScope), as a recomputing update does.
   for (const [start, end] of chunkRanges(packed.rows, packed.cols, undefined, model.model.arch)) {
     const rows = sliceRows(packed, start, end);
     const batch = batchTensors(rows);

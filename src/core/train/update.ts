@@ -53,12 +53,12 @@ export class StepBatch {
   readonly packed: PackedBatch;
   private readonly chunks: Chunk[];
 
-  /** `budget`: the most rows x cols^2 one chunk may hold (see batch.ts MAX_CHUNK_ROWS_X_COLS_SQUARED); `arch`: the
-   *  model, whose activations bound a chunk too. */
-  constructor(sequences: readonly Sequence[], budget: number, arch: ArchConfig) {
+  /** `budget`: the most rows x cols^2 one chunk may hold (see batch.ts MAX_CHUNK_ROWS_X_COLS_SQUARED); `recomputing`:
+   *  a model that recomputes its layers (LoRA), whose activations bound a chunk too. */
+  constructor(sequences: readonly Sequence[], budget: number, recomputing: ArchConfig | null) {
     this.packed = packSequences(sequences);
     const { rows, cols } = this.packed;
-    this.chunks = chunkRanges(rows, cols, budget, arch).map(([start, end]) => ({ start, end, ...batchTensors(sliceRows(this.packed, start, end)), refLogp: null, oldLogp: null }));
+    this.chunks = chunkRanges(rows, cols, budget, recomputing ?? undefined).map(([start, end]) => ({ start, end, ...batchTensors(sliceRows(this.packed, start, end)), refLogp: null, oldLogp: null }));
   }
 
   /**

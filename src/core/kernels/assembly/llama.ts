@@ -3,7 +3,7 @@
 // rotation by the opposite angle). Each saves less for the backward pass than the stock ops it replaces: RMSNorm
 // its per-row scale, SwiGLU and rotary nothing beyond their input. Widths in floats, multiples of 4.
 
-import { expV, hsum } from './vector';
+import { expS, expV, hsum, logS } from './vector';
 
 @inline function at(base: usize, floats: i32): usize {
   return base + (<usize>floats << 2);
@@ -129,4 +129,46 @@ export function rotary(src: usize, cos: usize, sin: usize, dst: usize, B: i32, T
     }
     memory.copy(at(dr, heads * hd), at(sr, heads * hd), <usize>(width - heads * hd) << 2);
   }
+}
+
+/**
+ * Log-probabilities of target tokens and the entropy, row by row, of z = (logits + bias) * scale [N, V] (bias: -1e9 on
+ * banned tokens; scale: 1 / temperature): logp[n] = z[t] - logsumexp(z), entropy[n] = logsumexp(z) - sum p z. Nothing
+ * but the logits is kept for the backward pass, which recomputes p.
+ */
+export function logProbsForward(logits: usize, targets: usize, bias: usize, logp: usize, entropy: usize, N: i32, V: i32, scale: f32): void {
+  for (let n = 0; n < N; n++) {
+    const row = at(logits, n * V);
+    const lse = rowLogSumExp(row, bias, V, scale);
+    let pz: f32 = 0;
+    for (let v = 0; v < V; v++) {
+      const z = (load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale;
+      pz += expS(z - lse) * z;
+    }
+    const t = load<i32>(at(targets, n));
+    store<f32>(at(logp, n), (load<f32>(at(row, t)) + load<f32>(at(bias, t))) * scale - lse);
+    store<f32>(at(entropy, n), lse - pz);
+  }
+}
+
+/** d logits [N, V] for logProbsForward's logp: dlogp[n] * scale * (onehot(t) - p). */
+export function logProbsBackward(logits: usize, targets: usize, bias: usize, dlogp: usize, dlogits: usize, N: i32, V: i32, scale: f32): void {
+  for (let n = 0; n < N; n++) {
+    const row = at(logits, n * V);
+    const out = at(dlogits, n * V);
+    const lse = rowLogSumExp(row, bias, V, scale);
+    const d = load<f32>(at(dlogp, n)) * scale;
+    for (let v = 0; v < V; v++) store<f32>(at(out, v), -d * expS((load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale - lse));
+    const t = load<i32>(at(targets, n));
+    store<f32>(at(out, t), load<f32>(at(out, t)) + d);
+  }
+}
+
+/** logsumexp over v of (row[v] + bias[v]) * scale, from the row's maximum. */
+function rowLogSumExp(row: usize, bias: usize, V: i32, scale: f32): f32 {
+  let m: f32 = -Infinity;
+  for (let v = 0; v < V; v++) m = Mathf.max(m, (load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale);
+  let sum: f32 = 0;
+  for (let v = 0; v < V; v++) sum += expS((load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale - m);
+  return m + logS(sum);
 }
