@@ -102,6 +102,11 @@ export interface Env<Q = unknown> {
   kindsOf(query: Q): readonly string[];
   /** Plain-language prompts for chat models; absent: chatPromptsOf builds them from the instruction and template. */
   chat?: ChatPrompts;
+  /**
+   * Whether only a chat model (a hub model with a chat template) can play it: its tasks are plain-language
+   * instructions, which a built-in character model, fitted to a task alphabet, cannot read. Absent: any model.
+   */
+  chatOnly?: boolean;
   /** Difficulty of a parsed query: an integer in [1, difficultyLevels]. */
   difficulty(query: Q): number;
   difficultyLevels: number;

@@ -3,7 +3,8 @@
 // checks, strict). This file assembles the Env from its parts, which import one way only:
 //   text.ts (counting) <- constraints.ts (kinds, checkers, verdicts) <- parse.ts (reading an instruction),
 //   writer.ts (the reference answer) <- query.ts (parsing, leaks, limits) <- generator.ts <- index.ts (here).
-// Not registered in registry.ts: only chat models can play it. Nothing here knows about tokens or tensors.
+// Only chat models can play it (chatOnly: the run config's validation says so). Nothing here knows about tokens or
+// tensors.
 
 import type { Rng } from '../../random.ts';
 import type { Env, Example, RubricCriterion } from '../env.ts';
@@ -122,6 +123,7 @@ export const instructionsEnv: Env<InstructionQuery> = {
       'in double angular brackets such as <<title>>; the whole answer in JSON. Reply with the instruction alone, nothing else.',
     solver: (query) => query,
   },
+  chatOnly: true,
   difficulty: (query) => instructionDifficulty(query.constraints),
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: QUALITY_RUBRIC,
