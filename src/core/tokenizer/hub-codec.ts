@@ -473,6 +473,12 @@ export class HubCodec implements RoleCodec {
   }
 }
 
+/** The codec as a chat model's (a hub tokenizer with a chat template), or null: a built-in character tokenizer, or a
+ *  base model's plain prompts. What reads plain-language messages (the judge, chat-only environments) needs one. */
+export function chatCodecOf(codec: RoleCodec): HubCodec | null {
+  return codec instanceof HubCodec && codec.kind === 'chat' ? codec : null;
+}
+
 /** Refuses a codec whose ids do not all have a row in the model's embedding (a tokenizer from another model). */
 export function checkCodecFits(codec: RoleCodec, modelVocabSize: number): void {
   if (codec.vocabSize > modelVocabSize) {
