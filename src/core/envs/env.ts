@@ -121,6 +121,13 @@ export interface Env<Q = unknown> {
   rewardRubric?: readonly RubricCriterionInfo[];
   rewardPasses?(query: Q, answer: string, context?: RewardContext): Record<string, boolean | null>;
   /**
+   * Environments whose task is a list of checkable constraints (instructions) give each constraint's verdict, by
+   * kind (null where the query does not ask it), judged strictly on the answer or loosely as IFEval does (on
+   * variants of the answer without its first or last line or its markdown emphasis): what held-out evaluation
+   * reports per constraint, strict and loose.
+   */
+  constraintVerdicts?(query: Q, answer: string, mode: 'strict' | 'loose'): Record<string, boolean | null>;
+  /**
    * One example from the generator. `split` decides which side of a fixed hash split it comes from:
    * 'train' examples never equal any 'eval' example.
    */

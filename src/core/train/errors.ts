@@ -16,3 +16,8 @@ export class SessionStateError extends Error {
 export class ChatModelRequiredError extends Error {
   override name = 'ChatModelRequiredError';
 }
+
+/** A judge prompt longer than the judge model reads. */
+export class JudgePromptLengthError extends Error {
+  override name = 'JudgePromptLengthError';
+}

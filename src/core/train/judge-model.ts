@@ -14,12 +14,7 @@ import { JUDGE_ANSWER_WORDS, type JudgeItem } from '../judge/items.ts';
 import { judgePrompt } from '../judge/prompt.ts';
 import { judgeAnswerIds, yesProbability, type YesNoIds } from '../judge/score.ts';
 import { validateJudgeSettings, type JudgeSettings } from '../judge/settings.ts';
-import { ChatModelRequiredError } from './errors.ts';
-
-/** A judge prompt longer than the model reads. */
-export class JudgePromptLengthError extends Error {
-  override name = 'JudgePromptLengthError';
-}
+import { ChatModelRequiredError, JudgePromptLengthError } from './errors.ts';
 
 /** Floats one slice's logits may take ([rows x positions, vocabulary]): 256 MB. A hub model's vocabulary of 50-150k
  *  makes every position's logits large; a slice of a few long prompts stays within it. */
@@ -69,7 +64,7 @@ export async function nextTokenLogProbs(run: Runnable, prompts: readonly (readon
 }
 
 /** One pair the judge reads: the user's instruction (the Challenger's query) and the response (the Solver's answer). */
-export interface JudgedPair {
+export interface InstructionResponse {
   instruction: string;
   response: string;
 }
@@ -115,7 +110,7 @@ export class ModelJudge {
   }
 
   /** The token ids of one item's prompt for a pair: the judge's message as a user turn, then the generation prompt. */
-  promptIds(item: JudgeItem, pair: JudgedPair): number[] {
+  promptIds(item: JudgeItem, pair: InstructionResponse): number[] {
     return this.codec.chatPrompt([{ role: 'user', content: judgePrompt(item, pair.instruction, pair.response, this.current.template) }]);
   }
 
@@ -123,10 +118,10 @@ export class ModelJudge {
    * Every item's score for each pair, [pairs][items]: from the cache where known, the rest from one batched forward
    * pass (a prompt asked twice in the batch is read once).
    */
-  async scorePairs(pairs: readonly JudgedPair[]): Promise<number[][]> {
+  async scorePairs(pairs: readonly InstructionResponse[]): Promise<number[][]> {
     const items = this.current.items;
     const scores = pairs.map((pair) => items.map((item) => this.cache.get(item, pair.instruction, pair.response)));
-    const toRead = new Map<string, { item: JudgeItem; pair: JudgedPair; cells: [number, number][] }>();
+    const toRead = new Map<string, { item: JudgeItem; pair: InstructionResponse; cells: [number, number][] }>();
     scores.forEach((row, p) =>
       row.forEach((score, i) => {
         if (score !== undefined) return;

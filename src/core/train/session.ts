@@ -16,7 +16,10 @@ import type { ModelFiles } from '../hub/model-files.ts';
 import { exportBuiltinAsGpt2, exportMergedModel, exportPeftAdapters, type ExportedFiles } from './exports.ts';
 import { assignWeights, readWeights } from '../model/weights.ts';
 import { WeightsError } from '../model/safetensors.ts';
-import { SessionStateError } from './errors.ts';
+import { ChatModelRequiredError, SessionStateError } from './errors.ts';
+import { chatCodecOf } from '../tokenizer/hub-codec.ts';
+import { canonicalJudgeOverrides, judgeSettingsOf, type JudgeOverrides } from '../judge/settings.ts';
+import { ModelJudge } from './judge-model.ts';
 import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { isHubRun, lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
@@ -62,7 +65,7 @@ export interface SessionErrorInfo {
   message: string;
 }
 
-export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'reset' | 'backend' | 'export' | 'rubric';
+export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'reset' | 'backend' | 'export' | 'rubric' | 'judge';
 
 /** A built-in model file's bytes, or a hub model's folder. */
 export type BaseModelSource = Uint8Array | ModelFiles;
@@ -102,6 +105,8 @@ export interface SessionApi {
   step(): Promise<number>;
   /** New rubric overrides for the run (validated like the config); they apply from the next step on. */
   setRubric(overrides: RubricOverrides): Promise<void>;
+  /** New judge items or prompt for the run (validated like the config); they apply from the next step on. */
+  setJudge(overrides: JudgeOverrides): Promise<void>;
   /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
   evaluate(count?: number, challengerCount?: number): Promise<void>;
   getCheckpoint(): Promise<Checkpoint>;
@@ -134,6 +139,9 @@ export class TrainingSession implements SessionApi {
   private baseWeights: Record<string, WeightInit> | null = null;
   /** A hub run's folder: its tokenizer files travel with a merged export. */
   private hubFiles: ModelFiles | null = null;
+  /** A chat model's reference as judge (null for other models): Q when the run asks for it, and the evaluation's
+   *  judged win rate. */
+  private judge: ModelJudge | null = null;
   /** The base model (a copy the session owns for a built-in run; the policy's own base, adapters off, for a hub
    *  run) and its side of every evaluation, kept while the base model stays the same. */
   private evaluation: { base: PolicyView; owned: Policy | null; evaluator: Evaluator } | null = null;
@@ -163,6 +171,7 @@ export class TrainingSession implements SessionApi {
         this.config = config;
         this.env = env;
         this.hubFiles = baseModel;
+        this.judge = this.readerChecks(config, env, this.policy);
         await this.startSelfPlay();
         return this.info();
       }
@@ -228,6 +237,15 @@ export class TrainingSession implements SessionApi {
     });
   }
 
+  setJudge(overrides: JudgeOverrides): Promise<void> {
+    return this.task('judge', async () => {
+      // Queued like the rubric: a step under way finishes with the judge it started with.
+      const next = validateRunConfig({ ...this.require().config, judge: canonicalJudgeOverrides(overrides) });
+      this.config = next;
+      this.judge?.setSettings(judgeSettingsOf(next.judge));
+    });
+  }
+
   setRubric(overrides: RubricOverrides): Promise<void> {
     return this.task('rubric', async () => {
       // Queued like every task, so a step already under way finishes with the rubric it started with.
@@ -288,7 +306,7 @@ export class TrainingSession implements SessionApi {
         throw new SessionStateError(`this checkpoint is for ${theirs.env}/${modelOf(theirs)}, but the session runs ${config.env}/${modelOf(config)}`);
       }
       const state = unpackTrainerState(checkpoint.state); // before touching the trainer: a damaged one changes nothing
-      if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+      if (!this.trainer) this.trainer = this.newTrainer();
       this.trainer.setState(state);
       this.setBase(policy.lora ? this.freshAdapters() : state.reference);
       return this.info();
@@ -300,7 +318,7 @@ export class TrainingSession implements SessionApi {
       const { config, env, policy } = this.require();
       this.requireTrainer().dispose();
       assignWeights(policy.trainable, this.baseWeights!);
-      this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+      this.trainer = this.newTrainer();
       return this.info();
     });
   }
@@ -321,8 +339,29 @@ export class TrainingSession implements SessionApi {
   private async startSelfPlay(): Promise<void> {
     const { config, env, policy } = this.require();
     this.setBase(await readWeights(policy.trainable));
-    this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+    this.trainer = this.newTrainer();
     if (this.liveEval().every > 0) await this.emitLiveEvaluation(0);
+  }
+
+  /** A trainer for the run from the current weights: Q from the judge when the run asks for it. */
+  private newTrainer(): SelfPlayTrainer {
+    const { config, env, policy } = this.require();
+    return new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {}, config.qualityReward === 'judge' ? this.judge : null);
+  }
+
+  /**
+   * What a hub run's model must read: a chat-only environment and the judge need a chat template. Returns the judge
+   * of a chat model (its base, adapters off), null for a base model; throws ChatModelRequiredError (the policy
+   * disposed) when the run needs a chat model and this is not one.
+   */
+  private readerChecks(config: RunConfig, env: Env, policy: Policy): ModelJudge | null {
+    const chat = chatCodecOf(policy.codec) !== null;
+    const needs = env.chatOnly ? `the ${env.key} environment` : config.qualityReward === 'judge' ? 'the judge' : null;
+    if (!chat && needs !== null) {
+      this.release();
+      throw new ChatModelRequiredError(`${needs} needs a chat model, and ${config.hubModel} has no chat template (a base model): choose an instruction-tuned model with a chat template`);
+    }
+    return chat ? ModelJudge.of(policy.baseView()!, judgeSettingsOf(config.judge ?? {})) : null;
   }
 
   /** A new base model: the evaluations made against the old one are dropped. */
@@ -340,7 +379,10 @@ export class TrainingSession implements SessionApi {
       const shared = policy.baseView();
       const owned = shared ? null : Policy.builtin(policy.builtinOrigin, this.baseWeights);
       const base = shared ?? owned!;
-      this.evaluation = { base, owned, evaluator: new Evaluator(env, base) };
+      // The judged win rate where the run's judge matters: Q from the judge, or an environment made for it.
+      const { config } = this.require();
+      const judge = config.qualityReward === 'judge' || env.chatOnly ? this.judge : null;
+      this.evaluation = { base, owned, evaluator: new Evaluator(env, base, judge) };
     }
     return this.evaluation.evaluator;
   }
@@ -398,5 +440,6 @@ export class TrainingSession implements SessionApi {
     this.evaluation = null;
     this.baseWeights = null;
     this.hubFiles = null;
+    this.judge = null;
   }
 }

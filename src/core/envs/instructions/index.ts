@@ -111,6 +111,7 @@ export const instructionsEnv: Env<InstructionQuery> = {
   // Each constraint's strict verdict, so the rubric editor and the rollouts show them (equal weights: the share).
   rewardRubric: CONSTRAINT_KINDS.map((kind) => ({ key: kind, description: CONSTRAINT_INFO[kind].description, weight: 1 })),
   rewardPasses: (query, answer) => constraintVerdicts(query.constraints, answer, 'strict'),
+  constraintVerdicts: (query, answer, mode) => constraintVerdicts(query.constraints, answer, mode),
   solve: referenceAnswer,
   taskKinds: CONSTRAINT_KINDS.map((kind) => ({ key: kind, title: CONSTRAINT_INFO[kind].title })),
   kindsOf: (query) => askedKinds(query.constraints),
