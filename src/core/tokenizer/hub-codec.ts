@@ -72,6 +72,10 @@ const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece'] as const;
  */
 const FIXED_DATE_STRING = '26 Jul 2024';
 
+/** Ids of context decoded before an id to count its characters (see characterCounts): a UTF-8 character takes at most
+ *  four byte-level ids, and a few more cover space clean-up and a SentencePiece word's leading space. */
+const CHARACTER_WINDOW = 8;
+
 /** A user turn and a reply that no template writes by itself, to find what a template puts around them. */
 const PROBE_QUESTION = 'Sparring probe question';
 const PROBE_REPLY = 'Sparring probe reply';
@@ -461,6 +465,29 @@ export class HubCodec implements RoleCodec {
     // The library refuses an empty list.
     if (kept.length === 0) return '';
     return this.tokenizer.decode(kept, { skip_special_tokens: true });
+  }
+
+  /**
+   * Each completion id's characters: the growth of the decoded text when the id is added, decoded with the few ids
+   * before it (CHARACTER_WINDOW, enough context for a byte-level token that completes a multi-byte character, or a
+   * SentencePiece word's leading space), so it costs a few short decodes per id rather than a decode of every prefix.
+   * A character split over several ids counts at the first; where space clean-up makes the text shrink, the counts
+   * are trimmed from the end so that they sum to the decoded text's length.
+   */
+  characterCounts(ids: ArrayLike<number>): number[] {
+    const kept: number[] = [];
+    for (let i = 0; i < ids.length && !this.stopTokens.includes(ids[i]); i++) kept.push(ids[i]);
+    const counts = kept.map((_, k) => {
+      const from = Math.max(0, k - CHARACTER_WINDOW);
+      return Math.max(0, this.decodeCompletion(kept.slice(from, k + 1)).length - this.decodeCompletion(kept.slice(from, k)).length);
+    });
+    let excess = counts.reduce((a, b) => a + b, 0) - this.decodeCompletion(kept).length;
+    for (let k = counts.length - 1; k >= 0 && excess !== 0; k--) {
+      const change = excess > 0 ? Math.min(excess, counts[k]) : excess; // a shortfall (never seen) goes to the last id
+      counts[k] -= change;
+      excess -= change;
+    }
+    return counts;
   }
 
   /** The id of a special token's text, or of the one token that `text` is where it follows a prompt (as a reply

@@ -9,6 +9,7 @@ import type { PolicyView } from '../model/policy.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../model/sample.ts';
 import { Rng } from '../random.ts';
 import { completionSurprisal } from './surprisal.ts';
+import { spreadOverCharacters } from '../analysis/character-surprisal.ts';
 import { chatEvalMetrics, constraintEval, judgedWinRate, type ConstraintEval, type JudgeWinRate } from './chat-eval.ts';
 import type { ModelJudge } from './judge-model.ts';
 import { judgeQuality } from '../judge/score.ts';
@@ -201,12 +202,16 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
 }
 
 /**
- * -log p (nats) of each answer's characters under `reference`, given its query as a Solver prompt: what the
+ * -log p (nats) of each answer's characters under `reference` (a token's spread evenly over its characters), given its
+ * query as a Solver prompt: what the
  * trainer reads from its reference log-probs for the cadence criterion, here for answers to held-out tasks.
  */
-export function answerSurprisal(reference: PolicyView, env: Env, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
+export async function answerSurprisal(reference: PolicyView, env: Env, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
   const { codec } = reference;
-  return completionSurprisal(reference, queries.map((q, i) => ({ prompt: codec.solverPrompt(env, q), completion: codec.encodeCompletion(answers[i], false) })));
+  const completions = answers.map((answer) => codec.encodeCompletion(answer, false));
+  const perToken = await completionSurprisal(reference, queries.map((q, i) => ({ prompt: codec.solverPrompt(env, q), completion: completions[i] })));
+  // A subword model's tokens, spread over their characters (the built-in models' tokens are characters already).
+  return perToken.map((values, i) => spreadOverCharacters(values, codec.characterCounts(completions[i])));
 }
 
 /** A held-out evaluation of one model beside the base model's on the same tasks. */

@@ -19,6 +19,7 @@ import { aggregationScale } from '../rl/math.ts';
 import { Adam, type AdamState } from './optimizer.ts';
 import { MAX_CHUNK_ROWS_X_COLS_SQUARED, type Sequence } from './batch.ts';
 import { readCompletionSurprisal } from './surprisal.ts';
+import { spreadOverCharacters } from '../analysis/character-surprisal.ts';
 import { buildGroups, scoreStep, stepAdvantages, type JudgeReading, type RolloutGroup, type SampledStep } from './rollouts.ts';
 import { judgeMetrics, stepMetrics, type Role } from './step-metrics.ts';
 import type { ModelJudge } from './judge-model.ts';
@@ -116,7 +117,7 @@ export class SelfPlayTrainer {
         answers: answers.map((row, answerIndex) => ({
           text: policy.codec.decodeCompletion(row.tokens),
           finished: row.finished,
-          surprisal: readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + answerIndex),
+          surprisal: spreadOverCharacters(readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + answerIndex), policy.codec.characterCounts(row.tokens)),
         })),
         groupSize: config.groupSize,
       };
