@@ -20,7 +20,8 @@ import { ChatModelRequiredError, SessionStateError } from './errors.ts';
 import { chatCodecOf } from '../tokenizer/hub-codec.ts';
 import { canonicalJudgeOverrides, judgeSettingsOf, type JudgeOverrides } from '../judge/settings.ts';
 import { ModelJudge } from './judge-model.ts';
-import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import { Evaluator, evaluationMetrics, type ChallengerEval, type HeldOutEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import type { JudgeWinRate } from './chat-eval.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { isHubRun, lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
 import { defaultLiveEval, type LiveEvalSettings } from './live-eval.ts';
@@ -57,6 +58,11 @@ export interface EvaluationReport {
   baseChallenger?: ChallengerEval;
   /** Win rate against the base model, judged by the task reward: only for environments that are not verifiable. */
   winRate?: WinRateEval;
+  /** Strict and loose constraint satisfaction, this model's and the base model's (instructions). */
+  constraints?: HeldOutEval['constraints'];
+  /** The win rate against the base model with the judge deciding each pair (a chat model's run on instructions, or
+   *  one whose Q is the judge's). */
+  judgeWinRate?: JudgeWinRate;
 }
 
 /** What went wrong, as plain data (named, so the UI can act on the kind; cloneable across a worker). */
@@ -270,6 +276,8 @@ export class TrainingSession implements SessionApi {
       const evaluation: EvaluationReport = { step: trainer.step, current: heldOut.current, base: heldOut.base, challenger };
       if (baseChallenger) evaluation.baseChallenger = baseChallenger;
       if (heldOut.winRate) evaluation.winRate = heldOut.winRate;
+      if (heldOut.constraints) evaluation.constraints = heldOut.constraints;
+      if (heldOut.judgeWinRate) evaluation.judgeWinRate = heldOut.judgeWinRate;
       this.onEvent({ type: 'evaluation', evaluation });
     });
   }
@@ -343,10 +351,12 @@ export class TrainingSession implements SessionApi {
     if (this.liveEval().every > 0) await this.emitLiveEvaluation(0);
   }
 
-  /** A trainer for the run from the current weights: Q from the judge when the run asks for it. */
+  /** A trainer for the run from the current weights: Q from the judge when the run asks for it and Q counts (with
+   *  wQ = 0, LSP-Zero and GRPO with data, the judge's passes, as costly as a step's sampling, would train nothing). */
   private newTrainer(): SelfPlayTrainer {
     const { config, env, policy } = this.require();
-    return new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {}, config.qualityReward === 'judge' ? this.judge : null);
+    const judge = config.qualityReward === 'judge' && config.qualityWeight > 0 ? this.judge : null;
+    return new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {}, judge);
   }
 
   /**
