@@ -51,3 +51,27 @@ export function validateJudgeSettings(settings: JudgeSettings): JudgeSettings {
   validateJudgeTemplate(settings.template);
   return settings;
 }
+
+/** Overrides with item `index`'s question reworded (canonical). */
+export function withJudgeQuestion(overrides: JudgeOverrides, index: number, question: string): JudgeOverrides {
+  const items = judgeSettingsOf(overrides).items.map((item, i) => (i === index ? { key: item.key, question } : item));
+  return canonicalJudgeOverrides({ ...overrides, items });
+}
+
+/** Overrides without item `index` (canonical). */
+export function withoutJudgeItem(overrides: JudgeOverrides, index: number): JudgeOverrides {
+  return canonicalJudgeOverrides({ ...overrides, items: judgeSettingsOf(overrides).items.filter((_, i) => i !== index) });
+}
+
+/** Overrides with a new item at the end, keyed `custom_<n>` with the first n free (canonical). */
+export function withNewJudgeItem(overrides: JudgeOverrides, question: string): JudgeOverrides {
+  const items = judgeSettingsOf(overrides).items;
+  let n = 1;
+  while (items.some((item) => item.key === `custom_${n}`)) n += 1;
+  return canonicalJudgeOverrides({ ...overrides, items: [...items, { key: `custom_${n}`, question }] });
+}
+
+/** Overrides with the prompt reworded (canonical). */
+export function withJudgeTemplate(overrides: JudgeOverrides, template: string): JudgeOverrides {
+  return canonicalJudgeOverrides({ ...overrides, template });
+}
