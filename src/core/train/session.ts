@@ -145,8 +145,8 @@ export class TrainingSession implements SessionApi {
   private baseWeights: Record<string, WeightInit> | null = null;
   /** A hub run's folder: its tokenizer files travel with a merged export. */
   private hubFiles: ModelFiles | null = null;
-  /** A chat model's reference as judge (null for other models): Q when the run asks for it, and the evaluation's
-   *  judged win rate. */
+  /** The reference model as judge, where the run uses one (see readerChecks): Q when the run asks for it, and the
+   *  evaluation's judged win rate. */
   private judge: ModelJudge | null = null;
   /** The base model (a copy the session owns for a built-in run; the policy's own base, adapters off, for a hub
    *  run) and its side of every evaluation, kept while the base model stays the same. */
@@ -361,17 +361,18 @@ export class TrainingSession implements SessionApi {
 
   /**
    * What a hub run's model must read: a chat-only environment and the judge need a chat template. Returns the judge
-   * of a chat model (its base, adapters off), null for a base model; throws ChatModelRequiredError (the policy
-   * disposed) when the run needs a chat model and this is not one.
+   * (the base model, adapters off) where the run uses one: for Q, or for a chat-only environment's judged win rate;
+   * null otherwise. Throws ChatModelRequiredError (the policy disposed) when the run needs a chat model and this is
+   * not one.
    */
   private readerChecks(config: RunConfig, env: Env, policy: Policy): ModelJudge | null {
-    const chat = chatCodecOf(policy.codec) !== null;
     const needs = env.chatOnly ? `the ${env.key} environment` : config.qualityReward === 'judge' ? 'the judge' : null;
-    if (!chat && needs !== null) {
+    if (needs === null) return null;
+    if (chatCodecOf(policy.codec) === null) {
       this.release();
       throw new ChatModelRequiredError(`${needs} needs a chat model, and ${config.hubModel} has no chat template (a base model): choose an instruction-tuned model with a chat template`);
     }
-    return chat ? ModelJudge.of(policy.baseView()!, judgeSettingsOf(config.judge ?? {})) : null;
+    return ModelJudge.of(policy.baseView()!, judgeSettingsOf(config.judge ?? {}));
   }
 
   /** A new base model: the evaluations made against the old one are dropped. */
@@ -389,10 +390,8 @@ export class TrainingSession implements SessionApi {
       const shared = policy.baseView();
       const owned = shared ? null : Policy.builtin(policy.builtinOrigin, this.baseWeights);
       const base = shared ?? owned!;
-      // The judged win rate where the run's judge matters: Q from the judge, or an environment made for it.
-      const { config } = this.require();
-      const judge = config.qualityReward === 'judge' || env.chatOnly ? this.judge : null;
-      this.evaluation = { base, owned, evaluator: new Evaluator(env, base, judge) };
+      // The judged win rate where the run has a judge: Q from it, or an environment made for chat models.
+      this.evaluation = { base, owned, evaluator: new Evaluator(env, base, this.judge) };
     }
     return this.evaluation.evaluator;
   }
