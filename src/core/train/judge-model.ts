@@ -21,7 +21,7 @@ import { ChatModelRequiredError, JudgePromptLengthError } from './errors.ts';
 const LOGIT_FLOATS = 2 ** 26;
 
 /** The most prompts of `positions` tokens one forward pass takes: its logits and its attention within budget. */
-export function judgeSliceRows(run: Runnable, positions: number): number {
+function judgeSliceRows(run: Runnable, positions: number): number {
   const byLogits = Math.floor(LOGIT_FLOATS / (positions * run.model.vocabSize));
   return Math.max(1, Math.min(byLogits, sampleSliceRows(run, positions)));
 }
