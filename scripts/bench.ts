@@ -16,12 +16,13 @@ import { measureMatmulGflops } from '../src/core/backend.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 import { Rng } from '../src/core/random.ts';
 import { cpus } from 'node:os';
+import { runHubBench } from './lib/bench-hub.ts';
 import { runPeerBench, type BenchVariant } from './lib/bench-peer.ts';
 import { runLeverBench } from './lib/bench-levers.ts';
 import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
-  config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer', 'levers'] },
+  config: { kind: 'string', help: 'what to measure', default: 'selfplay', choices: ['selfplay', 'peer', 'levers', 'smollm2-135m'] },
   profile: { kind: 'boolean', help: 'with --config peer: kernel time by kernel name (tf.profile of one step)', default: false },
   'compare-stock': { kind: 'boolean', help: 'on wasm: also run the stock-op path, interleaved', default: false },
   preset: { kind: 'string', help: 'model size', default: 'small', choices: PRESET_NAMES },
@@ -44,6 +45,11 @@ await runMain('bench', FLAGS, async (f) => {
   if (f.config === 'levers') {
     if (!fusedKernelsActive()) throw new Error('--config levers compares the WASM kernels with stock ops: run it with --backend wasm');
     const result = { backend: tf.getBackend(), config: 'levers', cpu: cpus()[0]?.model ?? 'unknown', levers: await runLeverBench(f.steps as number) };
+    console.log(f.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    return;
+  }
+  if (f.config === 'smollm2-135m') {
+    const result = { cpu: cpus()[0]?.model ?? 'unknown', ...(await runHubBench({ fixture: 'smollm2-135m', steps: f.steps as number, numQueries: 4, groupSize: 4, completionTokens: 48, loraRank: 8 })) };
     console.log(f.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     return;
   }

@@ -117,6 +117,29 @@ for (const backendName of ['cpu', 'wasm'] as const) {
       tf.dispose(Object.values(params));
     });
 
+    it('scoring only some positions (the head on those rows alone) gives their log-probabilities and gradients, 0 elsewhere', async () => {
+      const arch = { ...CASES['qwen2, q/k/v biases, tied'], vocabSize: 400 } as ArchConfig;
+      const model = modelFor(arch);
+      const params = await loadParams(arch, randomHubWeights(arch, 47));
+      const config: LoraConfig = { rank: 2, alpha: 4, targets: ['q_proj', 'down_proj'] };
+      const peft = randomAdapters(arch, 53, { rank: 2, alpha: 4, target: (p) => /q_proj|down_proj/.test(p) });
+      const vars = toVariables(adaptersOf(arch, peft, config.targets).values);
+      const weights: Weights = { params, lora: loraSet(model, config, vars) };
+      const rows = tokenRows(arch, 3, 9, 59);
+      const inputs = tf.tensor2d(rows.map((r) => r.slice(0, 8)), [3, 8], 'int32');
+      const targets = tf.tensor2d(rows.map((r) => r.slice(1)), [3, 8], 'int32');
+      const scored = Float32Array.from({ length: 24 }, (_, i) => (i % 8 >= 6 ? 1 : 0)); // the last two positions of each row
+      const lossOf = (s?: Float32Array) => () => tokenLogProbs(model, weights, inputs, targets, undefined, s).logp.mul(tf.tensor2d(scored, [3, 8])).sum() as tf.Scalar;
+      const all = tf.variableGrads(lossOf(), Object.values(vars));
+      const some = tf.variableGrads(lossOf(scored), Object.values(vars));
+      expect(Math.abs((await some.value.data())[0] - (await all.value.data())[0])).toBeLessThan(1e-4);
+      for (const v of Object.values(vars)) expect(compareArrays(await some.grads[v.name].data(), await all.grads[v.name].data(), 1e-4).mismatches, v.name).toEqual([]);
+      const grid = tf.tidy(() => tokenLogProbs(model, weights, inputs, targets, undefined, scored).logp);
+      const values = await grid.data();
+      expect(Array.from(values).filter((_, i) => scored[i] === 0).every((x) => x === 0)).toBe(true);
+      tf.dispose([grid, inputs, targets, all.value, some.value, ...Object.values(all.grads), ...Object.values(some.grads), ...Object.values(params), ...Object.values(vars)]);
+    });
+
     it('cached decoding agrees with recompute token for token (llama GQA, qwen2; temperature 1 and greedy)', async () => {
       for (const arch of [CASES['llama, 4 heads over 2 kv heads, untied'], CASES['qwen2, q/k/v biases, tied'], CASES['llama, width 16, heads of 4 (SIMD-aligned)']]) {
         const params = await loadParams(arch, randomHubWeights(arch, 9));

@@ -25,7 +25,7 @@ describe('the live series of a hub model', () => {
   it('at step 0 takes the base model\'s answers as the policy\'s: the same result as asking the policy', async () => {
     // A judged environment, whose result holds each task's two answers: a wrong stand-in would show in them.
     const env = getEnv('writing');
-    const policy = await loadHubPolicy(new MemoryFiles(fixtureFolder('tiny-qwen2-chat')), { origin: { kind: 'hub', id: 'x/y', revision: 'r' }, lora: null, seed: 3, completionTokens: 6 });
+    const policy = await loadHubPolicy(new MemoryFiles(fixtureFolder('tiny-qwen2-chat-long')), { origin: { kind: 'hub', id: 'x/y', revision: 'r' }, lora: null, seed: 3, completionTokens: 6 });
     const base = policy.baseView()!;
     const asked = await new Evaluator(env, base).heldOut(policy, 6);
     const reused = await new Evaluator(env, base).heldOut(policy, 6, true);

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { backend, builtinRun, CHAR_RULES, compareArrays } from './helpers.ts';
 import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
-import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../src/core/kernels/ops.ts';
+import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear, fusedLogProbs, fusedRmsNorm, fusedRotary, fusedSwiglu } from '../src/core/kernels/ops.ts';
 import { tokenLogProbs } from '../src/core/model/readout.ts';
 import { STOCK_OPS, fusedKernelsFit } from '../src/core/model/block-ops.ts';
 import { builtinModel } from '../src/core/model/models.ts';
@@ -111,6 +111,60 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
       expectClose(fused, stock, 2e-5);
       qkv.dispose();
     }
+  });
+
+  it('grouped-query attention (query heads sharing key/value heads), values and gradients', () => {
+    for (const [B, T, H, KV, hd] of [[2, 7, 4, 2, 4], [3, 11, 6, 2, 8], [1, 9, 9, 3, 64], [2, 5, 4, 1, 16]]) {
+      const qkv = rand([B * T, (H + 2 * KV) * hd], B * T + hd + KV);
+      const fused = valueAndGrads((x) => fusedAttention(x as tf.Tensor2D, B, H, KV), [qkv], 2);
+      const stock = valueAndGrads((x) => STOCK_OPS.attention(x as tf.Tensor2D, B, T, { heads: H, kvHeads: KV, headDim: hd }), [qkv], 2);
+      expectClose(fused, stock, 2e-5);
+      qkv.dispose();
+    }
+  });
+
+  it('RMSNorm, SwiGLU and rotary positions (the Llama family), values and gradients', () => {
+    for (const [N, C] of [[7, 16], [33, 576]]) {
+      const x = rand([N, C], N + C);
+      const g = rand([C], 3).add(1);
+      expectClose(valueAndGrads((a, c) => fusedRmsNorm(a as tf.Tensor2D, c, 1e-5), [x, g], 4), valueAndGrads((a, c) => STOCK_OPS.rmsNorm(a as tf.Tensor2D, c, 1e-5), [x, g], 4), 2e-5);
+      const gu = rand([N, 2 * C], N * 3).mul(3);
+      expectClose(valueAndGrads((a) => fusedSwiglu(a as tf.Tensor2D), [gu], 6), valueAndGrads((a) => STOCK_OPS.swiglu(a as tf.Tensor2D), [gu], 6), 2e-5);
+      tf.dispose([x, g, gu]);
+    }
+    for (const [B, T, H, KV, hd] of [[2, 5, 4, 2, 4], [1, 9, 9, 3, 64], [3, 3, 2, 2, 8]]) {
+      const qkv = rand([B * T, (H + 2 * KV) * hd], B + T + hd);
+      const angles = Array.from({ length: T * hd / 2 }, (_, i) => 0.3 * i + 0.1);
+      const table = (f: (a: number) => number) => tf.tensor2d(Array.from({ length: T }, (_, t) => [...angles.slice(t * hd / 2, (t + 1) * hd / 2), ...angles.slice(t * hd / 2, (t + 1) * hd / 2)].map(f)), [T, hd]);
+      const tables = { cos: table(Math.cos), sin: table(Math.sin) };
+      const shape = { heads: H, kvHeads: KV, headDim: hd };
+      expectClose(valueAndGrads((a) => fusedRotary(a as tf.Tensor2D, tables.cos, tables.sin, H + KV), [qkv], 8), valueAndGrads((a) => STOCK_OPS.rotary(a as tf.Tensor2D, B, T, shape, tables), [qkv], 8), 2e-5);
+      tf.dispose([qkv, tables.cos, tables.sin]);
+    }
+  });
+
+  it('log-probabilities and entropy of tempered logits with banned tokens, and the log-probabilities\' gradient', () => {
+    const [N, V] = [6, 1000];
+    const logits = rand([N, V], 77).mul(4) as tf.Tensor2D;
+    const targets = tf.tensor1d([0, 5, 999, 42, 7, 500], 'int32');
+    const banned = [3, 999];
+    const bias = tf.tensor1d(Array.from({ length: V }, (_, v) => (banned.includes(v) ? -1e9 : 0)));
+    for (const temperature of [1, 0.7]) {
+      const stock = (l: tf.Tensor) => {
+        const lp = tf.logSoftmax(l.add(bias).div(temperature) as tf.Tensor2D);
+        return { logp: lp.mul(tf.oneHot(targets, V).toFloat()).sum(-1), entropy: tf.exp(lp).mul(lp).sum(-1).neg() };
+      };
+      const fused = tf.tidy(() => fusedLogProbs(logits, targets, bias as tf.Tensor1D, temperature));
+      const want = tf.tidy(() => stock(logits));
+      expect(compareArrays(fused.entropy.dataSync(), want.entropy.dataSync(), 1e-4).mismatches).toEqual([]);
+      // The banned target (999) has a log-probability near -1e9 on both paths; the others within float tolerance.
+      const [a, b] = [fused.logp.dataSync(), want.logp.dataSync()];
+      for (let i = 0; i < N; i++) expect(i === 2 ? a[i] < -1e8 && b[i] < -1e8 : Math.abs(a[i] - b[i]) < 1e-4, `row ${i}: ${a[i]} vs ${b[i]}`).toBe(true);
+      const gradOf = (f: (l: tf.Tensor) => tf.Tensor) => tf.tidy(() => tf.grad((l: tf.Tensor) => f(l).mul(tf.tensor1d([1, -2, 0, 0.5, 3, 1])).sum())(logits).dataSync());
+      expect(compareArrays(gradOf((l) => fusedLogProbs(l as tf.Tensor2D, targets, bias as tf.Tensor1D, temperature).logp), gradOf((l) => stock(l).logp), 1e-5).mismatches).toEqual([]);
+      tf.dispose([fused.logp, fused.entropy, want.logp, want.entropy]);
+    }
+    tf.dispose([logits, targets, bias]);
   });
 
   it('layer norm', () => {

@@ -15,7 +15,8 @@ import { ConfigError } from '../src/core/rl/config.ts';
 import { TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
 import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
 import { NonFiniteLossError } from '../src/core/train/errors.ts';
-import { SessionStateError } from '../src/core/train/errors.ts';
+import { ChatModelRequiredError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
+import { JudgeScoreError, JudgeTokenError } from '../src/core/judge/score.ts';
 import { CachedModelDamagedError, ModelNotCachedError } from '../src/core/hub/cached-files.ts';
 import { ModelStoreFullError, ModelStoreUnavailableError } from '../src/core/hub/model-store.ts';
 import { ModelFilesError } from '../src/core/hub/model-files.ts';
@@ -46,6 +47,7 @@ const ERROR_CLASSES: Record<string, ErrorClass> = {
   BackendUnavailableError,
   CachedModelDamagedError,
   CadenceInputError,
+  ChatModelRequiredError,
   CheckpointError,
   CheckpointFormatError,
   ConfigError,
@@ -55,6 +57,9 @@ const ERROR_CLASSES: Record<string, ErrorClass> = {
   GenerationConfigError,
   HubExportError,
   InvalidRubricWeightError,
+  JudgePromptLengthError,
+  JudgeScoreError,
+  JudgeTokenError,
   ModelConfigError,
   ModelFilesError,
   ModelNotCachedError,

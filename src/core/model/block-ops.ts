@@ -5,14 +5,15 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
-import { fusedAttention, fusedEmbed, fusedFrozenLinear, fusedGelu, fusedLayerNorm, fusedLinear } from '../kernels/ops.ts';
+import { fusedAttention, fusedEmbed, fusedFrozenLinear, fusedGelu, fusedLayerNorm, fusedLinear, fusedRmsNorm, fusedRotary, fusedSwiglu } from '../kernels/ops.ts';
 import { applyRotary, causalSelfAttention, frozenMatMul, gelu, layerNorm, matMul, rmsNorm, swiglu, type HeadShape, type RotaryTables } from './layers.ts';
 
 export interface BlockOps {
   /** Rows of `table` [V, C] for tokens [B, T], plus rows offset..offset+T-1 of `positions` [P, C] when given: [B*T, C]. */
   embed(tokens: tf.Tensor2D, table: tf.Tensor, positions: tf.Tensor | null, offset: number): tf.Tensor2D;
-  /** x [N, in] w [in, out] (+ b [out]). */
-  linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor2D;
+  /** x [N, in] w [in, out] (+ b [out]). `wT`, w's transpose [out, in] where the model holds one, spares a frozen
+   *  layer's backward pass the transpose it would otherwise make. */
+  linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor | null, wT?: tf.Tensor): tf.Tensor2D;
   layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D;
   rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D;
   gelu(x: tf.Tensor2D): tf.Tensor2D;
@@ -41,8 +42,8 @@ function stockEmbed(trainTable: boolean) {
 function stockOps(frozen: boolean): BlockOps {
   return {
     embed: stockEmbed(!frozen),
-    linear: (x, w, b) => {
-      const y = frozen ? frozenMatMul(x, w) : matMul(x, w);
+    linear: (x, w, b, wT) => {
+      const y = frozen ? frozenMatMul(x, w, wT) : matMul(x, w);
       return (b ? y.add(b) : y) as tf.Tensor2D;
     },
     layerNorm: (x, g, b, eps) => layerNorm(x, g, b, eps) as tf.Tensor2D,
@@ -64,17 +65,20 @@ function fusedOps(frozen: boolean, stock: BlockOps, shape: HeadShape): BlockOps 
     ...stock,
     // The fused embedding adds learned positions; a model without them (rotary) gathers its frozen table.
     embed: (tokens, table, positions, offset) => (positions && !frozen ? fusedEmbed(tokens, table as tf.Tensor2D, positions as tf.Tensor2D, offset) : stock.embed(tokens, table, positions, offset)),
-    linear: (x, w, b) => (frozen || !b ? fusedFrozenLinearOrStock(frozen, stock, x, w, b) : fusedLinear(x, w as tf.Tensor2D, b as tf.Tensor1D)),
+    linear: (x, w, b, wT) => (frozen || !b ? fusedFrozenLinearOrStock(frozen, stock, x, w, b, wT) : fusedLinear(x, w as tf.Tensor2D, b as tf.Tensor1D)),
     layerNorm: (x, g, b, eps) => fusedLayerNorm(x, g, b, eps),
+    rmsNorm: (x, g, eps) => fusedRmsNorm(x, g, eps),
+    // The kernel reads gate and up in whole SIMD vectors.
+    swiglu: (gu) => (gu.shape[1] % 8 === 0 ? fusedSwiglu(gu) : stock.swiglu(gu)),
+    rotary: (qkv, _B, _T, s, tables) => fusedRotary(qkv, tables.cos, tables.sin, s.heads + s.kvHeads),
     gelu: (x) => fusedGelu(x),
-    // The attention kernel reads one key/value head per query head.
-    attention: shape.kvHeads === shape.heads ? (qkv, B, _T, s) => fusedAttention(qkv, B, s.heads) : stock.attention,
+    attention: (qkv, B, _T, s) => fusedAttention(qkv, B, s.heads, s.kvHeads),
   };
 }
 
 /** A frozen linear layer runs on the fused kernel; a trainable one without a bias (no preset has one) on stock ops. */
-function fusedFrozenLinearOrStock(frozen: boolean, stock: BlockOps, x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor2D {
-  return frozen ? fusedFrozenLinear(x, w as tf.Tensor2D, b as tf.Tensor1D | null) : stock.linear(x, w, b);
+function fusedFrozenLinearOrStock(frozen: boolean, stock: BlockOps, x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor | null, wT?: tf.Tensor): tf.Tensor2D {
+  return frozen ? fusedFrozenLinear(x, w as tf.Tensor2D, b as tf.Tensor1D | null, wT as tf.Tensor2D | undefined) : stock.linear(x, w, b);
 }
 
 /** The kernels need row widths and head widths in whole SIMD vectors (4 floats). */

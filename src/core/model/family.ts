@@ -63,8 +63,13 @@ export interface LanguageModel {
   adapterPoints(): AdapterPoint[];
   /** The LoRA targets this family offers (PEFT's module kinds), in display order. */
   readonly loraTargets: readonly string[];
-  /** Logits of every position of tokens [B, T] (right-padded; causal, so padding never reaches real tokens): [B*T, V]. */
+  /** Logits of every position of tokens [B, T] (right-padded; causal, so padding never reaches real tokens): [B*T, V].
+   *  The same as logits(weights, hidden(weights, tokens)). */
   forward(weights: Weights, tokens: tf.Tensor2D): tf.Tensor2D;
+  /** The last block's output at every position, before the final norm: [B*T, C]. */
+  hidden(weights: Weights, tokens: tf.Tensor2D): tf.Tensor2D;
+  /** The final norm and the head on rows of hidden states [N, C]: logits [N, V]. */
+  logits(weights: Weights, hidden: tf.Tensor2D): tf.Tensor2D;
   /** A cache for B rows of up to `positions` positions, of the kind the active backend runs fastest. */
   createCache(B: number, positions: number): KvCache;
   /** Tokens [B, Tq] at positions cache.length..+Tq-1 through the cache; returns the last position's logits [B, V]. */

@@ -9,8 +9,9 @@ import { blockOpsFor, type BlockOps } from './block-ops.ts';
 import type { AdapterPoint, LanguageModel, Weights } from './family.ts';
 import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
-import type { HeadShape } from './layers.ts';
+import { layerScope, type HeadShape } from './layers.ts';
 import { adaptedLinear } from './lora.ts';
+import { checkpointed, layerAdapterTensors, recomputes, withLayerAdapters, type Layer } from './checkpoint.ts';
 
 export class Gpt2Model implements LanguageModel {
   readonly family = 'gpt2' as const;
@@ -58,12 +59,28 @@ export class Gpt2Model implements LanguageModel {
   }
 
   forward(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
+    return this.logits(w, this.hidden(w, tokens)); // [B*T, V]
+  }
+
+  hidden(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = tokens.shape;
     if (T > this.arch.maxPositions) throw new RangeError(`sequence length ${T} exceeds the model's ${this.arch.maxPositions} positions`);
     const ops = this.ops(w);
     let x = ops.embed(tokens, w.params.wte, w.params.wpe, 0); // [B*T, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, (qkv) => ops.attention(qkv, B, T, this.shape));
-    return this.head(ops, w, x); // [B*T, V]
+    const attend = (qkv: tf.Tensor2D) => ops.attention(qkv, B, T, this.shape);
+    for (let l = 0; l < this.arch.nLayer; l++) {
+      if (recomputes(w)) {
+        const layer: Layer = (xIn, adapters) => this.block(ops, withLayerAdapters(w, l, adapters), l, xIn, attend);
+        x = checkpointed(layer, x, layerAdapterTensors(w, l), []);
+      } else {
+        x = layerScope(() => this.block(ops, w, l, x, attend));
+      }
+    }
+    return x;
+  }
+
+  logits(w: Weights, hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.head(this.ops(w), w, hidden); // [N, V]
   }
 
   createCache(B: number, positions: number): KvCache {
@@ -78,7 +95,7 @@ export class Gpt2Model implements LanguageModel {
     const ops = this.ops(w);
     const C = this.arch.hiddenSize;
     let x = ops.embed(tokens, w.params.wte, w.params.wpe, pos); // [B*Tq, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, (qkv) => cache.attend(l, qkv, Tq));
+    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, (qkv) => cache.attend(l, qkv, Tq)));
     cache.advance(Tq);
     const last = Tq === 1 ? x : (x.reshape([B, Tq, C]).slice([0, Tq - 1, 0], [B, 1, C]).reshape([B, C]) as tf.Tensor2D); // [B, C]
     return this.head(ops, w, last); // [B, V]

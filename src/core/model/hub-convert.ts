@@ -1,7 +1,8 @@
 // Between a family's hub tensors (hub-layout.ts: the names and orientations of the hub's files) and the weights
 // the model runs on: every projection stored [in, out] so the big products are plain [N, in] x [in, out] (the WASM
 // backend's fast path), Llama's q/k/v and gate/up projections fused into one product each, and a tied head kept as
-// its own [C, V] copy of the embedding. Also where LoRA can attach, by PEFT's module names. Pure: Float32Arrays in
+// its own [C, V] copy of the embedding (the embedding [V, C] is then the head's transpose, which its backward pass
+// multiplies by: a per-pass transpose of a 50k-token head cost more than the copy). Also where LoRA can attach, by PEFT's module names. Pure: Float32Arrays in
 // and out, no tensors, so a checkpoint streams through one tensor at a time.
 
 import type { ArchConfig, FamilyName, Gpt2Arch, LlamaArch } from './arch.ts';
@@ -270,7 +271,7 @@ const LLAMA: FamilyLayout<LlamaArch> = {
         if (hubName === 'lm_head.weight') return [done('head.w', transpose(values, V, C))];
         const single = singles.get(hubName);
         if (single) {
-          const shape = shapes.get(single.mine)!;
+          const shape = shapes.get(single.mine) ?? [V, C];
           const out = [done(single.mine, single.linear ? transpose(values, shape[1], shape[0]) : values)];
           if (single.mine === 'embed' && a.tieEmbeddings) out.push(done('head.w', transpose(values, V, C)));
           return out;

@@ -1,6 +1,6 @@
 // The key/value cache of decoding, for any family: it holds each layer's keys and values and attends new positions
 // over them, from the fused projection [B*Tq, (H + 2 KV) hd] the family hands it (rotary already applied). On WASM
-// with the SIMD kernels, and one key/value head per query head, it is preallocated ([B, positions, H hd] per layer,
+// with the SIMD kernels it is preallocated ([B, positions, KV hd] per layer,
 // written in place by the attention kernel); elsewhere it grows by concatenation, [B, KV, t, hd] per layer. The
 // caller disposes the cache.
 
@@ -36,7 +36,7 @@ export function createKvCache(s: CacheShape, B: number, positions: number): KvCa
   if (!(Number.isInteger(positions) && positions >= 1 && positions <= s.maxPositions)) {
     throw new RangeError(`a cache holds 1 to ${s.maxPositions} positions (the model's limit), not ${positions}`);
   }
-  return fusedKernelsFit(s.width, s) && s.kvHeads === s.heads ? new PreallocatedCache(s, B, positions) : new ConcatCache(s, B, positions);
+  return fusedKernelsFit(s.width, s) ? new PreallocatedCache(s, B, positions) : new ConcatCache(s, B, positions);
 }
 
 class PreallocatedCache implements KvCache {
@@ -45,7 +45,7 @@ class PreallocatedCache implements KvCache {
   private readonly values: tf.Tensor3D[];
 
   constructor(private readonly s: CacheShape, private readonly B: number, readonly capacity: number) {
-    const shape: [number, number, number] = [B, capacity, s.heads * s.headDim];
+    const shape: [number, number, number] = [B, capacity, s.kvHeads * s.headDim];
     this.keys = Array.from({ length: s.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
     this.values = Array.from({ length: s.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
   }
@@ -53,7 +53,7 @@ class PreallocatedCache implements KvCache {
   attend(l: number, qkv: tf.Tensor2D, Tq: number): tf.Tensor2D {
     if (this.length + Tq > this.capacity) throw new RangeError(`the cache holds ${this.capacity} positions; ${this.length + Tq} were asked for`);
     // The kernel writes the new keys and values into rows length.. of this layer's cache, then attends.
-    return fusedCachedAttention(qkv, this.keys[l], this.values[l], this.B, this.s.heads, this.length);
+    return fusedCachedAttention(qkv, this.keys[l], this.values[l], this.B, this.s.heads, this.length, this.s.kvHeads);
   }
 
   advance(Tq: number): void {

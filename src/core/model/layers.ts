@@ -5,6 +5,15 @@
 
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * Runs one layer of a pass. With no gradient being recorded (sampling, reference and scoring passes) its
+ * intermediates are freed as soon as the layer's output exists, so a pass holds one layer's activations at a time,
+ * not every layer's; under a gradient tape they must stay for the backward pass.
+ */
+export function layerScope<T extends tf.Tensor>(run: () => T): T {
+  return tf.engine().isTapeOn() ? run() : tf.tidy(run);
+}
+
 /** Swaps the last two axes. */
 export function swapLast(t: tf.Tensor): tf.Tensor {
   const axes = t.shape.map((_, i) => i);
@@ -30,18 +39,20 @@ export const matMul = tf.customGrad((a, b, save) => {
 }) as <T extends tf.Tensor>(a: T, b: tf.Tensor) => T;
 
 /**
- * x w for a frozen w (LoRA's base weights): the same product, whose gradient is dX alone. A custom gradient
- * computes every input's gradient when it runs, so matMul would spend a third of the backward pass on dW that
- * nothing reads.
+ * x w for a frozen w (LoRA's base weights): the same product, whose gradient is dX alone (through `wT`, w's
+ * transpose, when the model holds one). A custom gradient computes every input's gradient when it runs, so matMul
+ * would spend a third of the backward pass on dW that nothing reads.
  */
-export const frozenMatMul = tf.customGrad((a, b, save) => {
-  const [x, w] = [a as tf.Tensor2D, b as tf.Tensor2D];
-  (save as (ts: tf.Tensor[]) => void)([w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, [ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, swapLast(ws) as tf.Tensor2D), tf.zerosLike(ws)],
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor) => tf.Tensor2D;
+export function frozenMatMul(x: tf.Tensor2D, w: tf.Tensor, wT?: tf.Tensor): tf.Tensor2D {
+  const op = tf.customGrad((a, save) => {
+    (save as (ts: tf.Tensor[]) => void)([]);
+    return {
+      value: tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, (wT ?? swapLast(w)) as tf.Tensor2D), // dX = dY W^T
+    };
+  });
+  return op(x) as tf.Tensor2D;
+}
 
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
   // Written on core ops: tfjs-layers' norm gradient launches thousands of tiny kernels.

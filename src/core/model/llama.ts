@@ -9,8 +9,9 @@ import { blockOpsFor, type BlockOps } from './block-ops.ts';
 import type { AdapterPoint, LanguageModel, Weights } from './family.ts';
 import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
-import type { HeadShape, RotaryTables } from './layers.ts';
+import { layerScope, type HeadShape, type RotaryTables } from './layers.ts';
 import { adaptedLinear } from './lora.ts';
+import { checkpointed, layerAdapterTensors, recomputes, withLayerAdapters, type Layer } from './checkpoint.ts';
 
 /**
  * The rotary inverse frequencies theta^(-2i/d), i < d/2, under the config's scaling: `linear` divides every
@@ -103,18 +104,40 @@ export class LlamaModel implements LanguageModel {
     return y.add(adaptedLinear(ops, w, ops.swiglu(gu), `h${l}.mlp.wdown`, `h${l}.mlp.bdown`)) as tf.Tensor2D;
   }
 
+  private embed(ops: BlockOps, w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
+    return ops.embed(tokens, w.params.embed, null, 0); // [B*T, C]
+  }
+
+  /** The head [C, V]; a tied one's transpose is the embedding, which its backward pass multiplies by. */
   private head(ops: BlockOps, w: Weights, x: tf.Tensor2D): tf.Tensor2D {
-    return adaptedLinear(ops, w, ops.rmsNorm(x, w.params['norm.g'], this.arch.normEps), 'head.w', null); // [N, V]
+    const transposed = this.arch.tieEmbeddings ? w.params.embed : undefined;
+    return ops.linear(ops.rmsNorm(x, w.params['norm.g'], this.arch.normEps), w.params['head.w'], null, transposed); // [N, V]
   }
 
   forward(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
+    return this.logits(w, this.hidden(w, tokens)); // [B*T, V]
+  }
+
+  hidden(w: Weights, tokens: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = tokens.shape;
     if (T > this.arch.maxPositions) throw new RangeError(`sequence length ${T} exceeds the model's ${this.arch.maxPositions} positions`);
     const ops = this.ops(w);
     const tables = rotaryTables(this.invFreq, 0, T);
-    let x = ops.embed(tokens, w.params.embed, null, 0); // [B*T, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, B, T, tables, (qkv) => ops.attention(qkv, B, T, this.shape));
-    return this.head(ops, w, x); // [B*T, V]
+    let x = this.embed(ops, w, tokens); // [B*T, C]
+    const attend = (qkv: tf.Tensor2D) => ops.attention(qkv, B, T, this.shape);
+    for (let l = 0; l < this.arch.nLayer; l++) {
+      if (recomputes(w)) {
+        const layer: Layer = (xIn, adapters, [cos, sin]) => this.block(ops, withLayerAdapters(w, l, adapters), l, xIn, B, T, { cos: cos as tf.Tensor2D, sin: sin as tf.Tensor2D }, attend);
+        x = checkpointed(layer, x, layerAdapterTensors(w, l), [tables.cos, tables.sin]);
+      } else {
+        x = layerScope(() => this.block(ops, w, l, x, B, T, tables, attend));
+      }
+    }
+    return x;
+  }
+
+  logits(w: Weights, hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.head(this.ops(w), w, hidden); // [N, V]
   }
 
   createCache(B: number, positions: number): KvCache {
@@ -129,8 +152,8 @@ export class LlamaModel implements LanguageModel {
     const ops = this.ops(w);
     const C = this.arch.hiddenSize;
     const tables = rotaryTables(this.invFreq, pos, Tq);
-    let x = ops.embed(tokens, w.params.embed, null, 0); // [B*Tq, C]
-    for (let l = 0; l < this.arch.nLayer; l++) x = this.block(ops, w, l, x, B, Tq, tables, (qkv) => cache.attend(l, qkv, Tq));
+    let x = this.embed(ops, w, tokens); // [B*Tq, C]
+    for (let l = 0; l < this.arch.nLayer; l++) x = layerScope(() => this.block(ops, w, l, x, B, Tq, tables, (qkv) => cache.attend(l, qkv, Tq)));
     cache.advance(Tq);
     const last = Tq === 1 ? x : (x.reshape([B, Tq, C]).slice([0, Tq - 1, 0], [B, 1, C]).reshape([B, C]) as tf.Tensor2D); // [B, C]
     return this.head(ops, w, last); // [B, V]

@@ -77,19 +77,15 @@ export function loraSet(model: LanguageModel, c: LoraConfig, tensors: Record<str
 
 /**
  * What the adapters of one linear layer add to its output for x [N, in]: scale * x A B in each adapter's columns,
- * zero elsewhere. [N, outWidth]
+ * zero elsewhere. [N, outWidth]. The adapters of a fused projection (q, k and v; gate and up) run as one pair of
+ * products: x [A_1 .. A_k] [N, k r], then a block-diagonal B [k r, outWidth] that puts each adapter's B in its own
+ * rows and columns, so a layer's adapters cost two products and one transpose of x in the backward pass, not 2k.
  */
 export function loraDelta(x: tf.Tensor2D, adapters: readonly LoraAdapter[], scale: number, outWidth: number): tf.Tensor2D {
-  const N = x.shape[0];
-  const pieces: tf.Tensor[] = [];
-  let at = 0;
-  for (const adapter of adapters) {
-    if (adapter.outStart > at) pieces.push(tf.zeros([N, adapter.outStart - at]));
-    pieces.push(matMul(matMul(x, adapter.a), adapter.b).mul(scale)); // [N, r] -> [N, outSize]
-    at = adapter.outStart + adapter.outSize;
-  }
-  if (at < outWidth) pieces.push(tf.zeros([N, outWidth - at]));
-  return (pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1)) as tf.Tensor2D;
+  const a = adapters.length === 1 ? adapters[0].a : tf.concat(adapters.map((ad) => ad.a), 1); // [in, k r]
+  // The scale rides on B [k r, outWidth], not on the [N, outWidth] product: one tensor per layer fewer to keep.
+  const b = tf.concat(adapters.map((ad) => (ad.outSize === outWidth ? ad.b : tf.pad(ad.b, [[0, 0], [ad.outStart, outWidth - ad.outStart - ad.outSize]]))), 0).mul(scale); // [k r, outWidth]
+  return matMul(matMul(x, a), b) as tf.Tensor2D; // [N, k r] -> [N, outWidth]
 }
 
 /** A linear layer with its adapters: x w + b (+ scale x A B where LoRA adapts it). [N, out] */

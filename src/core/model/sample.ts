@@ -179,17 +179,37 @@ async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rul
  */
 export const MAX_SAMPLE_ROWS = 2048;
 
-/** Runs `sample` on consecutive slices of at most MAX_SAMPLE_ROWS prompts, in order, and joins the rows. */
-async function inSlices(prompts: number[][], sample: (slice: number[][]) => Promise<SampledRow[]>): Promise<SampledRow[]> {
-  if (prompts.length <= MAX_SAMPLE_ROWS) return sample(prompts);
+/**
+ * Floats one slice may hold in the prefill's attention scores (rows x heads x positions^2) and in its key/value cache
+ * (rows x layers x 2 x key/value width x positions): a hub model's long chat prompts (a few hundred positions, 30
+ * layers) would otherwise take several GB at a batch the built-in models sample in a few MB. Each is 256 MB; no
+ * built-in model's batch reaches either below MAX_SAMPLE_ROWS.
+ */
+const SCORE_FLOATS = 2 ** 26;
+const CACHE_FLOATS = 2 ** 26;
+
+/** The most rows of `r`'s model one slice samples, for `positions` positions (prompt and completion). */
+export function sampleSliceRows(r: Runnable, positions: number): number {
+  const a = r.model.arch;
+  const kvWidth = a.family === 'gpt2' ? a.hiddenSize : a.nKvHead * a.headDim;
+  const byScores = Math.floor(SCORE_FLOATS / (a.nHead * positions * positions));
+  const byCache = Math.floor(CACHE_FLOATS / (a.nLayer * 2 * kvWidth * positions));
+  return Math.max(1, Math.min(MAX_SAMPLE_ROWS, byScores, byCache));
+}
+
+/** Runs `sample` on consecutive slices of at most `size` prompts, in order, and joins the rows. */
+async function inSlices(prompts: number[][], size: number, sample: (slice: number[][]) => Promise<SampledRow[]>): Promise<SampledRow[]> {
+  if (prompts.length <= size) return sample(prompts);
   const rows: SampledRow[] = [];
-  for (let start = 0; start < prompts.length; start += MAX_SAMPLE_ROWS) rows.push(...(await sample(prompts.slice(start, start + MAX_SAMPLE_ROWS))));
+  for (let start = 0; start < prompts.length; start += size) rows.push(...(await sample(prompts.slice(start, start + size))));
   return rows;
 }
 
+const sliceFor = (r: Runnable, prompts: number[][], opts: SampleOptions) => sampleSliceRows(r, Math.max(1, ...prompts.map((p) => p.length)) + opts.maxNewTokens);
+
 /** Sample completions for every prompt in one batch, with a key/value cache. */
 export function sampleBatch(r: Runnable, prompts: number[][], opts: SampleOptions, rules: TokenRules, rng: Rng): Promise<SampledRow[]> {
-  return inSlices(prompts, async (slice) => {
+  return inSlices(prompts, sliceFor(r, prompts, opts), async (slice) => {
     // Only the positions this batch reaches: the longest prompt and the completion budget.
     const cache = r.model.createCache(slice.length, Math.max(...slice.map((prompt) => prompt.length)) + opts.maxNewTokens);
     try {
@@ -202,7 +222,7 @@ export function sampleBatch(r: Runnable, prompts: number[][], opts: SampleOption
 
 /** The same sampling, recomputing the whole prefix at every step: slow, simple, the reference. */
 export function sampleBatchNoCache(r: Runnable, prompts: number[][], opts: SampleOptions, rules: TokenRules, rng: Rng): Promise<SampledRow[]> {
-  return inSlices(prompts, async (slice) => {
+  return inSlices(prompts, sliceFor(r, prompts, opts), async (slice) => {
     let history: tf.Tensor2D | null = null; // [B, last+1] inputs so far
     try {
       return await decode(slice, r, opts, rules, rng, (inputs, last) => {

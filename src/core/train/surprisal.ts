@@ -32,10 +32,12 @@ export async function completionSurprisal(model: Runnable, sequences: readonly S
   if (sequences.length === 0) return [];
   const packed = packSequences(sequences);
   const logp = new Float32Array(packed.rows * packed.cols); // [S, T]
-  for (const [start, end] of chunkRanges(packed.rows, packed.cols)) {
-    const batch = batchTensors(sliceRows(packed, start, end));
+  // No gradient: the pass holds one layer at a time (model/layers.ts layerScope), as a recomputing update does.
+  for (const [start, end] of chunkRanges(packed.rows, packed.cols, undefined, model.model.arch)) {
+    const rows = sliceRows(packed, start, end);
+    const batch = batchTensors(rows);
     try {
-      const chunk = tf.tidy(() => tokenLogProbs(model.model, model.weights, batch.inputs, batch.targets).logp); // [rows, T]
+      const chunk = tf.tidy(() => tokenLogProbs(model.model, model.weights, batch.inputs, batch.targets, undefined, rows.mask).logp); // [rows, T]
       try {
         logp.set((await chunk.data()) as Float32Array, start * packed.cols);
       } finally {

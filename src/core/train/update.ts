@@ -4,8 +4,9 @@
 // memory. Owns every tensor it makes until dispose().
 
 import * as tf from '@tensorflow/tfjs';
-import { pickLogProbs, tokenLogProbs, type Readout } from '../model/readout.ts';
+import { pickLogProbs, positionLogits, tokenLogProbs, type Readout } from '../model/readout.ts';
 import type { Runnable } from '../model/family.ts';
+import type { ArchConfig } from '../model/arch.ts';
 import type { LossConfig, LossInputs } from '../rl/loss.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import type { Adam } from './optimizer.ts';
@@ -53,11 +54,12 @@ export class StepBatch {
   readonly packed: PackedBatch;
   private readonly chunks: Chunk[];
 
-  /** `budget`: the most rows x cols^2 one chunk may hold (see chunks.ts MAX_CHUNK_ROWS_X_COLS_SQUARED). */
-  constructor(sequences: readonly Sequence[], budget: number) {
+  /** `budget`: the most rows x cols^2 one chunk may hold (see chunks.ts MAX_CHUNK_ROWS_X_COLS_SQUARED); `recomputing`:
+   *  a model that recomputes its layers (LoRA), whose activations bound a chunk too. */
+  constructor(sequences: readonly Sequence[], budget: number, recomputing: ArchConfig | null) {
     this.packed = packSequences(sequences);
     const { rows, cols } = this.packed;
-    this.chunks = chunkRanges(rows, cols, budget).map(([start, end]) => ({ start, end, ...batchTensors(sliceRows(this.packed, start, end)), refLogp: null, oldLogp: null }));
+    this.chunks = chunkRanges(rows, cols, budget, recomputing ?? undefined).map(([start, end]) => ({ start, end, ...batchTensors(sliceRows(this.packed, start, end)), refLogp: null, oldLogp: null }));
   }
 
   /**
@@ -70,14 +72,13 @@ export class StepBatch {
     const refLogp = new Float32Array(rows * cols); // [S, T]
     const refModelLogp = new Float32Array(rows * cols); // [S, T]
     for (const c of this.chunks) {
+      const scored = this.scored(c);
       const [tempered, own] = tf.tidy(() => {
-        const logits = reference.model.forward(reference.weights, c.inputs); // [rows*T, V]
-        const targets = c.targets.reshape([-1]) as tf.Tensor1D; // [rows*T]
-        const shape: [number, number] = [c.end - c.start, cols];
-        return [pickLogProbs(logits, targets, readout).logp.reshape(shape), pickLogProbs(logits, targets).logp.reshape(shape)] as tf.Tensor2D[];
+        const at = positionLogits(reference.model, reference.weights, c.inputs, c.targets, scored); // logits [N, V]
+        return [at.toGrid(pickLogProbs(at.logits, at.targets, readout).logp), at.toGrid(pickLogProbs(at.logits, at.targets).logp)]; // [rows, T] each
       });
       c.refLogp = tempered;
-      if (oldPolicy) c.oldLogp = tf.tidy(() => tokenLogProbs(oldPolicy.model, oldPolicy.weights, c.inputs, c.targets, readout).logp);
+      if (oldPolicy) c.oldLogp = tf.tidy(() => tokenLogProbs(oldPolicy.model, oldPolicy.weights, c.inputs, c.targets, readout, scored).logp);
       try {
         refLogp.set((await tempered.data()) as Float32Array, c.start * cols);
         refModelLogp.set((await own.data()) as Float32Array, c.start * cols);
@@ -108,7 +109,7 @@ export class StepBatch {
         const seen: tf.Tensor[] = [];
         try {
           const { value, grads: chunkGrads } = tf.variableGrads(() => {
-            const { logp, entropy } = tokenLogProbs(policy.model, policy.weights, c.inputs, c.targets, readout); // [rows, T] each
+            const { logp, entropy } = tokenLogProbs(policy.model, policy.weights, c.inputs, c.targets, readout, this.scored(c)); // [rows, T] each
             seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
             return selfPlayLoss(logp, inputs, loss).loss;
           }, varList);
@@ -132,6 +133,11 @@ export class StepBatch {
     } finally {
       if (grads !== null) tf.dispose(Object.values(grads as Record<string, tf.Tensor>));
     }
+  }
+
+  /** The chunk's completion positions: the only ones the loss and the surprisal read. */
+  private scored(c: Chunk): Float32Array {
+    return this.packed.mask.subarray(c.start * this.packed.cols, c.end * this.packed.cols);
   }
 
   dispose(): void {

@@ -1,7 +1,9 @@
 // Causal multi-head attention, forward and backward, for one call over every batch row and head.
 // Each operand (q, k, v, outputs) is a base pointer plus a batch stride and a row stride in floats, and head h
-// starts h * hd floats into a row. So q, k and v can be read straight out of a fused [B*T, 3C] projection and
-// the output written as [B*T, C], with no transposes. Query i (of Tq) sees keys 0..offset+i (of Tk).
+// starts h * hd floats into a row. So q, k and v can be read straight out of a fused [B*T, (H + 2 KV) hd]
+// projection and the output written as [B*T, H hd], with no transposes. Query i (of Tq) sees keys 0..offset+i
+// (of Tk). With grouped-query attention (kvGroup query heads per key/value head), query head h reads key/value head
+// h / kvGroup, and the gradients of a key/value head sum over its group.
 
 import { dot, dotRows, expS, expV, weightedRowSum } from './vector';
 
@@ -52,12 +54,13 @@ export function attentionForward(
   v: usize, vBatch: i32, vRow: i32,
   out: usize, oBatch: i32, oRow: i32,
   probs: usize,
-  B: i32, H: i32, Tq: i32, Tk: i32, hd: i32, offset: i32, scale: f32,
+  B: i32, H: i32, Tq: i32, Tk: i32, hd: i32, offset: i32, scale: f32, kvGroup: i32,
 ): void {
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const kb = at(k, b * kBatch + h * hd);
-      const vb = at(v, b * vBatch + h * hd);
+      const kvh = h / kvGroup;
+      const kb = at(k, b * kBatch + kvh * hd);
+      const vb = at(v, b * vBatch + kvh * hd);
       for (let i = 0; i < Tq; i++) {
         const n = visible(i, offset, Tk);
         const p = at(probs, ((b * H + h) * Tq + i) * Tk);
@@ -85,14 +88,17 @@ export function attentionBackward(
   dk: usize, dkBatch: i32, dkRow: i32,
   dv: usize, dvBatch: i32, dvRow: i32,
   scratch: usize,
-  B: i32, H: i32, Tq: i32, Tk: i32, hd: i32, offset: i32, scale: f32,
+  B: i32, H: i32, Tq: i32, Tk: i32, hd: i32, offset: i32, scale: f32, kvGroup: i32,
 ): void {
   const scaleV = f32x4.splat(scale);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
+      const kvh = h / kvGroup;
+      // The first query head of a group writes its key/value head's gradients; the others add to them.
+      const addKv = h % kvGroup != 0;
       const qb = at(q, b * qBatch + h * hd);
-      const kb = at(k, b * kBatch + h * hd);
-      const vb = at(v, b * vBatch + h * hd);
+      const kb = at(k, b * kBatch + kvh * hd);
+      const vb = at(v, b * vBatch + kvh * hd);
       const dOb = at(dO, b * dOBatch + h * hd);
       const pb = at(probs, (b * H + h) * Tq * Tk);
       for (let i = 0; i < Tq; i++) {
@@ -113,8 +119,8 @@ export function attentionBackward(
       }
       for (let j = 0; j < Tk; j++) {
         const from = max(0, j - offset); // the first query that sees key j
-        weightedRowSum(at(dk, b * dkBatch + j * dkRow + h * hd), at(scratch, j), Tk, qb, qRow, from, Tq, hd);
-        weightedRowSum(at(dv, b * dvBatch + j * dvRow + h * hd), at(pb, j), Tk, dOb, dORow, from, Tq, hd);
+        weightedRowSum(at(dk, b * dkBatch + j * dkRow + kvh * hd), at(scratch, j), Tk, qb, qRow, from, Tq, hd, addKv);
+        weightedRowSum(at(dv, b * dvBatch + j * dvRow + kvh * hd), at(pb, j), Tk, dOb, dORow, from, Tq, hd, addKv);
       }
     }
   }

@@ -4,4 +4,5 @@
 export { attentionForward, attentionBackward } from './attention';
 export { embedForward, embedBackward } from './embed';
 export { sampleRows } from './sample';
+export { rmsNormForward, rmsNormBackward, swigluForward, swigluBackward, rotary, logProbsForward, logProbsBackward } from './llama';
 export { layerNormForward, layerNormBackward, geluForward, geluBackward, columnSum, transpose2d, copyRows } from './rows';

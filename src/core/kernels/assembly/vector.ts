@@ -99,17 +99,18 @@ export function dotRows(out: usize, a: usize, rows: usize, rowStride: i32, from:
   for (; j < to; j++) store<f32>(out + (<usize>j << 2), scale * dot(a, rows + <usize>j * step, width));
 }
 
-/** out = sum over r in [from, to) of coef[r * coefStride] * row_r (`width` floats, a multiple of 4); overwrites out. */
-export function weightedRowSum(out: usize, coef: usize, coefStride: i32, rows: usize, rowStride: i32, from: i32, to: i32, width: i32): void {
+/** out = sum over r in [from, to) of coef[r * coefStride] * row_r (`width` floats, a multiple of 4); overwrites out,
+ *  or with `add` adds the sum to it. */
+export function weightedRowSum(out: usize, coef: usize, coefStride: i32, rows: usize, rowStride: i32, from: i32, to: i32, width: i32, add: bool = false): void {
   const step = <usize>rowStride << 2;
   const cstep = <usize>coefStride << 2;
   let d = 0;
   for (; d + 16 <= width; d += 16) {
     const off = <usize>d << 2;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
+    let a0 = add ? v128.load(out + off) : f32x4.splat(0);
+    let a1 = add ? v128.load(out + off, 16) : f32x4.splat(0);
+    let a2 = add ? v128.load(out + off, 32) : f32x4.splat(0);
+    let a3 = add ? v128.load(out + off, 48) : f32x4.splat(0);
     let row = rows + <usize>from * step + off;
     let c = coef + <usize>from * cstep;
     for (let r = from; r < to; r++) {
@@ -128,7 +129,7 @@ export function weightedRowSum(out: usize, coef: usize, coefStride: i32, rows: u
   }
   for (; d < width; d += 4) {
     const off = <usize>d << 2;
-    let acc = f32x4.splat(0);
+    let acc = add ? v128.load(out + off) : f32x4.splat(0);
     let row = rows + <usize>from * step + off;
     let c = coef + <usize>from * cstep;
     for (let r = from; r < to; r++) {
