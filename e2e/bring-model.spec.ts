@@ -3,9 +3,12 @@
 // piece), self-play it with LoRA, reload and continue from the stored checkpoint, share a link that reopens the same
 // model at the same commit, and export the adapters as a PEFT folder.
 
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { LocalHub } from '../scripts/lib/hub-server.ts';
+import { fixtureFolder, type FixtureName } from '../scripts/lib/hub-fixtures.ts';
 import { PIECE_BYTES } from '../src/core/hub/model-store.ts';
 import { readShareLink } from '../src/app/state/share-link.ts';
 import { button, openApp, rolloutTexts, stepOnce, test } from './helpers.ts';
@@ -102,4 +105,45 @@ test('pick a hub model by id, see the fit, download it across a reload, self-pla
   const entries = unzip(await readFile((await download.path())!));
   expect([...entries.keys()].sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
   expect(JSON.parse(entries.get('adapter_config.json')!.toString('utf8'))).toMatchObject({ peft_type: 'LORA', base_model_name_or_path: ID, revision: commit, r: 8 });
+});
+
+/** A fixture's files written to a new folder on disk (with a README, which is not part of the model): their paths. */
+async function folderOnDisk(name: FixtureName): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), `sparring-${name}-`));
+  const files = fixtureFolder(name);
+  files.set('README.md', new TextEncoder().encode('# not part of the model'));
+  for (const [file, bytes] of files) await writeFile(join(dir, file), bytes);
+  return [...files.keys()].map((file) => join(dir, file));
+}
+
+test('a folder on the device is named by its hash; its link asks for that folder and refuses another', async ({ page, browser }) => {
+  await openApp(page, hubPage(address, { seed: 72 }));
+  const panel = page.getByTestId('model-panel');
+  await panel.locator('select[name=model]').selectOption('local');
+  await panel.getByTestId('files-input').setInputFiles(await folderOnDisk('tiny-qwen2-chat'));
+  const linkNow = async () => readShareLink(new URL(await page.getByTestId('share-url').inputValue()).hash).config;
+  await expect.poll(async () => (await linkNow()).hubModel, { timeout: 60_000 }).toMatch(/^local:/);
+  await expect(page.getByTestId('status')).toHaveText(/ready/, { timeout: 120_000 });
+  const link = await linkNow();
+  expect(link.hubModel).toMatch(/^local:[0-9a-f]{16}$/);
+  expect(link.hubRevision).toMatch(/^[0-9a-f]{64}$/);
+  expect(link.hubRevision.startsWith(link.hubModel.slice('local:'.length))).toBe(true);
+  await expect(page.getByTestId('stored-model')).toContainText(`folder ${link.hubModel.slice(6, 14)}`);
+  await stepOnce(page, 1);
+
+  // Elsewhere the link names the folder by its hash and the files it must hold.
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await openApp(other, await page.getByTestId('share-url').inputValue(), /no base model/);
+  const notice = other.getByTestId('notice-model');
+  await expect(notice).toContainText(`This run's model is a folder from the device it was made on (${link.hubModel})`);
+  await expect(notice).toContainText('config.json, tokenizer.json, tokenizer_config.json and model.safetensors');
+  const otherPanel = other.getByTestId('model-panel');
+  await expect(otherPanel.locator('select[name=model]')).toHaveValue('local');
+  await otherPanel.getByTestId('files-input').setInputFiles(await folderOnDisk('tiny-llama-sp'));
+  await expect(other.getByTestId('local-error')).toContainText(`but the run's model is ${link.hubModel}: choose the folder the run was made from`);
+  await expect(other.getByTestId('status')).toHaveText('no base model');
+  await otherPanel.getByTestId('files-input').setInputFiles(await folderOnDisk('tiny-qwen2-chat'));
+  await expect(other.getByTestId('status')).toHaveText(/ready/, { timeout: 120_000 });
+  await fresh.close();
 });
