@@ -6,7 +6,7 @@
 import type { ArchConfig } from './arch.ts';
 import { adapterPointsOf, internalShapes, loraTargetsOf } from './hub-convert.ts';
 import { chatPromptsOf, type Env } from '../envs/env.ts';
-import { chunkRanges } from '../train/chunks.ts';
+import { chunkRanges, recomputedFloatsPerToken, sampleSliceRowsOf } from '../train/chunks.ts';
 
 const F32 = 4;
 const MB = 1024 * 1024;
@@ -26,12 +26,17 @@ export interface FitRun {
 }
 
 /** What the estimate counts. */
-export type FitPart = 'weights' | 'adapters' | 'activations' | 'runtime';
+export type FitPart = 'weights' | 'packed' | 'adapters' | 'activations' | 'runtime';
+
+/** The step's phase whose working memory is the largest (the estimate's `activations`). */
+export type FitPhase = 'sampling' | 'update';
 
 export interface FitEstimate {
   /** Bytes of each part at the step's peak. */
   parts: Record<FitPart, number>;
   totalBytes: number;
+  /** Where the activations peak. */
+  peakPhase: FitPhase;
   /** The largest single tensor (a WebGPU buffer must hold it): the embedding, or a chunk's logits. */
   largestTensorBytes: number;
   largestTensor: string;
@@ -42,16 +47,12 @@ export interface FitEstimate {
 }
 
 /**
- * Floats the forward pass keeps per token of each layer, for its backward pass, in units of the layer's widths.
- * Counted from the Llama block with LoRA on every projection (block in llama.ts): the residual, both norms'
- * outputs, the fused projections' outputs with their adapters' sums, the rotated q/k/v, attention's output and
- * the MLP's gated product; measured against tf.profile's peak in scripts/bench-fit.ts.
+ * Floats a sampling pass holds per position of its prefill (one layer's intermediates at a time: passes without a
+ * gradient free each layer's), in residual widths, and copies of the attention scores (scores, their softmax, the
+ * mask added). Measured on the WASM backend by scripts/bench-fit.ts.
  */
-const KEPT_PER_TOKEN = { hidden: 10, qkv: 4, attention: 2, mlp: 7 } as const;
-/** Tensors of [tokens, vocabulary] alive at once when a chunk's log-probabilities and their gradient are taken
- *  (the logits, the banned-token bias added, the tempered copy, log-softmax and its exponent, the one-hot targets,
- *  their product, and the gradient flowing back): see readout.ts. Measured in scripts/bench-fit.ts. */
-const VOCAB_COPIES = 8;
+const PREFILL_HIDDEN_COPIES = 24;
+const PREFILL_SCORE_COPIES = 3;
 /** The WASM backend's heap before a model is loaded, and XNNPACK's working space: measured, about 48 MB. */
 const RUNTIME_BYTES = 48 * MB;
 
@@ -83,39 +84,63 @@ export function loraParameterCount(arch: ArchConfig, rank: number, targets: stri
     .reduce((sum, p) => sum + rank * (p.inFeatures + p.outSize), 0);
 }
 
-/** Floats of every weight the model holds in memory (a tied head keeps its own transposed copy). */
+/** Floats of every weight the model holds in memory. */
 export function weightFloats(arch: ArchConfig): number {
   return internalShapes(arch).reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** The widths of one layer that its kept activations scale with. */
-function layerWidths(arch: ArchConfig): { qkv: number; attention: number } {
-  if (arch.family === 'gpt2') return { qkv: 3 * arch.hiddenSize, attention: arch.hiddenSize };
-  const q = arch.nHead * arch.headDim;
-  return { qkv: q + 2 * arch.nKvHead * arch.headDim, attention: q };
+/** The tables read by row (token and position embeddings), not multiplied: XNNPACK packs no copy of them. */
+const GATHERED_TABLES: readonly string[] = ['embed', 'wte', 'wpe'];
+
+/**
+ * Floats of the weights that matrix products read, which the WASM backend's XNNPACK keeps a packed copy of for as
+ * long as the weight lives (measured: a 135M model's heap grew by about its weights' size during its first pass).
+ */
+export function packedWeightFloats(arch: ArchConfig): number {
+  return internalShapes(arch)
+    .filter(([name, shape]) => shape.length === 2 && !GATHERED_TABLES.includes(name))
+    .reduce((sum, [, shape]) => sum + shape[0] * shape[1], 0);
 }
 
-/** The memory of one self-play step of `arch` under LoRA with `run`'s settings, at its peak. */
-export function estimateFit(arch: ArchConfig, run: FitRun): FitEstimate {
-  const rows = (run.algorithm === 'grpo-data' ? 0 : run.numQueries) + run.numQueries * run.groupSize;
+/** Floats a sampling slice of `rows` holds at its peak: its key/value cache, and its prefill's one layer, scores and
+ *  last-position logits. */
+function samplingFloats(arch: ArchConfig, rows: number, prompt: number, positions: number): number {
+  const kvWidth = arch.family === 'gpt2' ? arch.hiddenSize : arch.nKvHead * arch.headDim;
+  const cache = rows * arch.nLayer * 2 * kvWidth * positions;
+  const prefill = rows * prompt * PREFILL_HIDDEN_COPIES * arch.hiddenSize + rows * arch.nHead * prompt * prompt * PREFILL_SCORE_COPIES;
+  return cache + prefill + 2 * rows * arch.vocabSize;
+}
+
+/**
+ * The memory of one self-play step of `arch` under LoRA with `run`'s settings, at its peak: the weights, the
+ * adapters with their optimizer state and gradients, and the larger of the two phases' working memory: sampling
+ * (a slice's key/value cache and prefill, sliced as the sampler slices) and the update (a chunk of rows through the
+ * recomputing training pass, chunked as the update chunks, each layer's input kept and one layer's intermediates).
+ */
+export function estimateFit(arch: ArchConfig, run: FitRun, backend: FitDevice['backend'] = 'wasm'): FitEstimate {
+  const queries = run.algorithm === 'grpo-data' ? 0 : run.numQueries;
+  const rows = queries + run.numQueries * run.groupSize;
   const cols = run.promptTokens + run.completionTokens - 1;
-  const chunkRows = Math.max(...chunkRanges(rows, cols).map(([a, b]) => b - a));
-  const tokens = chunkRows * cols;
-  const { qkv, attention } = layerWidths(arch);
-  const perTokenLayer = KEPT_PER_TOKEN.hidden * arch.hiddenSize + KEPT_PER_TOKEN.qkv * qkv + KEPT_PER_TOKEN.attention * attention + KEPT_PER_TOKEN.mlp * arch.intermediateSize;
-  const perToken = arch.nLayer * perTokenLayer + VOCAB_COPIES * arch.vocabSize;
+  const chunkRows = Math.max(...chunkRanges(rows, cols, undefined, arch).map(([a, b]) => b - a));
+  const chunkTokens = chunkRows * cols;
+  const update = chunkTokens * recomputedFloatsPerToken(arch, cols);
+  const positions = run.promptTokens + run.completionTokens;
+  const sliceRows = Math.min(run.numQueries * run.groupSize, sampleSliceRowsOf(arch, positions));
+  const sampling = samplingFloats(arch, sliceRows, run.promptTokens, positions);
   const trainable = loraParameterCount(arch, run.loraRank, run.loraTargets);
   const parts: Record<FitPart, number> = {
     weights: F32 * weightFloats(arch),
+    packed: backend === 'wasm' ? F32 * packedWeightFloats(arch) : 0,
     // Values, Adam's two moments, and the gradient of the chunk and of the chunks summed before it.
     adapters: F32 * 5 * trainable,
-    activations: F32 * tokens * perToken,
+    activations: F32 * Math.max(update, sampling),
     runtime: RUNTIME_BYTES,
   };
   const embedding = F32 * arch.vocabSize * arch.hiddenSize;
-  const logits = F32 * tokens * arch.vocabSize;
-  const [largestTensorBytes, largestTensor] = logits > embedding ? [logits, `a chunk's logits (${tokens} tokens x ${arch.vocabSize})`] : [embedding, `the embedding (${arch.vocabSize} x ${arch.hiddenSize})`];
-  return { parts, totalBytes: Object.values(parts).reduce((a, b) => a + b, 0), largestTensorBytes, largestTensor, rows, cols, chunkRows };
+  const logits = F32 * chunkTokens * arch.vocabSize;
+  const [largestTensorBytes, largestTensor] = logits > embedding ? [logits, `a chunk's logits (${chunkTokens} tokens x ${arch.vocabSize})`] : [embedding, `the embedding (${arch.vocabSize} x ${arch.hiddenSize})`];
+  const totalBytes = Object.values(parts).reduce((a, b) => a + b, 0);
+  return { parts, totalBytes, peakPhase: update >= sampling ? 'update' : 'sampling', largestTensorBytes, largestTensor, rows, cols, chunkRows };
 }
 
 /** What a backend offers: WebAssembly's heap, or a WebGPU adapter's limits (its memory is not reported). */
@@ -156,13 +181,13 @@ export function formatBytes(bytes: number): string {
 
 /** The largest batch (queries, same answers per query) whose estimate stays under `limit`; 0 when none does. */
 function largestQueriesWithin(arch: ArchConfig, run: FitRun, limit: number): number {
-  for (let n = run.numQueries - 1; n >= 1; n--) if (estimateFit(arch, { ...run, numQueries: n }).totalBytes <= limit) return n;
+  for (let n = run.numQueries - 1; n >= 2; n--) if (estimateFit(arch, { ...run, numQueries: n }, 'wasm').totalBytes <= limit) return n;
   return 0;
 }
 
 /** Whether `estimate` fits `device` (and the download fits the storage left), with what would fit if not. */
 export function judgeFit(arch: ArchConfig, run: FitRun, device: FitDevice, storage: { downloadBytes: number; freeBytes: number | null }): FitVerdict {
-  const estimate = estimateFit(arch, run);
+  const estimate = estimateFit(arch, run, device.backend);
   const problems: string[] = [];
   const suggestions: string[] = [];
   const need = formatBytes(estimate.totalBytes);
@@ -190,7 +215,8 @@ export function judgeFit(arch: ArchConfig, run: FitRun, device: FitDevice, stora
     problems.push(`the download is ${formatBytes(storage.downloadBytes)}; this site's browser storage has ${formatBytes(storage.freeBytes)} free`);
     suggestions.push('delete cached models or runs under Storage, or allow this site more storage');
   }
-  const summary = `needs about ${need} (weights ${formatBytes(estimate.parts.weights)}, activations ${formatBytes(estimate.parts.activations)}); ${offers}`;
+  const weights = estimate.parts.weights + estimate.parts.packed;
+  const summary = `needs about ${need} (weights ${formatBytes(weights)}${estimate.parts.packed ? ', with the copies WASM packs for its products' : ''}, the ${estimate.peakPhase === 'update' ? 'update' : 'sampling'} ${formatBytes(estimate.parts.activations)}); ${offers}`;
   return { fits: problems.length === 0, summary, problems, suggestions };
 }
 
