@@ -108,18 +108,21 @@ export function fusedLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, bias: t
     const [logp, entropy] = kernel<tf.Tensor1D[]>('LogProbs', { logits, targets, bias }, { scale });
     return { logp, entropy };
   }
-  let entropy: tf.Tensor1D | null = null;
+  // One output [N, 2] of (logp, entropy): a custom gradient returns a single tensor. Only logp's gradient flows.
   const op = tf.customGrad((l, save) => {
     const [lp, ent] = kernel<tf.Tensor1D[]>('LogProbs', { logits: l as tf.Tensor, targets, bias }, { scale });
-    entropy = ent; // made where no gradient is recorded: it belongs to the caller's scope, like any intermediate
     (save as Save)([l as tf.Tensor, targets, bias]);
     return {
-      value: lp,
-      gradFunc: (dy: tf.Tensor, [ls, ts, bs]: tf.Tensor[]) => kernel<tf.Tensor>('LogProbsGrad', { logits: ls, targets: ts, bias: bs, dy }, { scale }),
+      value: tf.stack([lp, ent], 1),
+      gradFunc: (dy: tf.Tensor, [ls, ts, bs]: tf.Tensor[]) => {
+        const dlogp = dy.slice([0, 0], [dy.shape[0], 1]).reshape([dy.shape[0]]);
+        return kernel<tf.Tensor>('LogProbsGrad', { logits: ls, targets: ts, bias: bs, dy: dlogp }, { scale });
+      },
     };
   });
-  const logp = op(logits) as tf.Tensor1D;
-  return { logp, entropy: entropy! };
+  const both = op(logits) as tf.Tensor2D; // [N, 2]
+  const N = logits.shape[0];
+  return { logp: both.slice([0, 0], [N, 1]).reshape([N]) as tf.Tensor1D, entropy: both.slice([0, 1], [N, 1]).reshape([N]) as tf.Tensor1D };
 }
 
 export function fusedGelu(x: tf.Tensor2D): tf.Tensor2D {
