@@ -1,7 +1,8 @@
 // npm run eval: held-out Solver accuracy (per difficulty level) and Challenger query statistics of a model file, or
 // of a hub model folder (--model), with trained LoRA adapters from a PEFT folder (--adapters) against the base model;
 // with --pass-k K also pass@K, the accuracy when any of K sampled answers may count. A judged environment (writing)
-// also gets its win rate against the shipped base model.
+// also gets its win rate against the shipped base model. A chat model on instructions (or with --quality-reward judge)
+// also gets strict and loose constraint satisfaction and the win rate against its base model judged by the judge.
 
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
@@ -20,6 +21,9 @@ import { readJsonFile } from '../src/core/hub/model-files.ts';
 import { fromPeft, readPeftConfig } from '../src/core/model/peft.ts';
 import type { WeightInit } from '../src/core/model/weight-layout.ts';
 import { FolderFiles } from './lib/folder-files.ts';
+import { JUDGE_FLAGS, judgeFromFlags } from './lib/hub-model-flags.ts';
+import { ModelJudge } from '../src/core/train/judge-model.ts';
+import { judgeSettingsOf } from '../src/core/judge/settings.ts';
 
 /** A hub model folder as a LoRA policy, its adapters from a PEFT folder when given (else fresh ones: the base model
  *  itself), and its base (the same weights, adapters off). */
@@ -50,6 +54,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'completion-tokens': { kind: 'number', help: "with --model: the longest task or answer, in tokens", default: BUILTIN_MODEL_FIELDS.completionTokens },
   count: { kind: 'number', help: 'held-out tasks', default: EVAL_COUNT },
   'query-count': { kind: 'number', help: 'Challenger queries sampled', default: CHALLENGER_EVAL_COUNT },
+  ...JUDGE_FLAGS,
   'train-split': { kind: 'boolean', help: 'also report greedy accuracy on as many problems from the pretraining side of the split', default: false },
   help: { kind: 'boolean', help: 'show this help' },
 };
@@ -61,13 +66,17 @@ await runMain('eval', FLAGS, async (f) => {
   const count = f.count as number;
   if (!(Number.isInteger(count) && count >= 1)) throw new UsageError(`--count must be an integer >= 1, got ${count}`);
   if (f.adapters !== undefined && f.model === undefined) throw new UsageError('--adapters needs --model <folder>');
+  if (env.chatOnly && f.model === undefined) throw new UsageError(`${env.key} is for chat models only: give --model <folder> (a hub chat model)`);
   await startBackend(f.backend as BackendName);
   // A hub model against itself without adapters; a built-in one against the shipped base model (for a judged
   // environment, also the reference that judges cadence).
   const { policy, base } = f.model === undefined
     ? { policy: loadPolicy(env, f.preset as string, f.from as string | undefined), base: loadPolicy(env, f.preset as string) as PolicyView }
     : await hubPolicyWithAdapters(f.model as string, f.adapters as string | undefined, f['completion-tokens'] as number);
-  const metrics = await evalMetrics(new Evaluator(env, base), policy, 1, count, f['query-count'] as number);
+  // The judge (the base model, adapters off, asked yes/no per item) decides the judged win rate.
+  const judged = f.model !== undefined && (env.chatOnly || f['quality-reward'] === 'judge');
+  const judge = judged ? ModelJudge.of(base, judgeSettingsOf(judgeFromFlags(f))) : null;
+  const metrics = await evalMetrics(new Evaluator(env, base, judge), policy, 1, count, f['query-count'] as number);
   if (k !== undefined) {
     const pass = await passAtK(policy, env, heldOutSet(env, count), k);
     metrics[`eval/pass_at_${k}`] = pass.accuracy;

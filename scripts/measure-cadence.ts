@@ -1,23 +1,28 @@
 // npm run measure-cadence: the measurement behind the writing rubric's cadence band (envs/writing/cadence.ts).
-// Surprisal statistics, under the shipped writing base model, of answers that should pass (the generator's
+// Surprisal statistics, under the shipped writing base model (or a hub chat model, --model, its tokens' surprisal
+// spread over their characters as the trainer does), of answers that should pass (the generator's
 // own, the model's greedy and sampled ones) and of answers that should not (random letters, theme-word spam,
 // the generator's words shuffled), with the share of each that the current band passes.
 
 import { runMain, type FlagSpec } from './lib/cli.ts';
 import { loadPolicy, startBackend } from './lib/node-env.ts';
 import { surprisalStats } from '../src/core/analysis/cadence-stats.ts';
-import { completionSurprisal } from '../src/core/train/surprisal.ts';
 import { answerCharacterSurprisal, CADENCE_SPIKE_K, cadenceInBand } from '../src/core/envs/writing/cadence.ts';
 import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { parseWritingQuery } from '../src/core/envs/writing/query.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
 import { Rng } from '../src/core/random.ts';
-import { heldOutSet, solveGreedy } from '../src/core/train/evaluate.ts';
+import { answerSurprisal, heldOutSet, solveGreedy } from '../src/core/train/evaluate.ts';
 import type { Policy } from '../src/core/model/policy.ts';
+import { loadHubPolicy } from '../src/core/model/hub-policy.ts';
+import { BUILTIN_MODEL_FIELDS } from '../src/core/train/run-config.ts';
+import { FolderFiles } from './lib/folder-files.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   count: { kind: 'number', help: 'held-out tasks', default: 60 },
   from: { kind: 'string', help: 'model file (default: the shipped writing-small)' },
+  model: { kind: 'string', help: 'a hub chat model folder to measure instead (its answers in plain language, see envs/writing/chat-prompts.ts)' },
+  'completion-tokens': { kind: 'number', help: 'with --model: the longest answer, in tokens', default: BUILTIN_MODEL_FIELDS.completionTokens },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -27,7 +32,7 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 async function characterSurprisal(policy: Policy, query: string, answer: string): Promise<readonly number[]> {
-  const [all] = await completionSurprisal(policy, [{ prompt: policy.codec.solverPrompt(writingEnv, query), completion: policy.codec.encodeCompletion(answer, false) }]);
+  const [all] = await answerSurprisal(policy, writingEnv, [query], [answer]);
   return answerCharacterSurprisal(answer, all);
 }
 
@@ -53,12 +58,14 @@ function shuffledLike(answer: string, rng: Rng): string {
 
 await runMain('measure-cadence', FLAGS, async (f) => {
   await startBackend('wasm');
-  const policy = loadPolicy(writingEnv, 'small', f.from as string | undefined);
+  const policy = f.model === undefined
+    ? loadPolicy(writingEnv, 'small', f.from as string | undefined)
+    : await loadHubPolicy(new FolderFiles(f.model as string), { origin: { kind: 'hub', id: 'measure', revision: 'local' }, lora: null, seed: 0, completionTokens: f['completion-tokens'] as number });
   const examples = heldOutSet(writingEnv, f.count as number);
   const queries = examples.map((e) => e.query);
   const greedy = await solveGreedy(policy, writingEnv, queries);
   const prompts = queries.map((q) => policy.codec.solverPrompt(writingEnv, q));
-  const sampledRows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 1, maxNewTokens: writingEnv.maxAnswerLength + 1 }, policy.codec, new Rng(5));
+  const sampledRows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 1, maxNewTokens: policy.codec.completionBudget(writingEnv, 'solver') }, policy.codec, new Rng(5));
   const sampled = sampledRows.map((row) => policy.codec.decodeCompletion(row.tokens));
   const rng = new Rng(9);
   const sets: Record<string, string[]> = {

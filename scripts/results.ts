@@ -2,7 +2,8 @@
 // with the learnability reward from the same shipped base model, with the same settings and number of steps, on
 // each seed (every run a `selfplay --json` child process), then prints a markdown table of held-out Solver
 // accuracy (with its standard error), accuracy per level and the Challenger's query statistics. Each run's JSON
-// lines are kept in --out.
+// lines are kept in --out. With --model <folder> (a hub chat model, on instructions) the rows are the paper's four and
+// the table is chat-results.ts's: strict and loose constraint satisfaction and the judged win rate.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { ROOT } from './lib/node-env.ts';
 import { ENV_KEYS, getEnv } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
+import { CHAT_RESULT_SETTINGS, chatResultsTable, PAPER_ROW_KEYS } from './lib/chat-results.ts';
 
 /**
  * The settings each environment's table is run with, the same for every algorithm: what the paper leaves open,
@@ -21,6 +23,7 @@ export const RESULT_SETTINGS: Record<string, { steps: number; flags: string[] }>
   arithmetic: { steps: 400, flags: [] },
   strings: { steps: 400, flags: ['--lr', '5e-5', '--aggregation', 'mean'] },
   writing: { steps: 80, flags: ['--n', '16', '--g', '4', '--temperature', '0.7', '--lr', '1e-4', '--norm-std', '--rubric-weight', 'parses=4'] },
+  instructions: CHAT_RESULT_SETTINGS,
 };
 
 /** The rows, in the table's order: a label and the selfplay flags that make the algorithm. */
@@ -39,6 +42,8 @@ const FLAGS: Record<string, FlagSpec> = {
   seeds: { kind: 'string', help: 'comma-separated seeds', default: '1,2' },
   parallel: { kind: 'number', help: 'runs at once (each run\'s minutes grow when runs share cores)', default: 2 },
   out: { kind: 'string', help: 'folder for each run\'s JSON lines', default: '.tmp/results' },
+  'selfplay-flags': { kind: 'string', help: 'more selfplay flags for every run, after the settings, which they override written --selfplay-flags="--eval-count 50 --completion-tokens 64"' },
+  model: { kind: 'string', help: 'a hub chat model folder to self-play (instructions): the paper\'s four rows, strict/loose and the judged win rate' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -75,7 +80,11 @@ const pct = (x: unknown) => (100 * Number(x)).toFixed(1);
 await runMain('results', FLAGS, async (f) => {
   const env = getEnv(f.env as string);
   if (!env.verifiable) throw new UsageError(`${env.key} is judged, not verified: its results are win rates (see the README), not this table`);
+  if (env.chatOnly && f.model === undefined) throw new UsageError(`${env.key} is for chat models only: give --model <folder> (a hub chat model; see the README)`);
   const settings = RESULT_SETTINGS[env.key];
+  const rows = f.model === undefined ? ROWS : ROWS.filter((row) => PAPER_ROW_KEYS.includes(row.key));
+  const modelFlags = f.model === undefined ? [] : ['--model', resolve(f.model as string)];
+  const extraFlags = String(f['selfplay-flags'] ?? '').split(/\s+/).filter((flag) => flag !== '');
   const steps = (f.steps as number | undefined) ?? settings.steps;
   const seeds = String(f.seeds).split(',').map(Number);
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be comma-separated integers, got "${f.seeds}"`);
@@ -83,18 +92,23 @@ await runMain('results', FLAGS, async (f) => {
   mkdirSync(out, { recursive: true });
 
   // Base does not train: one evaluation serves every seed.
-  const jobs = ROWS.flatMap((row) => (row.key === 'base' ? [{ row, seed: seeds[0] }] : seeds.map((seed) => ({ row, seed }))));
+  const jobs = rows.flatMap((row) => (row.key === 'base' ? [{ row, seed: seeds[0] }] : seeds.map((seed) => ({ row, seed }))));
   const results = new Map<string, Summary>();
   const queue = [...jobs].reverse(); // the longest runs (LSP) first, so parallel runs finish together
   const workers = Array.from({ length: Math.max(1, f.parallel as number) }, async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
       const label = `${env.key} ${job.row.key} seed ${job.seed}`;
-      const args = [...job.row.flags, '--env', env.key, '--preset', String(f.preset), '--steps', String(steps), '--seed', String(job.seed), ...settings.flags];
+      const args = [...job.row.flags, '--env', env.key, '--preset', String(f.preset), '--steps', String(steps), '--seed', String(job.seed), ...modelFlags, ...settings.flags, ...extraFlags];
       results.set(`${job.row.key}/${job.seed}`, await runOne(args, resolve(out, `${env.key}-${job.row.key}-seed${job.seed}.jsonl`), label));
     }
   });
   await Promise.all(workers);
 
+  if (f.model !== undefined) {
+    const title = `${env.key}, ${f.model}, ${steps} steps per run, seeds ${seeds.join(' and ')}; settings: ${[...settings.flags, ...extraFlags].join(' ')}`;
+    console.log(chatResultsTable(title, rows.map((row) => ({ label: row.label, runs: (row.key === 'base' ? [seeds[0]] : seeds).map((seed) => results.get(`${row.key}/${seed}`)!) }))));
+    return;
+  }
   const levels = Array.from({ length: env.difficultyLevels }, (_, i) => i + 1);
   const lines = [
     `${env.key}, ${f.preset} base model, ${steps} steps per run, seeds ${seeds.join(' and ')}, ${f.parallel} runs at once on the machine's cores; settings: ${settings.flags.join(' ') || 'the defaults'}`,

@@ -16,7 +16,7 @@ import { TrainingSession, type EvaluationReport, type SessionEvent } from '../sr
 import type { StepReport } from '../src/core/train/selfplay.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
-import { HUB_MODEL_FLAGS, hubModelFromFlags } from './lib/hub-model-flags.ts';
+import { HUB_MODEL_FLAGS, hubModelFromFlags, JUDGE_FLAGS, judgeFromFlags } from './lib/hub-model-flags.ts';
 import { writeModelFolder } from './lib/folder-files.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -34,6 +34,7 @@ const FLAGS: Record<string, FlagSpec> = {
   save: { kind: 'string', help: 'write the trained model to this safetensors file (with --model: the LoRA adapters as a PEFT folder)' },
   'save-merged': { kind: 'string', help: 'with --model: write the model with its adapters merged in, as a hub-layout folder' },
   ...HUB_MODEL_FLAGS,
+  ...JUDGE_FLAGS,
   lr: { kind: 'number', help: 'learning rate' },
   beta: { kind: 'number', help: 'KL weight beta' },
   n: { kind: 'number', help: 'N, Challenger queries per step' },
@@ -75,6 +76,8 @@ await runMain('selfplay', FLAGS, async (f) => {
   const given: Record<string, unknown> = { env: f.env, algorithm, preset: f.preset, seed: f.seed, base: 'shipped' };
   for (const [field, flag] of Object.entries(CONFIG_FLAGS)) if (f[flag] !== undefined) given[field] = f[flag];
   given.rubric = parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined);
+  given.qualityReward = f['quality-reward'];
+  given.judge = judgeFromFlags(f);
   const hub = await hubModelFromFlags(f);
   if (hub && f.from !== undefined) throw new UsageError('--from names a built-in model file; --model a hub folder: give one');
   if (!hub && f['save-merged'] !== undefined) throw new UsageError('--save-merged needs --model <folder>');
@@ -132,8 +135,10 @@ await runMain('selfplay', FLAGS, async (f) => {
   };
   if (f.json) emit(summary);
   else {
+    const chat = final['eval/prompt_strict'] === undefined ? '' : `; prompt-level strict ${(final['eval/prompt_strict'] * 100).toFixed(1)}%, loose ${(final['eval/prompt_loose'] * 100).toFixed(1)}%`;
+    const judged = final['eval/judge_win_rate'] === undefined ? '' : `; judged win rate against the base model ${(final['eval/judge_win_rate'] * 100).toFixed(1)}%`;
     const queries = withQueries ? `; query valid ${(final['eval/query_valid_rate'] * 100).toFixed(0)}%, distinct ${(final['eval/query_distinct_rate'] * 100).toFixed(0)}%, difficulty ${final['eval/query_difficulty'].toFixed(2)}` : '';
-    console.error(`held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% -> ${(final['eval/accuracy'] * 100).toFixed(1)}%${queries}; ${summary.seconds.toFixed(0)} s`);
+    console.error(`held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% -> ${(final['eval/accuracy'] * 100).toFixed(1)}%${chat}${judged}${queries}; ${summary.seconds.toFixed(0)} s`);
   }
   if (f.save && hub) writeModelFolder(f.save as string, await session.exportAdapters());
   else if (f.save) {

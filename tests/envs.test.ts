@@ -428,7 +428,7 @@ describe('split', () => {
 
 describe('registry', () => {
   it('finds every environment by its own key', () => {
-    expect(ENV_KEYS).toEqual(['arithmetic', 'strings', 'writing']);
+    expect(ENV_KEYS).toEqual(['arithmetic', 'strings', 'writing', 'instructions']);
     expect(getEnv('arithmetic')).toBe(arithmeticEnv);
     expect(getEnv('strings')).toBe(stringsEnv);
     for (const key of ENV_KEYS) expect(ENVIRONMENTS[key].key).toBe(key);

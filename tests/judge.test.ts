@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_JUDGE_CACHE_SIZE, InvalidJudgeCacheError, JudgeCache } from '../src/core/judge/cache.ts';
 import { InvalidJudgeItemError, JUDGE_ANSWER_WORDS, PAPER_JUDGE_ITEMS, validateJudgeItems, type JudgeItem } from '../src/core/judge/items.ts';
-import { judgePrompt } from '../src/core/judge/prompt.ts';
+import { DEFAULT_JUDGE_TEMPLATE, InvalidJudgeTemplateError, judgePrompt, MAX_JUDGE_TEMPLATE_LENGTH, validateJudgeTemplate } from '../src/core/judge/prompt.ts';
+import { canonicalJudgeOverrides, DEFAULT_JUDGE_SETTINGS, judgeSettingsOf, MAX_JUDGE_ITEMS, validateJudgeSettings } from '../src/core/judge/settings.ts';
 import { expectedAdditiveScore, judgeQuality, JudgeScoreError, JudgeTokenError, logSumExp, yesProbability } from '../src/core/judge/score.ts';
 
 const item: JudgeItem = { key: 'clear', question: 'Is the response clear?' };
@@ -55,6 +56,43 @@ describe('judge prompt', () => {
     );
     expect(judgePrompt(PAPER_JUDGE_ITEMS[0], 'a', '')).toContain("Can the user's task be clearly identified from the instruction?");
     expect(() => judgePrompt({ key: 'x', question: ' ' }, 'a', 'b')).toThrow(InvalidJudgeItemError);
+  });
+});
+
+describe('judge prompt templates', () => {
+  it('fill each slot once, in one pass: a response that writes a slot name stays as written', () => {
+    const template = 'Task: {instruction}\nReply: {response}\n{question} Say Yes or No.';
+    expect(judgePrompt(item, 'Describe tea.', 'It is {question} and {instruction}.', template)).toBe(
+      'Task: Describe tea.\nReply: It is {question} and {instruction}.\nIs the response clear? Say Yes or No.',
+    );
+    expect(judgePrompt(item, 'a', 'b', DEFAULT_JUDGE_TEMPLATE)).toBe(judgePrompt(item, 'a', 'b'));
+  });
+
+  it('are refused by name without each slot exactly once, without a yes or no, or too long', () => {
+    expect(() => validateJudgeTemplate('{instruction} {response} Yes?')).toThrow(/\{question\} exactly once \(it holds it 0 times\)/u);
+    expect(() => validateJudgeTemplate('{instruction} {response} {question} {question} Yes?')).toThrow(/holds it 2 times/u);
+    expect(() => validateJudgeTemplate('{instruction} {response} {question}')).toThrow(/never says Yes or No/u);
+    expect(() => validateJudgeTemplate(`{instruction} {response} {question} Yes ${'x'.repeat(MAX_JUDGE_TEMPLATE_LENGTH)}`)).toThrow(InvalidJudgeTemplateError);
+    expect(() => judgePrompt(item, 'a', 'b', 'no slots, yes')).toThrow(InvalidJudgeTemplateError);
+  });
+});
+
+describe('judge settings', () => {
+  it("default to the paper's items and the default prompt; the canonical form keeps only what differs", () => {
+    expect(judgeSettingsOf({})).toEqual(DEFAULT_JUDGE_SETTINGS);
+    expect(DEFAULT_JUDGE_SETTINGS.items).toBe(PAPER_JUDGE_ITEMS);
+    expect(canonicalJudgeOverrides({ items: PAPER_JUDGE_ITEMS.map((entry) => ({ ...entry })), template: DEFAULT_JUDGE_TEMPLATE })).toEqual({});
+    const items = [PAPER_JUDGE_ITEMS[1], PAPER_JUDGE_ITEMS[0]];
+    expect(canonicalJudgeOverrides({ items })).toEqual({ items });
+    expect(canonicalJudgeOverrides({ template: 'x' })).toEqual({ template: 'x' });
+  });
+
+  it('are validated: items as validateJudgeItems says, at most 16, short questions, a template with its slots', () => {
+    expect(() => validateJudgeSettings(DEFAULT_JUDGE_SETTINGS)).not.toThrow();
+    const many = Array.from({ length: MAX_JUDGE_ITEMS + 1 }, (_, i) => ({ key: `item_${i}`, question: 'Is it good?' }));
+    expect(() => validateJudgeSettings({ ...DEFAULT_JUDGE_SETTINGS, items: many })).toThrow(/at most 16/u);
+    expect(() => validateJudgeSettings({ ...DEFAULT_JUDGE_SETTINGS, items: [{ key: 'long', question: `${'Why '.repeat(120)}?` }] })).toThrow(InvalidJudgeItemError);
+    expect(() => validateJudgeSettings({ ...DEFAULT_JUDGE_SETTINGS, template: 'Judge {response}. Yes?' })).toThrow(InvalidJudgeTemplateError);
   });
 });
 

@@ -20,8 +20,8 @@ function snapshot(config: RunConfig, step: number, columns: Record<string, (numb
 }
 
 describe('lessons', () => {
-  it('three lessons, each with steps of text, and every run they load is a valid config', () => {
-    expect(LESSONS.map((l) => l.key)).toEqual(['advantage', 'kl-leash', 'hacking']);
+  it('four lessons, each with steps of text, and every run they load is a valid config', () => {
+    expect(LESSONS.map((l) => l.key)).toEqual(['advantage', 'kl-leash', 'hacking', 'judge']);
     for (const lesson of LESSONS) {
       expect(lesson.steps.length).toBeGreaterThanOrEqual(4);
       for (const step of lesson.steps) {

@@ -25,10 +25,10 @@ function configError(config: RunConfig): ConfigError {
 
 describe('the registry', () => {
   it('registers writing beside arithmetic and strings', () => {
-    expect(ENV_KEYS).toEqual(['arithmetic', 'strings', 'writing']);
+    expect(ENV_KEYS).toEqual(['arithmetic', 'strings', 'writing', 'instructions']);
     expect(getEnv('writing')).toBe(writingEnv);
     expect(() => getEnv('poetry')).toThrow(UnknownEnvironmentError);
-    expect(() => getEnv('poetry')).toThrow(/known environments: arithmetic, strings, writing/);
+    expect(() => getEnv('poetry')).toThrow(/known environments: arithmetic, strings, writing, instructions/);
   });
 
   it('ships a base model for every environment and preset that fits, among tiny and small', () => {

@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../src/core/rl/config.ts';
 import { defaultRunConfig, normalizeRunConfig, RUN_CONFIG_KEYS, sameRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
 import { RUN_PROPERTY_KEYS } from '../src/app/state/run-properties.ts';
+import { PAPER_JUDGE_ITEMS } from '../src/core/judge/items.ts';
+import { DEFAULT_JUDGE_TEMPLATE } from '../src/core/judge/prompt.ts';
 
 /** The ConfigError a raw config is refused with. */
 function refusal(raw: unknown): ConfigError {
@@ -79,6 +81,35 @@ describe('normalizeRunConfig', () => {
     expect(refusal(JSON.parse('{"__proto__":{"seed":3}}')).field).toBe('__proto__');
   });
 
+  it('keeps the instructions environment to chat models, saying what to do', () => {
+    const err = refusal({ env: 'instructions' });
+    expect(err.field).toBe('env');
+    expect(err.message).toMatch(/^env \("instructions"\) is for chat models only: .* choose a hub chat model \(Bring a model on the page, --model <folder> on the command line\)/);
+    const hub = { env: 'instructions', hubModel: 'HuggingFaceTB/SmolLM2-135M-Instruct', hubRevision: 'main' };
+    expect(normalizeRunConfig(hub)).toMatchObject(hub);
+  });
+
+  it('gives Q to the judge only on a hub model, and checks its items and prompt', () => {
+    const hub = { hubModel: 'org/chat', hubRevision: 'main' };
+    expect(refusal({ qualityReward: 'judge' }).message).toMatch(/^qualityReward \("judge"\) judge needs a hub chat model/);
+    expect(refusal({ ...hub, qualityReward: 'critic' }).field).toBe('qualityReward');
+    expect(normalizeRunConfig({ ...hub, qualityReward: 'judge' }).judge).toEqual({});
+    expect(refusal({ ...hub, judge: { items: [] } }).message).toMatch(/^judge\.items \(\[\]\) are refused: the judge needs at least one item/);
+    expect(refusal({ ...hub, judge: { items: [{ key: 'a', question: 'Q?' }, { key: 'a', question: 'R?' }] } }).message).toMatch(/used twice/);
+    expect(refusal({ ...hub, judge: { template: 'Rate {response}. Yes or No?' } }).message).toMatch(/^judge\.template .* must hold \{instruction\} exactly once \(it holds it 0 times\)/);
+    expect(refusal({ ...hub, judge: { items: [{ key: 'a' }] } }).field).toBe('judge.items');
+    expect(refusal({ ...hub, judge: { prompt: 'x' } }).field).toBe('judge.prompt');
+    expect(refusal({ ...hub, judge: 'paper' }).field).toBe('judge');
+  });
+
+  it("makes the judge canonical: the paper's items and the default prompt are dropped, changed ones kept", () => {
+    const hub = { hubModel: 'org/chat', hubRevision: 'main', qualityReward: 'judge' };
+    expect(normalizeRunConfig({ ...hub, judge: { items: PAPER_JUDGE_ITEMS, template: DEFAULT_JUDGE_TEMPLATE } }).judge).toEqual({});
+    const items = [{ key: 'kind', question: 'Is the response kind?' }];
+    expect(normalizeRunConfig({ ...hub, judge: { items, template: DEFAULT_JUDGE_TEMPLATE } }).judge).toEqual({ items });
+    expect(normalizeRunConfig({ ...hub, judge: null }).judge).toEqual({});
+  });
+
   it('lists the same fields as the app’s property table', () => {
     expect([...RUN_CONFIG_KEYS].sort()).toEqual([...RUN_PROPERTY_KEYS].sort());
   });
@@ -94,11 +125,16 @@ describe('sameRunConfig', () => {
 
   it('is false when any one field differs', () => {
     for (const key of RUN_CONFIG_KEYS) {
-      if (key === 'rubric') continue;
+      if (key === 'rubric' || key === 'judge') continue;
       const other = normalizeRunConfig({ ...base, algorithm: 'lsp' });
       const changed: RunConfig = { ...other, [key]: typeof other[key] === 'number' ? (other[key] as number) + 1 : typeof other[key] === 'boolean' ? !other[key] : `${String(other[key])}x` };
       expect(sameRunConfig(base, changed), key).toBe(false);
     }
     expect(sameRunConfig(base, { ...base, rubric: { enabled: { distinct: false } } })).toBe(false);
+    expect(sameRunConfig(base, { ...base, judge: { template: `${DEFAULT_JUDGE_TEMPLATE}\nBe fair.` } })).toBe(false);
+  });
+
+  it("compares the judge by its effect: the paper's items and the default prompt written out are no change", () => {
+    expect(sameRunConfig(base, { ...base, judge: { items: [...PAPER_JUDGE_ITEMS], template: DEFAULT_JUDGE_TEMPLATE } })).toBe(true);
   });
 });

@@ -27,6 +27,7 @@ describe('share link codec', () => {
       rubric: { enabled: { distinct: false }, weights: { answer_form: 2.5 } },
       hubModel: 'HuggingFaceTB/SmolLM2-135M-Instruct', hubRevision: '12fd25f77366fa6b3b4b768ec3050bf629380bac',
       loraRank: 4, loraAlpha: 8, loraTargets: 'q_proj,v_proj', completionTokens: 32,
+      qualityReward: 'judge', judge: { items: [{ key: 'kind', question: 'Is the response kind?' }], template: 'Is it good? {instruction} {response} {question} Yes or No.' },
     };
     // The test covers every property of the table.
     expect(Object.keys(config).sort()).toEqual([...RUN_PROPERTY_KEYS].sort());

@@ -28,7 +28,7 @@ describe('workshop view options in a share link', () => {
     for (const name of ['play', 'step', 'reset', 'evaluate', 'backend', 'runs', 'settings', 'rubric', 'compare']) expect(CONTROL_NAMES).toContain(name);
     expect(new Set(CONTROL_NAMES).size).toBe(CONTROL_NAMES.length);
     for (const name of VIEW_ONLY_PANELS) expect(CONTROL_NAMES).toContain(name);
-    expect(LESSON_KEYS).toEqual(['advantage', 'kl-leash', 'hacking']);
+    expect(LESSON_KEYS).toEqual(['advantage', 'kl-leash', 'hacking', 'judge']);
   });
 
   it('round-trips lock, hide and lesson, and the settings part still decodes to the same config', () => {

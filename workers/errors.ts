@@ -15,7 +15,8 @@ import { ConfigError } from '../src/core/rl/config.ts';
 import { TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
 import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
 import { NonFiniteLossError } from '../src/core/train/errors.ts';
-import { SessionStateError } from '../src/core/train/errors.ts';
+import { ChatModelRequiredError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
+import { JudgeScoreError, JudgeTokenError } from '../src/core/judge/score.ts';
 import type { SessionErrorInfo } from '../src/core/train/session.ts';
 
 /** The worker's WebGPU device went away (a driver reset, or the test hook). */
@@ -35,11 +36,15 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 const ERROR_CLASSES: Record<string, ErrorClass> = {
   BackendUnavailableError,
   CadenceInputError,
+  ChatModelRequiredError,
   CheckpointFormatError,
   ConfigError,
   CorpusError,
   DeviceLostError,
   InvalidRubricWeightError,
+  JudgePromptLengthError,
+  JudgeScoreError,
+  JudgeTokenError,
   ModelConfigError,
   NonFiniteLossError,
   SessionStateError,

@@ -28,7 +28,8 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
       continue;
     }
     const value = inline ?? argv[++i];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`--${rawName} needs a value`);
+    // A value written inline (--flag=--other) is taken as written; a separate one must not be the next flag.
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${rawName} needs a value`);
     if (s.kind === 'number') {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new UsageError(`--${rawName} must be a number, got "${value}"`);

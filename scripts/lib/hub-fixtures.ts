@@ -38,6 +38,9 @@ export const FIXTURES = {
   'tiny-llama-chat': { arch: tinyLlama({}), tokenizer: () => byteLevelFixture('llama3'), dtype: 'BF16', shardBytes: 150_000, seed: 2 },
   'tiny-llama-sp': { arch: tinyLlama({ nKvHead: 1, tieEmbeddings: true }), tokenizer: () => sentencePieceFixture('metaspace'), dtype: 'F16', shardBytes: 0, seed: 3 },
   'tiny-qwen2-chat': { arch: tinyLlama({ family: 'qwen2', qkvBias: true, tieEmbeddings: true }), tokenizer: () => byteLevelFixture('chatml'), dtype: 'BF16', shardBytes: 0, seed: 4 },
+  /** The Qwen2 chat model with a context of 2,048 positions: the instructions environment's Challenger prompt is 517
+   *  tokens in this small tokenizer (about a character each), and the judge's prompts run to a few hundred. */
+  'tiny-qwen2-chat-long': { arch: tinyLlama({ family: 'qwen2', qkvBias: true, tieEmbeddings: true, maxPositions: 2048 }), tokenizer: () => byteLevelFixture('chatml'), dtype: 'BF16', shardBytes: 0, seed: 6 },
   /** SmolLM2-135M-Instruct's exact config (30 layers, width 576, 9 heads over 3 key/value heads, vocabulary 49,152,
    *  tied), random weights: for benchmarks of the real size. Its tokenizer is a 49,152-id byte-level BPE from GPT-2's
    *  merges with ChatML's tokens, so prompts take about the tokens SmolLM2's own tokenizer gives them. */

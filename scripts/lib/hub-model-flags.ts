@@ -3,11 +3,12 @@
 // config's hub fields and the files the session loads.
 
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, type FlagSpec } from './cli.ts';
 import { FolderFiles } from './folder-files.ts';
-import { BUILTIN_MODEL_FIELDS, type RunConfig } from '../../src/core/train/run-config.ts';
+import { BUILTIN_MODEL_FIELDS, QUALITY_REWARDS, type RunConfig } from '../../src/core/train/run-config.ts';
+import type { JudgeOverrides } from '../../src/core/judge/settings.ts';
 
 export const HUB_MODEL_FLAGS: Record<string, FlagSpec> = {
   model: { kind: 'string', help: 'a model folder in the hub layout (config.json, safetensors, tokenizer files): self-play it with LoRA' },
@@ -18,6 +19,34 @@ export const HUB_MODEL_FLAGS: Record<string, FlagSpec> = {
   'lora-targets': { kind: 'string', help: "LoRA targets, PEFT module names comma-separated (default: every projection)" },
   'completion-tokens': { kind: 'number', help: "a hub model's longest task or answer, in tokens", default: BUILTIN_MODEL_FIELDS.completionTokens },
 };
+
+/** The judge's flags (selfplay, eval): what gives Q, and the judge's items and prompt from files. */
+export const JUDGE_FLAGS: Record<string, FlagSpec> = {
+  'quality-reward': { kind: 'string', help: "what gives the quality self-reward Q: the environment's rubric, or the judge (the reference chat model)", default: 'rubric', choices: QUALITY_REWARDS },
+  'judge-items': { kind: 'string', help: 'a JSON file of the judge\'s items, [{"key": "...", "question": "..."}] (default: the LSP paper\'s seven)' },
+  'judge-prompt': { kind: 'string', help: "a text file of the judge's prompt, holding {instruction}, {response} and {question} once each (default: the built-in wording)" },
+};
+
+/** The judge overrides the flags name: items and prompt read from their files (their rules are the run config's). */
+export function judgeFromFlags(f: Flags): JudgeOverrides {
+  const read = (flag: string) => {
+    const path = f[flag] as string | undefined;
+    if (path === undefined) return undefined;
+    if (!existsSync(path)) throw new UsageError(`--${flag} ${path}: no such file`);
+    return readFileSync(path, 'utf8');
+  };
+  const items = read('judge-items');
+  const template = read('judge-prompt');
+  let parsed: unknown;
+  if (items !== undefined) {
+    try {
+      parsed = JSON.parse(items);
+    } catch (err) {
+      throw new UsageError(`--judge-items ${f['judge-items']} is not JSON (${(err as Error).message}): write a list of {"key": "...", "question": "..."}`);
+    }
+  }
+  return { ...(items !== undefined ? { items: parsed as JudgeOverrides['items'] } : {}), ...(template !== undefined ? { template } : {}) };
+}
 
 export type Flags = Record<string, string | number | boolean | undefined>;
 

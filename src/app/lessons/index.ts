@@ -2,10 +2,11 @@
 
 import { groupAdvantageLesson } from './group-advantage.ts';
 import { klLeashLesson } from './kl-leash.ts';
+import { modelGradesItselfLesson } from './model-grades-itself.ts';
 import type { Lesson } from './lesson.ts';
 import { rewardHackingLesson } from './reward-hacking.ts';
 
-export const LESSONS: readonly Lesson[] = [groupAdvantageLesson, klLeashLesson, rewardHackingLesson];
+export const LESSONS: readonly Lesson[] = [groupAdvantageLesson, klLeashLesson, rewardHackingLesson, modelGradesItselfLesson];
 export const LESSON_KEYS: readonly string[] = LESSONS.map((lesson) => lesson.key);
 
 export function findLesson(key: string): Lesson | null {

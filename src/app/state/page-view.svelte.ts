@@ -6,6 +6,7 @@ import { detectAlarms, type Alarm } from '../../core/analysis/alarms.ts';
 import { getEnv } from '../../core/envs/registry.ts';
 import { defaultLiveEval } from '../../core/train/live-eval.ts';
 import { envRubrics } from '../../core/train/rubric-overrides.ts';
+import { judgeSettingsOf } from '../../core/judge/settings.ts';
 import { findLesson } from '../lessons/index.ts';
 import type { LessonSnapshot } from '../lessons/lesson.ts';
 import { chartSpecs, heldoutChartSpec, rewardChartSpec } from '../viz/charts.ts';
@@ -46,7 +47,7 @@ export class PageView {
   /** Read only inside the deriveds below, which run lazily, after the constructor has set it. */
   private readonly page: RunController;
   readonly env = $derived.by(() => getEnv(this.page.config.env));
-  readonly charts = $derived.by(() => chartSpecs(this.env));
+  readonly charts = $derived.by(() => chartSpecs(this.env, this.page.config.qualityReward === 'judge' ? judgeSettingsOf(this.page.config.judge ?? {}).items : null));
   /** The headline pair: held-out accuracy (win rate on a judged environment) and reward. */
   readonly heldoutChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env)));
   readonly rewardChart = rewardChartSpec();

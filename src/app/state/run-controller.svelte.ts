@@ -9,6 +9,7 @@ import { ConfigError } from '../../core/rl/config.ts';
 import { rescoreGroups } from '../../core/train/rollouts.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import type { RubricOverrides } from '../../core/envs/rubric.ts';
+import { canonicalJudgeOverrides, type JudgeOverrides } from '../../core/judge/settings.ts';
 import { defaultRunConfig, sameRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import type { Checkpoint, SessionTask } from '../../core/train/session.ts';
 import { DeviceLostError } from '../../../workers/errors.ts';
@@ -213,6 +214,24 @@ export class RunController {
     await this.attempt('rubric', async () => {
       await engine.session.setRubric(next.rubric); // queued after the session's running task
       // Paused: store the run with its new config now, so a reload of the new link resumes it.
+      if (this.status === 'ready' && engine === this.host.engine) await this.loop.checkpoint(engine);
+    }, false);
+  }
+
+  /**
+   * New judge items or prompt for the open run, which goes on: the link and the stored run's config follow, and the
+   * judge reads them from the next step (the last step's scores came from the model, so they stay). A broken rule
+   * shows in the rubric editor, like a rubric's.
+   */
+  async setJudge(overrides: JudgeOverrides): Promise<void> {
+    const next = this.refusedBy((err) => (this.rubricError = err.message), () => validateRunConfig({ ...this.config, judge: canonicalJudgeOverrides(overrides) }));
+    if (!next) return;
+    this.rubricError = null;
+    this.setConfig(next);
+    const engine = this.host.engine;
+    if (!engine) return;
+    await this.attempt('judge', async () => {
+      await engine.session.setJudge(next.judge); // queued after the session's running task
       if (this.status === 'ready' && engine === this.host.engine) await this.loop.checkpoint(engine);
     }, false);
   }

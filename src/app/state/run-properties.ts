@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { ENV_KEYS } from '../../core/envs/registry.ts';
 import { PRESET_NAMES } from '../../core/model/config.ts';
-import { BASE_MODEL_SOURCES, RUN_ALGORITHMS, type RunConfig } from '../../core/train/run-config.ts';
+import { BASE_MODEL_SOURCES, QUALITY_REWARDS, RUN_ALGORITHMS, type RunConfig } from '../../core/train/run-config.ts';
 import { AGGREGATIONS, CHALLENGER_REWARDS, CLIP_MODES, KL_ESTIMATORS, NUMERIC_RULES } from '../../core/rl/config.ts';
 
 /** A number input whose bounds are the config rule's (an open bound is offered one step inside it). */
@@ -20,7 +20,7 @@ export type PropertyInput =
   | { kind: 'select'; options: readonly string[] }
   | { kind: 'number'; step: number; min?: number; max?: number }
   | { kind: 'toggle' }
-  /** Not a form field: the rubric editor (RubricEditor.svelte) edits it. */
+  /** Not a form field: the rubric editor (RubricEditor.svelte) edits it (the rubric overrides, the judge's items and prompt). */
   | { kind: 'rubric' }
   /** Not a form field: the model picker sets it. */
   | { kind: 'hub' };
@@ -43,6 +43,12 @@ const number = v.pipe(v.number(), v.finite());
 const rubricOverrides = v.strictObject({
   enabled: v.optional(v.record(v.string(), v.boolean())),
   weights: v.optional(v.record(v.string(), number)),
+});
+
+/** Shape only; the judge's rules (keys, questions, the prompt's slots) are validateRunConfig's. */
+const judgeOverrides = v.strictObject({
+  items: v.optional(v.array(v.strictObject({ key: v.string(), question: v.string() }))),
+  template: v.optional(v.string()),
 });
 
 /** Mapped over RunConfig, so the compiler insists on a row for every field. */
@@ -83,6 +89,14 @@ export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
   loraTargets: { label: 'LoRA targets', help: "The projections LoRA adapts (PEFT's names, comma-separated); empty adapts them all.", group: 'model', input: { kind: 'hub' }, schema: v.string() },
   completionTokens: { label: 'Completion tokens', help: "A hub model's longest task or answer, in tokens.", group: 'model', input: { kind: 'number', step: 8, min: 2, max: 1024 }, schema: integer },
   rubric: { label: 'Rubric', help: 'Criteria of the rubrics switched off or re-weighted, in the rubric editor.', group: 'reward', input: { kind: 'rubric' }, schema: rubricOverrides },
+  qualityReward: {
+    label: 'Quality reward',
+    help: "What gives the quality self-reward Q: the environment's rubric, or the judge: the reference model (a hub chat model, adapters off) asked yes/no questions about each instruction and answer, as the LSP paper does.",
+    group: 'reward',
+    input: { kind: 'select', options: QUALITY_REWARDS },
+    schema: v.picklist(QUALITY_REWARDS),
+  },
+  judge: { label: 'Judge', help: "The judge's items and prompt, where they differ from the paper's seven and the default wording, in the rubric editor.", group: 'reward', input: { kind: 'rubric' }, schema: judgeOverrides },
 };
 
 export const RUN_PROPERTY_KEYS = Object.keys(RUN_PROPERTIES) as (keyof RunConfig)[];

@@ -33,6 +33,7 @@ const TASK_NAMES: Record<SessionTask, string> = {
   backend: 'The backend',
   export: 'Exporting the model',
   rubric: 'Changing the rubric',
+  judge: 'Changing the judge',
 };
 
 export function describeTask(task: SessionTask): string {

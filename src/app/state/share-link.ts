@@ -10,8 +10,9 @@ import LZString from 'lz-string';
 import { ConfigError } from '../../core/rl/config.ts';
 import { ENV_KEYS, getEnv } from '../../core/envs/registry.ts';
 import { BACKEND_NAMES, type BackendName } from '../../core/backend-names.ts';
-import { BUILTIN_MODEL_FIELDS, defaultRunConfig, normalizeRunConfig, RUN_ALGORITHMS, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
+import { BUILTIN_MODEL_FIELDS, RUBRIC_QUALITY_FIELDS, defaultRunConfig, normalizeRunConfig, RUN_ALGORITHMS, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
+import { canonicalJudgeOverrides } from '../../core/judge/settings.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
 
 export const LINK_VERSION = 2;
@@ -22,6 +23,8 @@ const SHARED_DEFAULTS = {
   updatesPerBatch: 1, clipMode: 'token', clipEpsilon: 0.2, maxGradNorm: 1, topK: 0, topP: 1,
   // Links made before hub models ran a built-in model: an absent hub field means the built-in one's value.
   ...BUILTIN_MODEL_FIELDS,
+  // Links made before the judge: the rubric gave Q.
+  ...RUBRIC_QUALITY_FIELDS,
 } as const;
 
 /**
@@ -124,14 +127,18 @@ export function encodeShareLink(config: RunConfig, provenance?: LinkProvenance):
   // Rubric overrides go in their short form (only what differs from the criteria's definitions), so a link
   // names only what was changed and two links with the same effect are the same link.
   const rubric = config.rubric ?? {};
-  const compact: RunConfig = { ...config, rubric: ENV_KEYS.includes(config.env) ? canonicalRubricOverrides(getEnv(config.env), rubric) : rubric };
+  const compact: RunConfig = {
+    ...config,
+    rubric: ENV_KEYS.includes(config.env) ? canonicalRubricOverrides(getEnv(config.env), rubric) : rubric,
+    judge: canonicalJudgeOverrides(config.judge ?? {}),
+  };
   const changed: Partial<Record<keyof RunConfig | typeof PROVENANCE_KEY, unknown>> = {};
   for (const key of RUN_PROPERTY_KEYS) if (!sameValue(compact[key], defaults[key])) changed[key] = compact[key];
   if (provenance?.trainedOn.length) changed[PROVENANCE_KEY] = provenance.trainedOn;
   return `#v${LINK_VERSION}.${LZString.compressToEncodedURIComponent(JSON.stringify(changed))}`;
 }
 
-/** Plain values by ===, objects (the rubric overrides) by content. */
+/** Plain values by ===, objects (the rubric and judge overrides) by content. */
 function sameValue(a: unknown, b: unknown): boolean {
   return typeof a === 'object' && a !== null ? JSON.stringify(a) === JSON.stringify(b) : a === b;
 }

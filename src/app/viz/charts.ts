@@ -5,6 +5,7 @@ import { metricInfo } from './metric-catalogue.ts';
 import type { Alarm } from '../../core/analysis/alarms.ts';
 import type { Env } from '../../core/envs/env.ts';
 import type { LiveEvalSettings } from '../../core/train/live-eval.ts';
+import type { JudgeItem } from '../../core/judge/items.ts';
 
 export interface SeriesSpec {
   key: string;
@@ -47,6 +48,17 @@ const BASE_COLOR = '#8b9099';
  */
 export function heldoutChartSpec(env: Env, live: LiveEvalSettings): ChartSpec {
   const cadence = `every ${live.every} steps from step 0`;
+  if (env.constraintVerdicts) {
+    return {
+      id: 'heldout', title: 'Held-out instructions followed', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
+      hint:
+        `Greedy answers to ${live.count} held-out instructions, ${cadence}: the share meeting every constraint, strictly and loosely (as IFEval), ` +
+        "the base model's strict share dashed, and the win rate against the base model's answers with the judge deciding each pair.",
+      series: (['eval/prompt_strict', 'eval/prompt_loose', 'eval/judge_win_rate'] as const)
+        .map((key, i) => ({ key, label: metricInfo(key).short, color: [SOLVER_COLOR, '#3d8f5a', '#8a5bb5'][i], points: true }) as SeriesSpec)
+        .concat([{ key: 'eval/base_prompt_strict', label: metricInfo('eval/base_prompt_strict').short, color: BASE_COLOR, dashed: true }]),
+    };
+  }
   if (!env.verifiable) {
     return {
       id: 'heldout', title: 'Win rate vs the base model', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
@@ -70,8 +82,9 @@ export function rewardChartSpec(): ChartSpec {
   };
 }
 
-/** The other training charts, in the grid under the headline. */
-export function chartSpecs(env: Env): ChartSpec[] {
+/** The other training charts, in the grid under the headline; with `judgeItems` (the judge gives Q), one of the judge's
+ *  mean score per item. */
+export function chartSpecs(env: Env, judgeItems: readonly JudgeItem[] | null = null): ChartSpec[] {
   return [
     { id: 'kl', title: 'KL to the base model', hint: 'How far each role has moved from the base model (pi_ref).', digits: 4,
       series: [{ key: 'solver/kl', label: metricInfo('solver/kl').short, color: SOLVER_COLOR }, { key: 'challenger/kl', label: metricInfo('challenger/kl').short, color: CHALLENGER_COLOR }] },
@@ -83,6 +96,10 @@ export function chartSpecs(env: Env): ChartSpec[] {
     ...(env.rewardRubric
       ? [{ id: 'task-rubric', title: 'Task rubric pass rate', hint: 'Share of answers passing each task criterion, among those whose task asks for it.', digits: 2, range: [0, 1] as [number, number],
           series: env.rewardRubric.map((c, i) => ({ key: `rubric/${c.key}`, label: c.key, color: PALETTE[i % PALETTE.length] })) }]
+      : []),
+    ...(judgeItems
+      ? [{ id: 'judge', title: 'The judge', hint: "Mean p(Yes) / (p(Yes) + p(No)) of each of the judge's questions over the step's answers; Q is their mean.", digits: 3, range: [0, 1] as [number, number],
+          series: judgeItems.map((item, i) => ({ key: `judge/${item.key}`, label: item.key, color: PALETTE[i % PALETTE.length] })) }]
       : []),
     { id: 'queries', title: 'Queries', hint: 'Valid: queries that parse. Distinct: unique in the batch. No signal: groups whose answers all scored the same.', digits: 2, range: [0, 1],
       series: [{ key: 'query/valid_rate', label: metricInfo('query/valid_rate').short, color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: metricInfo('query/distinct_rate').short, color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: metricInfo('solver/frac_reward_zero_std').short, color: '#9ca3af' }] },

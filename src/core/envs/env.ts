@@ -102,6 +102,11 @@ export interface Env<Q = unknown> {
   kindsOf(query: Q): readonly string[];
   /** Plain-language prompts for chat models; absent: chatPromptsOf builds them from the instruction and template. */
   chat?: ChatPrompts;
+  /**
+   * Whether only a chat model (a hub model with a chat template) can play it: its tasks are plain-language
+   * instructions, which a built-in character model, fitted to a task alphabet, cannot read. Absent: any model.
+   */
+  chatOnly?: boolean;
   /** Difficulty of a parsed query: an integer in [1, difficultyLevels]. */
   difficulty(query: Q): number;
   difficultyLevels: number;
@@ -115,6 +120,13 @@ export interface Env<Q = unknown> {
    */
   rewardRubric?: readonly RubricCriterionInfo[];
   rewardPasses?(query: Q, answer: string, context?: RewardContext): Record<string, boolean | null>;
+  /**
+   * Environments whose task is a list of checkable constraints (instructions) give each constraint's verdict, by
+   * kind (null where the query does not ask it), judged strictly on the answer or loosely as IFEval does (on
+   * variants of the answer without its first or last line or its markdown emphasis): what held-out evaluation
+   * reports per constraint, strict and loose.
+   */
+  constraintVerdicts?(query: Q, answer: string, mode: 'strict' | 'loose'): Record<string, boolean | null>;
   /**
    * One example from the generator. `split` decides which side of a fixed hash split it comes from:
    * 'train' examples never equal any 'eval' example.

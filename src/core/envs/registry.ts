@@ -2,6 +2,7 @@
 
 import { arithmeticEnv } from './arithmetic.ts';
 import type { Env } from './env.ts';
+import { instructionsEnv } from './instructions/index.ts';
 import { stringsEnv } from './strings.ts';
 import { writingEnv } from './writing/index.ts';
 
@@ -9,6 +10,7 @@ export const ENVIRONMENTS: Readonly<Record<string, Env>> = {
   [arithmeticEnv.key]: arithmeticEnv,
   [stringsEnv.key]: stringsEnv,
   [writingEnv.key]: writingEnv,
+  [instructionsEnv.key]: instructionsEnv,
 };
 
 export const ENV_KEYS: readonly string[] = Object.keys(ENVIRONMENTS);

@@ -15,6 +15,24 @@ export interface YesNoIds {
   no: readonly number[];
 }
 
+/**
+ * The ids read as 'yes' and as 'no' from the first token each of JUDGE_ANSWER_WORDS begins with (`firstToken`: the
+ * judge tokenizer's first id of a word as it follows a prompt, null for none). An id that begins words of both sides
+ * (a lone space, where ' Yes' and ' No' split after it) is evidence for neither and is left out. Throws
+ * JudgeTokenError when a side is left with no id.
+ */
+export function judgeAnswerIds(words: Readonly<Record<'yes' | 'no', readonly string[]>>, firstToken: (word: string) => number | null): YesNoIds {
+  const firstIds = (side: 'yes' | 'no') => [...new Set(words[side].map(firstToken).filter((id): id is number => id !== null))];
+  const [yes, no] = [firstIds('yes'), firstIds('no')];
+  const ids = { yes: yes.filter((id) => !no.includes(id)), no: no.filter((id) => !yes.includes(id)) };
+  for (const side of ['yes', 'no'] as const) {
+    if (ids[side].length === 0) {
+      throw new JudgeTokenError(`the judge's tokenizer begins every '${side}' word (${words[side].join(', ')}) with a token the other side shares: it cannot tell yes from no by the next token`);
+    }
+  }
+  return ids;
+}
+
 /** log(sum(exp(values))), stable for large magnitudes; -Infinity for no values or all -Infinity. */
 export function logSumExp(values: readonly number[]): number {
   const max = Math.max(...values);

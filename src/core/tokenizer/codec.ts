@@ -22,6 +22,10 @@ export interface RoleCodec {
   /** The ids of a completion's text, ending with a stop token when `finished` (pretraining targets, the surprisal
    *  of a given answer). */
   encodeCompletion(text: string, finished?: boolean): number[];
+  /** How many characters of decodeCompletion's text each completion id accounts for, up to the first stop token
+   *  (excluded): one per id for a character tokenizer, a token's length for a subword one. They sum to the text's
+   *  length (in UTF-16 units), so a token's surprisal can be spread over its characters. */
+  characterCounts(ids: ArrayLike<number>): number[];
   /** The most tokens a completion of `role` may take in `env`, its stop token included. */
   completionBudget(env: Env, role: 'challenger' | 'solver'): number;
 }

@@ -72,6 +72,12 @@ const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece'] as const;
  */
 const FIXED_DATE_STRING = '26 Jul 2024';
 
+/** Ids of context decoded before an id to count its characters (see characterCounts): a UTF-8 character takes at most
+ *  four byte-level ids, and a few more cover space clean-up and a SentencePiece word's leading space. */
+const CHARACTER_WINDOW = 8;
+/** What a decoder writes for bytes that are not a whole UTF-8 character. */
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
 /** A user turn and a reply that no template writes by itself, to find what a template puts around them. */
 const PROBE_QUESTION = 'Sparring probe question';
 const PROBE_REPLY = 'Sparring probe reply';
@@ -245,6 +251,7 @@ export class HubCodec implements RoleCodec {
   private readonly anchorIds: readonly number[];
 
   private readonly completionTokens: number;
+  private readonly aloneTexts = new Map<number, string>();
 
   constructor(files: HubTokenizerFiles, options: HubCodecOptions = { completionTokens: DEFAULT_COMPLETION_TOKENS }) {
     if (!Number.isInteger(options.completionTokens) || options.completionTokens < 2) {
@@ -463,6 +470,45 @@ export class HubCodec implements RoleCodec {
     return this.tokenizer.decode(kept, { skip_special_tokens: true });
   }
 
+  /**
+   * Each completion id's characters. Where every id decodes alone to whole characters whose lengths add up to the
+   * text's (byte-level tokenizers on most text), those lengths, one decode per distinct id. Otherwise (a character
+   * split over several byte-level ids, a SentencePiece word's leading space, space clean-up) the growth of the
+   * decoded text when the id is added, decoded with the few ids before it (CHARACTER_WINDOW), a few short decodes per
+   * id rather than a decode of every prefix: a split character counts at its first id, and where clean-up makes the
+   * text shrink the counts are trimmed from the end, so that they sum to the decoded text's length.
+   */
+  characterCounts(ids: ArrayLike<number>): number[] {
+    const kept: number[] = [];
+    for (let i = 0; i < ids.length && !this.stopTokens.includes(ids[i]); i++) kept.push(ids[i]);
+    const total = this.decodeCompletion(kept).length;
+    const alone = kept.map((id) => this.aloneText(id));
+    if (alone.every((text) => !text.includes(REPLACEMENT_CHARACTER)) && alone.reduce((sum, text) => sum + text.length, 0) === total) {
+      return alone.map((text) => text.length);
+    }
+    const counts = kept.map((_, k) => {
+      const from = Math.max(0, k - CHARACTER_WINDOW);
+      return Math.max(0, this.decodeCompletion(kept.slice(from, k + 1)).length - this.decodeCompletion(kept.slice(from, k)).length);
+    });
+    let excess = counts.reduce((a, b) => a + b, 0) - total;
+    for (let k = counts.length - 1; k >= 0 && excess !== 0; k--) {
+      const change = excess > 0 ? Math.min(excess, counts[k]) : excess; // a shortfall (never seen) goes to the last id
+      counts[k] -= change;
+      excess -= change;
+    }
+    return counts;
+  }
+
+  /** An id's text decoded alone (memoised: a completion repeats its ids, and a run its vocabulary). */
+  private aloneText(id: number): string {
+    let text = this.aloneTexts.get(id);
+    if (text === undefined) {
+      text = this.decodeCompletion([id]);
+      this.aloneTexts.set(id, text);
+    }
+    return text;
+  }
+
   /** The id of a special token's text, or of the one token that `text` is where it follows a prompt (as a reply
    *  'Yes' would); null when it is not exactly one token. */
   tokenId(text: string): number | null {
@@ -471,6 +517,12 @@ export class HubCodec implements RoleCodec {
     const ids = this.completionIds(text);
     return ids.length === 1 ? ids[0] : null;
   }
+}
+
+/** The codec as a chat model's (a hub tokenizer with a chat template), or null: a built-in character tokenizer, or a
+ *  base model's plain prompts. What reads plain-language messages (the judge, chat-only environments) needs one. */
+export function chatCodecOf(codec: RoleCodec): HubCodec | null {
+  return codec instanceof HubCodec && codec.kind === 'chat' ? codec : null;
 }
 
 /** Refuses a codec whose ids do not all have a row in the model's embedding (a tokenizer from another model). */

@@ -83,6 +83,13 @@ export class Tokenizer implements RoleCodec {
     return this.decode(ids);
   }
 
+  /** One character per id, none for a special token (which decode drops). */
+  characterCounts(ids: ArrayLike<number>): number[] {
+    const counts: number[] = [];
+    for (let i = 0; i < ids.length && ids[i] !== EOS; i++) counts.push(ids[i] >= SPECIAL_TOKENS.length ? 1 : 0);
+    return counts;
+  }
+
   encodeCompletion(text: string, finished = true): number[] {
     return finished ? [...this.encode(text), EOS] : this.encode(text);
   }

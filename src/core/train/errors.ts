@@ -10,3 +10,14 @@ export class NonFiniteLossError extends Error {
 export class SessionStateError extends Error {
   override name = 'SessionStateError';
 }
+
+/** The run needs a chat model (a hub model with a chat template) and was given another: a built-in model, or a base
+ *  model without a template. */
+export class ChatModelRequiredError extends Error {
+  override name = 'ChatModelRequiredError';
+}
+
+/** A judge prompt longer than the judge model reads. */
+export class JudgePromptLengthError extends Error {
+  override name = 'JudgePromptLengthError';
+}

@@ -9,6 +9,10 @@ import type { PolicyView } from '../model/policy.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../model/sample.ts';
 import { Rng } from '../random.ts';
 import { completionSurprisal } from './surprisal.ts';
+import { spreadOverCharacters } from '../analysis/character-surprisal.ts';
+import { chatEvalMetrics, constraintEval, judgedWinRate, type ConstraintEval, type JudgeWinRate } from './chat-eval.ts';
+import type { ModelJudge } from './judge-model.ts';
+import { judgeQuality } from '../judge/score.ts';
 
 export const EVAL_SEED = 20250911;
 
@@ -198,12 +202,16 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
 }
 
 /**
- * -log p (nats) of each answer's characters under `reference`, given its query as a Solver prompt: what the
+ * -log p (nats) of each answer's characters under `reference` (a token's spread evenly over its characters), given its
+ * query as a Solver prompt: what the
  * trainer reads from its reference log-probs for the cadence criterion, here for answers to held-out tasks.
  */
-export function answerSurprisal(reference: PolicyView, env: Env, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
+export async function answerSurprisal(reference: PolicyView, env: Env, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
   const { codec } = reference;
-  return completionSurprisal(reference, queries.map((q, i) => ({ prompt: codec.solverPrompt(env, q), completion: codec.encodeCompletion(answers[i], false) })));
+  const completions = answers.map((answer) => codec.encodeCompletion(answer, false));
+  const perToken = await completionSurprisal(reference, queries.map((q, i) => ({ prompt: codec.solverPrompt(env, q), completion: completions[i] })));
+  // A subword model's tokens, spread over their characters (the built-in models' tokens are characters already).
+  return perToken.map((values, i) => spreadOverCharacters(values, codec.characterCounts(completions[i])));
 }
 
 /** A held-out evaluation of one model beside the base model's on the same tasks. */
@@ -212,6 +220,10 @@ export interface HeldOutEval {
   base: SolverEval;
   /** Judged environments measured against a base model only: pairwise wins against its answers, cadence included. */
   winRate?: WinRateEval;
+  /** Environments of checkable constraints (instructions): strict and loose satisfaction, this model's and the base's. */
+  constraints?: { current: ConstraintEval; base: ConstraintEval };
+  /** With the judge: the win rate against the base model's answers, the judge deciding each pair. */
+  judgeWinRate?: JudgeWinRate;
 }
 
 /** The base model's side of a held-out set, computed once per set size. */
@@ -232,9 +244,11 @@ export class Evaluator {
   private readonly sides = new Map<number, BaseSide>();
   private readonly baseQueries = new Map<string, ChallengerEval>();
 
+  /** `judge`: the reference model as judge, for the judged win rate against the base model (chat models only). */
   constructor(
     readonly env: Env,
     private readonly base: PolicyView | null,
+    private readonly judge: ModelJudge | null = null,
   ) {}
 
   /** Greedy held-out accuracy of `policy` on the first `count` held-out tasks, beside the base model's. */
@@ -249,7 +263,17 @@ export class Evaluator {
       const surprisal = { answers: await answerSurprisal(reference, env, queries, answers), base: side.surprisal! };
       out.winRate = judgePairs(env, queries, answers, side.answers, surprisal);
     }
+    const constraints = constraintEval(env, queries, answers);
+    if (constraints) out.constraints = { current: constraints, base: constraintEval(env, queries, side.answers)! };
+    if (this.judge && this.base) out.judgeWinRate = await this.judgeAgainstBase(this.judge, queries, answers, side.answers);
     return out;
+  }
+
+  /** The judge's quality of both sides' answers (the base side's from the judge's cache after the first time). */
+  private async judgeAgainstBase(judge: ModelJudge, queries: readonly string[], answers: readonly string[], baseAnswers: readonly string[]): Promise<JudgeWinRate> {
+    const quality = async (side: readonly string[]) =>
+      (await judge.scorePairs(queries.map((instruction, i) => ({ instruction, response: side[i] })))).map(judgeQuality);
+    return judgedWinRate(queries, answers, baseAnswers, await quality(answers), await quality(baseAnswers));
   }
 
   /** `count` Challenger queries of `policy` sampled at `temperature`, summarised. */
@@ -298,5 +322,5 @@ export function evaluationMetrics(heldOut: HeldOutEval, challenger: ChallengerEv
     const w = heldOut.winRate;
     Object.assign(out, { 'eval/win_rate': w.winRate, 'eval/wins': w.wins, 'eval/ties': w.ties, 'eval/losses': w.losses });
   }
-  return out;
+  return { ...out, ...chatEvalMetrics(heldOut.constraints, heldOut.judgeWinRate) };
 }

@@ -1,10 +1,13 @@
 // A step's rollouts as the page and the trainer see them: each Challenger query with its group of Solver answers,
-// scored (task reward R, quality self-reward Q and their verdicts) and given both roles' advantages. Scoring,
+// scored (task reward R, quality self-reward Q from the rubric or the judge, and their verdicts) and given both
+// roles' advantages. Scoring,
 // advantages and group building are shared by the trainer and by the page's re-scoring under an edited rubric,
 // so the two cannot disagree. Pure functions over strings and numbers: no tensors.
 
 import type { Env, RewardContext } from '../envs/env.ts';
 import { rubricPasses, weightedPassScore, type RubricOverrides } from '../envs/rubric.ts';
+import type { JudgeItem } from '../judge/items.ts';
+import { judgeQuality } from '../judge/score.ts';
 import type { ChallengerReward } from '../rl/config.ts';
 import { challengerAdvantages, solverAdvantages, solverScores, std } from '../rl/math.ts';
 
@@ -17,6 +20,8 @@ export interface SolverAnswer {
   passes: Record<string, boolean>;
   /** The task rubric's verdicts (null where not asked), for environments whose task reward is a rubric. */
   rewardPasses?: Record<string, boolean | null>;
+  /** The judge's score of each item (p(yes) / (p(yes) + p(no))), by item key, when the judge gave Q; Q is their mean. */
+  judged?: Record<string, number>;
   /**
    * Surprisal -log p_ref (nats) of each answer token under the frozen reference model, in order: one per
    * character of `text`, then one for the end token when `finished` (so length = text.length + (finished ? 1 : 0)).
@@ -81,30 +86,45 @@ export interface StepScores {
   taskPasses: (Record<string, boolean | null> | null)[][];
   /** Each query parsed, or null. */
   parsed: unknown[];
+  /** The judge's item scores by item key, where the judge gave Q (null where the rubric did). */
+  judged: (Record<string, number> | null)[][];
 }
 
-/** R and Q of every answer of a step under rubric overrides. Throws on a bad override (a weight below 0). */
-export function scoreStep(env: Env, step: SampledStep, overrides: RubricOverrides): StepScores {
+/** The judge's reading of a step: its items, and each answer's item scores (answers in SampledStep order). */
+export interface JudgeReading {
+  items: readonly JudgeItem[];
+  /** [N x G answers][items] */
+  scores: readonly (readonly number[])[];
+}
+
+/**
+ * R and Q of every answer of a step under rubric overrides; with `judge`, Q is the judge's (the mean of its item
+ * scores) and the rubric's verdicts are kept to be shown. Throws on a bad override (a weight below 0).
+ */
+export function scoreStep(env: Env, step: SampledStep, overrides: RubricOverrides, judge: JudgeReading | null = null): StepScores {
   const groupSize = step.groupSize;
   const batchQueries = step.queries.map((query) => query.text);
   const parsed = batchQueries.map((text) => env.parseQuery(text));
-  const scores: StepScores = { reward: [], quality: [], passes: [], taskPasses: [], parsed };
+  const scores: StepScores = { reward: [], quality: [], passes: [], taskPasses: [], parsed, judged: [] };
   step.queries.forEach((query, i) => {
-    const row = { reward: [] as number[], quality: [] as number[], passes: [] as Record<string, boolean>[], taskPasses: [] as (Record<string, boolean | null> | null)[] };
+    const row = { reward: [] as number[], quality: [] as number[], passes: [] as Record<string, boolean>[], taskPasses: [] as (Record<string, boolean | null> | null)[], judged: [] as (Record<string, number> | null)[] };
     for (let j = 0; j < groupSize; j++) {
       const answer = step.answers[i * groupSize + j];
       const task = scoreTask(env, parsed[i], answer.text, overrides, { surprisal: answer.surprisal });
       const context = { query: query.text, answer: answer.text, answerFinished: answer.finished, queryFinished: query.finished, batchQueries, surprisal: answer.surprisal };
       const passes = rubricPasses(env.rubric, context);
+      const itemScores = judge?.scores[i * groupSize + j];
       row.reward.push(task.reward);
       row.taskPasses.push(task.passes);
       row.passes.push(passes);
-      row.quality.push(weightedPassScore(env.rubric, passes, overrides));
+      row.quality.push(itemScores ? judgeQuality(itemScores) : weightedPassScore(env.rubric, passes, overrides));
+      row.judged.push(itemScores ? Object.fromEntries(judge!.items.map((item, k) => [item.key, itemScores[k]])) : null);
     }
     scores.reward.push(row.reward);
     scores.quality.push(row.quality);
     scores.passes.push(row.passes);
     scores.taskPasses.push(row.taskPasses);
+    scores.judged.push(row.judged);
   });
   return scores;
 }
@@ -148,6 +168,7 @@ export function buildGroups(env: Env, step: SampledStep, scores: StepScores, adv
       answers: scores.reward[i].map((reward, j) => {
         const answer = step.answers[i * groupSize + j];
         const taskPasses = scores.taskPasses[i][j];
+        const judged = scores.judged[i][j];
         return {
           text: answer.text,
           finished: answer.finished,
@@ -156,6 +177,7 @@ export function buildGroups(env: Env, step: SampledStep, scores: StepScores, adv
           advantage: advantages.solver[i][j],
           passes: scores.passes[i][j],
           ...(taskPasses ? { rewardPasses: taskPasses } : {}),
+          ...(judged ? { judged } : {}),
           surprisal: answer.surprisal,
         };
       }),
@@ -167,7 +189,8 @@ export function buildGroups(env: Env, step: SampledStep, scores: StepScores, adv
 
 /**
  * A step's rollouts re-scored under other overrides, from what each answer kept: the quality Q from its
- * stored verdicts (`passes`), the task reward R from its stored task verdicts (`rewardPasses`) where the
+ * stored verdicts (`passes`), or, where the judge gave it (`judged`), as it was (rubric overrides do not touch the
+ * judge, and a new judge needs the model: it applies from the next step), the task reward R from its stored task verdicts (`rewardPasses`) where the
  * environment's task reward is a rubric, otherwise R unchanged. Advantages, group spreads and the "no
  * signal" flags follow with the functions the trainer uses. The groups given are not changed.
  */
@@ -178,7 +201,7 @@ export function rescoreGroups(env: Env, groups: readonly RolloutGroup[], overrid
       rubricReward && answer.rewardPasses ? weightedPassScore(env.rewardRubric!, answer.rewardPasses, overrides) : answer.reward,
     ),
   );
-  const quality = groups.map((group) => group.answers.map((answer) => weightedPassScore(env.rubric, answer.passes, overrides)));
+  const quality = groups.map((group) => group.answers.map((answer) => (answer.judged ? answer.quality : weightedPassScore(env.rubric, answer.passes, overrides))));
   const hasChallenger = groups.length > 0 && groups.every((group) => group.challengerAdvantage !== null);
   const advantages = stepAdvantages(reward, quality, settings, hasChallenger);
   return groups.map((group, i) => ({

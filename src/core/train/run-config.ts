@@ -7,11 +7,19 @@ import { PRESET_NAMES, type PresetName } from '../model/config.ts';
 import { presetFitRule, presetFits } from './preset-fit.ts';
 import { canonicalRubricOverrides, validateRubricOverrides } from './rubric-overrides.ts';
 import type { RubricOverrides } from '../envs/rubric.ts';
+import { InvalidJudgeItemError } from '../judge/items.ts';
+import { InvalidJudgeTemplateError } from '../judge/prompt.ts';
+import { canonicalJudgeOverrides, judgeSettingsOf, validateJudgeSettings, type JudgeOverrides } from '../judge/settings.ts';
 import { ConfigError, configForAlgorithm, validateLspConfig, type Algorithm, type LspConfig } from '../rl/config.ts';
 
 /** The algorithms a run can train with ('base' never trains: it is the evaluation reference). */
 export type RunAlgorithm = Exclude<Algorithm, 'base'>;
 export const RUN_ALGORITHMS: RunAlgorithm[] = ['lsp', 'lsp-zero', 'grpo-data'];
+
+/** What gives the quality self-reward Q: the environment's programmatic rubric, or the reference model as judge
+ *  (a chat model reading each (instruction, response) pair, item by item; see train/judge-model.ts). */
+export type QualityReward = 'rubric' | 'judge';
+export const QUALITY_REWARDS: QualityReward[] = ['rubric', 'judge'];
 
 /** Where the run's base model comes from: the shipped file, supervised pretraining in the session, or a model file
  *  the user imported (which a link cannot carry: opened from a link, such a run asks for the file again). */
@@ -43,10 +51,18 @@ export interface RunConfig extends LspConfig {
   loraTargets: string;
   /** A hub model's completion length, in tokens, for either role (built-in models count characters instead). */
   completionTokens: number;
+  /** What gives Q. Runs stored before it existed read as 'rubric'. */
+  qualityReward: QualityReward;
+  /** The judge's items and prompt where they differ from the defaults (the paper's seven, the default wording): {}
+   *  keeps them. Read only when qualityReward is 'judge' (and by the evaluation's judged win rate). */
+  judge: JudgeOverrides;
 }
 
 /** What a built-in run holds in the hub-model fields (and what runs stored before them read as). */
 export const BUILTIN_MODEL_FIELDS = { hubModel: '', hubRevision: '', loraRank: 8, loraAlpha: 16, loraTargets: '', completionTokens: 48 } as const;
+
+/** What a run stored before the judge existed holds in its fields. */
+export const RUBRIC_QUALITY_FIELDS = { qualityReward: 'rubric', judge: {} } as const;
 
 /** A hub id as the hub writes it (`org/name`), or a local folder's `local:` hash. */
 const HUB_ID = /^([A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}|local:[0-9a-f]{16,64})$/;
@@ -59,12 +75,12 @@ export const isHubRun = (c: Pick<RunConfig, 'hubModel'>) => c.hubModel !== '';
 /** Small (~1M parameters) is the default without a GPU: about a second per step on WASM, and its base model has
  *  room to improve. Tiny (a step in ~0.3 s) is one click away for a quick look. */
 export function defaultRunConfig(algorithm: RunAlgorithm = 'lsp'): RunConfig {
-  return { ...configForAlgorithm(algorithm), algorithm, env: 'arithmetic', preset: 'small', base: 'shipped', pretrainSteps: 600, seed: 1, rubric: {}, ...BUILTIN_MODEL_FIELDS };
+  return { ...configForAlgorithm(algorithm), algorithm, env: 'arithmetic', preset: 'small', base: 'shipped', pretrainSteps: 600, seed: 1, rubric: {}, ...BUILTIN_MODEL_FIELDS, ...RUBRIC_QUALITY_FIELDS, judge: {} };
 }
 
 /** The self-play part of a run config, as the trainer takes it. */
 export function lspConfigOf(run: RunConfig): LspConfig {
-  const { env: _env, preset: _preset, base: _base, pretrainSteps: _steps, seed: _seed, rubric: _rubric, hubModel: _model, hubRevision: _revision, loraRank: _rank, loraAlpha: _alpha, loraTargets: _targets, completionTokens: _tokens, ...lsp } = run;
+  const { env: _env, preset: _preset, base: _base, pretrainSteps: _steps, seed: _seed, rubric: _rubric, hubModel: _model, hubRevision: _revision, loraRank: _rank, loraAlpha: _alpha, loraTargets: _targets, completionTokens: _tokens, qualityReward: _quality, judge: _judge, ...lsp } = run;
   return lsp;
 }
 
@@ -76,7 +92,13 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   need(ENV_KEYS.includes(c.env), 'env', `must be one of ${ENV_KEYS.join(', ')}`);
   need(RUN_ALGORITHMS.includes(c.algorithm), 'algorithm', `must be one of ${RUN_ALGORITHMS.join(', ')} (base does not train)`);
   need(PRESET_NAMES.includes(c.preset), 'preset', `must be one of ${PRESET_NAMES.join(', ')}`);
-  need(c.hubModel !== '' || presetFits(getEnv(c.env), c.preset), 'preset', presetFitRule(getEnv(c.env)));
+  need(
+    !getEnv(c.env).chatOnly || isHubRun(c),
+    'env',
+    'is for chat models only: its tasks are plain-language instructions, which a built-in character model cannot read; ' +
+      'choose a hub chat model (Bring a model on the page, --model <folder> on the command line), or another environment',
+  );
+  need(isHubRun(c) || presetFits(getEnv(c.env), c.preset), 'preset', presetFitRule(getEnv(c.env)));
   need(BASE_MODEL_SOURCES.includes(c.base), 'base', `must be one of ${BASE_MODEL_SOURCES.join(', ')}`);
   need(Number.isInteger(c.pretrainSteps) && c.pretrainSteps >= 1 && c.pretrainSteps <= 100_000, 'pretrainSteps', 'must be an integer from 1 to 100000');
   need(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', 'must be an integer from 0 to 4294967295');
@@ -86,9 +108,27 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   need(Number.isFinite(c.loraAlpha) && c.loraAlpha > 0, 'loraAlpha', 'must be a number above 0');
   need(/^([a-z_]+(,[a-z_]+)*)?$/.test(c.loraTargets), 'loraTargets', "must be PEFT module names separated by commas (q_proj,v_proj), or '' for every projection");
   need(Number.isInteger(c.completionTokens) && c.completionTokens >= 2 && c.completionTokens <= 1024, 'completionTokens', 'must be an integer from 2 to 1024');
+  need(QUALITY_REWARDS.includes(c.qualityReward), 'qualityReward', `must be one of ${QUALITY_REWARDS.join(', ')}`);
+  need(
+    c.qualityReward !== 'judge' || isHubRun(c),
+    'qualityReward',
+    'judge needs a hub chat model: the judge is the reference model reading each instruction and response; use rubric with a built-in model',
+  );
+  validateJudge(c.judge);
   validateRubricOverrides(getEnv(c.env), c.rubric ?? {});
   validateLspConfig(lspConfigOf(c));
   return c;
+}
+
+/** The judge overrides' rules (settings.ts), as a ConfigError on judge.items or judge.template. */
+function validateJudge(judge: JudgeOverrides): void {
+  try {
+    validateJudgeSettings(judgeSettingsOf(judge));
+  } catch (err) {
+    if (err instanceof InvalidJudgeItemError) throw new ConfigError('judge.items', judge.items ?? null, `are refused: ${err.message}`);
+    if (err instanceof InvalidJudgeTemplateError) throw new ConfigError('judge.template', judge.template ?? null, `is refused: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Every field of a run config, in the order the defaults list them. */
@@ -105,12 +145,28 @@ function migrateLegacyFields(raw: Record<string, unknown>): Record<string, unkno
   const given: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) if (value !== undefined) Object.defineProperty(given, key, { value, enumerable: true, writable: true, configurable: true });
   if (given.rubric === null) delete given.rubric;
+  if (given.judge === null) delete given.judge;
   if (isPlainObject(given.rubric)) {
     const rubric = { ...given.rubric };
     for (const part of ['enabled', 'weights']) if (rubric[part] === null || rubric[part] === undefined) delete rubric[part];
     given.rubric = rubric;
   }
   return given;
+}
+
+/** The judge overrides' shape: `{ items?: [{ key, question }], template?: string }`, nothing else. */
+function checkJudgeShape(judge: unknown): asserts judge is JudgeOverrides {
+  if (!isPlainObject(judge)) throw new ConfigError('judge', judge, 'must be an object with "items" and "template"');
+  for (const [part, value] of Object.entries(judge)) {
+    if (part === 'template') {
+      if (typeof value !== 'string') throw new ConfigError('judge.template', value, 'must be text holding {instruction}, {response} and {question}');
+    } else if (part === 'items') {
+      const isItem = (x: unknown) => isPlainObject(x) && Object.keys(x).length === 2 && typeof x.key === 'string' && typeof x.question === 'string';
+      if (!Array.isArray(value) || !value.every(isItem)) throw new ConfigError('judge.items', value, 'must be a list of { key, question } items');
+    } else {
+      throw new ConfigError(`judge.${part}`, value, 'is not part of the judge settings (they hold "items" and "template")');
+    }
+  }
 }
 
 /** The rubric overrides' shape: `{ enabled?: {key: boolean}, weights?: {key: number} }`, nothing else. */
@@ -138,14 +194,19 @@ export function normalizeRunConfig(raw: unknown): RunConfig {
   const config = { ...defaultRunConfig(algorithm as RunAlgorithm), ...given } as RunConfig;
   if (!ENV_KEYS.includes(config.env)) throw new ConfigError('env', config.env, `must be one of ${ENV_KEYS.join(', ')}`);
   checkRubricShape(config.rubric);
+  checkJudgeShape(config.judge);
   // Before the canonical form, which rebuilds the maps: every key given is checked as it was given.
   validateRubricOverrides(getEnv(config.env), config.rubric);
-  return validateRunConfig({ ...config, rubric: canonicalRubricOverrides(getEnv(config.env), config.rubric) });
+  return validateRunConfig({ ...config, rubric: canonicalRubricOverrides(getEnv(config.env), config.rubric), judge: canonicalJudgeOverrides(config.judge) });
 }
 
 /** Whether two configs describe the same run: every field equal, the rubric overrides by their effect. */
 export function sameRunConfig(a: RunConfig, b: RunConfig): boolean {
-  return RUN_CONFIG_KEYS.every((key) => (key === 'rubric' ? sameRubric(a, b) : Object.is(a[key], b[key])));
+  return RUN_CONFIG_KEYS.every((key) => {
+    if (key === 'rubric') return sameRubric(a, b);
+    if (key === 'judge') return JSON.stringify(canonicalJudgeOverrides(a.judge ?? {})) === JSON.stringify(canonicalJudgeOverrides(b.judge ?? {}));
+    return Object.is(a[key], b[key]);
+  });
 }
 
 function sameRubric(a: RunConfig, b: RunConfig): boolean {

@@ -19,8 +19,10 @@ import { aggregationScale } from '../rl/math.ts';
 import { Adam, type AdamState } from './optimizer.ts';
 import { MAX_CHUNK_ROWS_X_COLS_SQUARED, type Sequence } from './batch.ts';
 import { readCompletionSurprisal } from './surprisal.ts';
-import { buildGroups, scoreStep, stepAdvantages, type RolloutGroup, type SampledStep } from './rollouts.ts';
-import { stepMetrics, type Role } from './step-metrics.ts';
+import { spreadOverCharacters } from '../analysis/character-surprisal.ts';
+import { buildGroups, scoreStep, stepAdvantages, type JudgeReading, type RolloutGroup, type SampledStep } from './rollouts.ts';
+import { judgeMetrics, stepMetrics, type Role } from './step-metrics.ts';
+import type { ModelJudge } from './judge-model.ts';
 import { StepBatch, type UpdateResult } from './update.ts';
 
 export interface StepReport {
@@ -72,6 +74,8 @@ export class SelfPlayTrainer {
     readonly config: LspConfig,
     seed: number,
     private rubric: RubricOverrides = {},
+    /** The reference model as judge: when given, it gives the quality self-reward Q instead of the rubric. */
+    private readonly judge: ModelJudge | null = null,
   ) {
     validateLspConfig(config);
     const base = policy.baseView();
@@ -113,11 +117,14 @@ export class SelfPlayTrainer {
         answers: answers.map((row, answerIndex) => ({
           text: policy.codec.decodeCompletion(row.tokens),
           finished: row.finished,
-          surprisal: readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + answerIndex),
+          surprisal: spreadOverCharacters(readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + answerIndex), policy.codec.characterCounts(row.tokens)),
         })),
         groupSize: config.groupSize,
       };
-      const scores = scoreStep(env, sampled, this.rubric);
+      phaseStart = performance.now();
+      const judged = await this.judgeAnswers(sampled);
+      const judging = secondsSince(phaseStart);
+      const scores = scoreStep(env, sampled, this.rubric, judged);
       const advantages = stepAdvantages(scores.reward, scores.quality, config, queries.rows !== null);
       const rowAdvantages = rollouts.roles.map((role, row) => {
         const answerIndex = row - rollouts.firstSolverRow; // Solver rows follow the Challenger's, in answer order
@@ -146,10 +153,18 @@ export class SelfPlayTrainer {
         { queryTexts: queries.texts, answerLengths: answers.map((row) => row.tokens.length), queryLengths: queries.rows?.map((row) => row.tokens.length) ?? null },
         { generate: generated, reference: referenced, update: updated, step: secondsSince(stepStart) },
       );
+      if (judged) Object.assign(metrics, judgeMetrics(scores), { 'timing/judge_s': judging });
       return { step: this.step, metrics, groups: buildGroups(env, sampled, scores, advantages) };
     } finally {
       batch.dispose();
     }
+  }
+
+  /** The judge's item scores of every (query, answer) pair, or null when the rubric gives Q. */
+  private async judgeAnswers(sampled: SampledStep): Promise<JudgeReading | null> {
+    if (!this.judge) return null;
+    const pairs = sampled.answers.map((answer, k) => ({ instruction: sampled.queries[Math.floor(k / sampled.groupSize)].text, response: answer.text }));
+    return { items: this.judge.items, scores: await this.judge.scorePairs(pairs) };
   }
 
   private sampleOptions(maxNewTokens: number) {

@@ -8,7 +8,7 @@ import type { SessionApi } from './session.ts';
  * against the interface both ways, so a method added there is forwarded, never dropped.
  */
 export const SESSION_METHODS = [
-  'init', 'pretrainFromScratch', 'stop', 'step', 'setRubric', 'evaluate', 'getCheckpoint', 'exportModel', 'exportHubModel',
+  'init', 'pretrainFromScratch', 'stop', 'step', 'setRubric', 'setJudge', 'evaluate', 'getCheckpoint', 'exportModel', 'exportHubModel',
   'exportAdapters', 'restore', 'reset', 'dispose',
 ] as const satisfies readonly (keyof SessionApi)[];
 type UnlistedMethod = Exclude<keyof SessionApi, (typeof SESSION_METHODS)[number]>;

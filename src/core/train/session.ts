@@ -16,8 +16,12 @@ import type { ModelFiles } from '../hub/model-files.ts';
 import { exportBuiltinAsGpt2, exportMergedModel, exportPeftAdapters, type ExportedFiles } from './exports.ts';
 import { assignWeights, readWeights } from '../model/weights.ts';
 import { WeightsError } from '../model/safetensors.ts';
-import { SessionStateError } from './errors.ts';
-import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import { ChatModelRequiredError, SessionStateError } from './errors.ts';
+import { chatCodecOf } from '../tokenizer/hub-codec.ts';
+import { canonicalJudgeOverrides, judgeSettingsOf, type JudgeOverrides } from '../judge/settings.ts';
+import { ModelJudge } from './judge-model.ts';
+import { Evaluator, evaluationMetrics, type ChallengerEval, type HeldOutEval, type SolverEval, type WinRateEval } from './evaluate.ts';
+import type { JudgeWinRate } from './chat-eval.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
 import { isHubRun, lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
 import { defaultLiveEval, type LiveEvalSettings } from './live-eval.ts';
@@ -54,6 +58,11 @@ export interface EvaluationReport {
   baseChallenger?: ChallengerEval;
   /** Win rate against the base model, judged by the task reward: only for environments that are not verifiable. */
   winRate?: WinRateEval;
+  /** Strict and loose constraint satisfaction, this model's and the base model's (instructions). */
+  constraints?: HeldOutEval['constraints'];
+  /** The win rate against the base model with the judge deciding each pair (a chat model's run on instructions, or
+   *  one whose Q is the judge's). */
+  judgeWinRate?: JudgeWinRate;
 }
 
 /** What went wrong, as plain data (named, so the UI can act on the kind; cloneable across a worker). */
@@ -62,7 +71,7 @@ export interface SessionErrorInfo {
   message: string;
 }
 
-export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'reset' | 'backend' | 'export' | 'rubric';
+export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'reset' | 'backend' | 'export' | 'rubric' | 'judge';
 
 /** A built-in model file's bytes, or a hub model's folder. */
 export type BaseModelSource = Uint8Array | ModelFiles;
@@ -102,6 +111,8 @@ export interface SessionApi {
   step(): Promise<number>;
   /** New rubric overrides for the run (validated like the config); they apply from the next step on. */
   setRubric(overrides: RubricOverrides): Promise<void>;
+  /** New judge items or prompt for the run (validated like the config); they apply from the next step on. */
+  setJudge(overrides: JudgeOverrides): Promise<void>;
   /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
   evaluate(count?: number, challengerCount?: number): Promise<void>;
   getCheckpoint(): Promise<Checkpoint>;
@@ -134,6 +145,9 @@ export class TrainingSession implements SessionApi {
   private baseWeights: Record<string, WeightInit> | null = null;
   /** A hub run's folder: its tokenizer files travel with a merged export. */
   private hubFiles: ModelFiles | null = null;
+  /** The reference model as judge, where the run uses one (see readerChecks): Q when the run asks for it, and the
+   *  evaluation's judged win rate. */
+  private judge: ModelJudge | null = null;
   /** The base model (a copy the session owns for a built-in run; the policy's own base, adapters off, for a hub
    *  run) and its side of every evaluation, kept while the base model stays the same. */
   private evaluation: { base: PolicyView; owned: Policy | null; evaluator: Evaluator } | null = null;
@@ -163,6 +177,7 @@ export class TrainingSession implements SessionApi {
         this.config = config;
         this.env = env;
         this.hubFiles = baseModel;
+        this.judge = this.readerChecks(config, env, this.policy);
         await this.startSelfPlay();
         return this.info();
       }
@@ -228,6 +243,15 @@ export class TrainingSession implements SessionApi {
     });
   }
 
+  setJudge(overrides: JudgeOverrides): Promise<void> {
+    return this.task('judge', async () => {
+      // Queued like the rubric: a step under way finishes with the judge it started with.
+      const next = validateRunConfig({ ...this.require().config, judge: canonicalJudgeOverrides(overrides) });
+      this.config = next;
+      this.judge?.setSettings(judgeSettingsOf(next.judge));
+    });
+  }
+
   setRubric(overrides: RubricOverrides): Promise<void> {
     return this.task('rubric', async () => {
       // Queued like every task, so a step already under way finishes with the rubric it started with.
@@ -252,6 +276,8 @@ export class TrainingSession implements SessionApi {
       const evaluation: EvaluationReport = { step: trainer.step, current: heldOut.current, base: heldOut.base, challenger };
       if (baseChallenger) evaluation.baseChallenger = baseChallenger;
       if (heldOut.winRate) evaluation.winRate = heldOut.winRate;
+      if (heldOut.constraints) evaluation.constraints = heldOut.constraints;
+      if (heldOut.judgeWinRate) evaluation.judgeWinRate = heldOut.judgeWinRate;
       this.onEvent({ type: 'evaluation', evaluation });
     });
   }
@@ -288,7 +314,7 @@ export class TrainingSession implements SessionApi {
         throw new SessionStateError(`this checkpoint is for ${theirs.env}/${modelOf(theirs)}, but the session runs ${config.env}/${modelOf(config)}`);
       }
       const state = unpackTrainerState(checkpoint.state); // before touching the trainer: a damaged one changes nothing
-      if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+      if (!this.trainer) this.trainer = this.newTrainer();
       this.trainer.setState(state);
       this.setBase(policy.lora ? this.freshAdapters() : state.reference);
       return this.info();
@@ -300,7 +326,7 @@ export class TrainingSession implements SessionApi {
       const { config, env, policy } = this.require();
       this.requireTrainer().dispose();
       assignWeights(policy.trainable, this.baseWeights!);
-      this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+      this.trainer = this.newTrainer();
       return this.info();
     });
   }
@@ -321,8 +347,32 @@ export class TrainingSession implements SessionApi {
   private async startSelfPlay(): Promise<void> {
     const { config, env, policy } = this.require();
     this.setBase(await readWeights(policy.trainable));
-    this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
+    this.trainer = this.newTrainer();
     if (this.liveEval().every > 0) await this.emitLiveEvaluation(0);
+  }
+
+  /** A trainer for the run from the current weights: Q from the judge when the run asks for it and Q counts (with
+   *  wQ = 0, LSP-Zero and GRPO with data, the judge's passes, as costly as a step's sampling, would train nothing). */
+  private newTrainer(): SelfPlayTrainer {
+    const { config, env, policy } = this.require();
+    const judge = config.qualityReward === 'judge' && config.qualityWeight > 0 ? this.judge : null;
+    return new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {}, judge);
+  }
+
+  /**
+   * What a hub run's model must read: a chat-only environment and the judge need a chat template. Returns the judge
+   * (the base model, adapters off) where the run uses one: for Q, or for a chat-only environment's judged win rate;
+   * null otherwise. Throws ChatModelRequiredError (the policy disposed) when the run needs a chat model and this is
+   * not one.
+   */
+  private readerChecks(config: RunConfig, env: Env, policy: Policy): ModelJudge | null {
+    const needs = env.chatOnly ? `the ${env.key} environment` : config.qualityReward === 'judge' ? 'the judge' : null;
+    if (needs === null) return null;
+    if (chatCodecOf(policy.codec) === null) {
+      this.release();
+      throw new ChatModelRequiredError(`${needs} needs a chat model, and ${config.hubModel} has no chat template (a base model): choose an instruction-tuned model with a chat template`);
+    }
+    return ModelJudge.of(policy.baseView()!, judgeSettingsOf(config.judge ?? {}));
   }
 
   /** A new base model: the evaluations made against the old one are dropped. */
@@ -340,7 +390,8 @@ export class TrainingSession implements SessionApi {
       const shared = policy.baseView();
       const owned = shared ? null : Policy.builtin(policy.builtinOrigin, this.baseWeights);
       const base = shared ?? owned!;
-      this.evaluation = { base, owned, evaluator: new Evaluator(env, base) };
+      // The judged win rate where the run has a judge: Q from it, or an environment made for chat models.
+      this.evaluation = { base, owned, evaluator: new Evaluator(env, base, this.judge) };
     }
     return this.evaluation.evaluator;
   }
@@ -398,5 +449,6 @@ export class TrainingSession implements SessionApi {
     this.evaluation = null;
     this.baseWeights = null;
     this.hubFiles = null;
+    this.judge = null;
   }
 }

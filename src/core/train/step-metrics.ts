@@ -150,3 +150,10 @@ export function stepMetrics(
   }
   return { ...metrics, ...rubricMetrics(env, scores) };
 }
+
+/** Where the judge gave Q: each item's mean score over the step's answers (`judge/<item>`). Empty otherwise. */
+export function judgeMetrics(scores: StepScores): Record<string, number> {
+  const judged = scores.judged.flat().filter((answer): answer is Record<string, number> => answer !== null);
+  if (judged.length === 0) return {};
+  return Object.fromEntries(Object.keys(judged[0]).map((key) => [`judge/${key}`, mean(judged.map((answer) => answer[key]))]));
+}

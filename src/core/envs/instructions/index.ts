@@ -3,7 +3,8 @@
 // checks, strict). This file assembles the Env from its parts, which import one way only:
 //   text.ts (counting) <- constraints.ts (kinds, checkers, verdicts) <- parse.ts (reading an instruction),
 //   writer.ts (the reference answer) <- query.ts (parsing, leaks, limits) <- generator.ts <- index.ts (here).
-// Not registered in registry.ts: only chat models can play it. Nothing here knows about tokens or tensors.
+// Only chat models can play it (chatOnly: the run config's validation says so). Nothing here knows about tokens or
+// tensors.
 
 import type { Rng } from '../../random.ts';
 import type { Env, Example, RubricCriterion } from '../env.ts';
@@ -110,6 +111,7 @@ export const instructionsEnv: Env<InstructionQuery> = {
   // Each constraint's strict verdict, so the rubric editor and the rollouts show them (equal weights: the share).
   rewardRubric: CONSTRAINT_KINDS.map((kind) => ({ key: kind, description: CONSTRAINT_INFO[kind].description, weight: 1 })),
   rewardPasses: (query, answer) => constraintVerdicts(query.constraints, answer, 'strict'),
+  constraintVerdicts: (query, answer, mode) => constraintVerdicts(query.constraints, answer, mode),
   solve: referenceAnswer,
   taskKinds: CONSTRAINT_KINDS.map((kind) => ({ key: kind, title: CONSTRAINT_INFO[kind].title })),
   kindsOf: (query) => askedKinds(query.constraints),
@@ -122,6 +124,7 @@ export const instructionsEnv: Env<InstructionQuery> = {
       'in double angular brackets such as <<title>>; the whole answer in JSON. Reply with the instruction alone, nothing else.',
     solver: (query) => query,
   },
+  chatOnly: true,
   difficulty: (query) => instructionDifficulty(query.constraints),
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: QUALITY_RUBRIC,

@@ -33,6 +33,13 @@ export interface CadenceBand {
  * what the model finds certain (a repeated line). Every set had spike rates of 0.087 and more; only a
  * constant, machine-like sequence falls under 0.05. In band with these numbers: the generator's answers 100 %,
  * greedy 100 %, sampled 87 %, spam 5 %, shuffled 2 %, random letters 0 %.
+ *
+ * A chat model scores subword tokens. The trainer spreads each token's surprisal evenly over its characters
+ * (analysis/character-surprisal.ts), so the band reads nats per character for every model: the mean is exactly the
+ * text's total nats over its characters, whatever the tokenizer; a token's spike is shared by its characters (a
+ * 12-nat token of four letters reads 3 per letter), so spikes and the peak cap are milder than per token. The
+ * numbers above were measured on the built-in character model only; a chat model writes and predicts differently,
+ * so re-measure the band on it before trusting the criterion (`npm run measure-cadence -- --model <folder>`).
  */
 export const CADENCE_BAND: CadenceBand = { minTokens: 4, meanMin: 0.1, meanMax: 1.0, spikeRateMin: 0.05, maxSurprisal: 8 };
 

@@ -2,7 +2,8 @@
 // constraints), the Solver writes a few lines separated by '/', and the task reward is an additive rubric.
 // This file assembles the Env from its parts, which import one way only:
 //   lexicon.ts (words) <- query.ts (the task's text) <- writer.ts (the generator), task-rubric.ts (the reward,
-//   with cadence.ts) <- index.ts (here) <- user-corpus.ts (a user's text as examples).
+//   with cadence.ts), chat-prompts.ts (the task in plain language, for chat models) <- index.ts (here)
+//   <- user-corpus.ts (a user's text as examples).
 // Nothing here knows about tokens or tensors (tests/import-graph.test.ts holds both rules).
 
 import type { Rng } from '../../random.ts';
@@ -21,6 +22,7 @@ import {
   type WritingQuery,
 } from './query.ts';
 import { WRITING_CRITERIA, writingScore } from './task-rubric.ts';
+import { WRITING_CHAT } from './chat-prompts.ts';
 import { composeAnswer, drawWritingQuery, exampleAnswer } from './writer.ts';
 
 /**
@@ -72,6 +74,7 @@ export const writingEnv: Env<WritingQuery> = {
     const kinds = [query.use !== null && 'use', query.avoid !== null && 'avoid', query.rhyme && 'rhyme'].filter((k): k is string => k !== false);
     return kinds.length ? kinds : ['free'];
   },
+  chat: WRITING_CHAT,
   difficulty: writingDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: [
