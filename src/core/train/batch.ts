@@ -60,7 +60,7 @@ export const MAX_CHUNK_ROWS_X_COLS_SQUARED = 250_000;
  * 1 GB. A built-in model keeps every layer's activations and its chunks are bounded by
  * MAX_CHUNK_ROWS_X_COLS_SQUARED alone, as measured.
  */
-export const MAX_CHUNK_ACTIVATION_FLOATS = 2 ** 28;
+export const MAX_CHUNK_ACTIVATION_FLOATS = 2 ** 27;
 
 /**
  * The floats per token a recomputing training pass holds at its peak: each layer's input (kept, and the copy its
