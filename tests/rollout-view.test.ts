@@ -49,6 +49,24 @@ describe('the learning charts', () => {
     expect(spec.series[1]).toMatchObject({ dashed: true, constant: 0.5 });
   });
 
+  it('the per-kind view: a line per task kind, each with the base model on that kind dashed in its colour', () => {
+    const env = getEnv('arithmetic');
+    const spec = heldoutChartSpec(env, defaultLiveEval(env), 'kinds');
+    expect(spec.id).toBe('heldout-kinds');
+    expect(spec.series.map((s) => [s.key, s.label, s.dashed ?? false])).toEqual([
+      ['eval/accuracy_kind_sum', 'sums', false],
+      ['eval/accuracy_kind_difference', 'differences', false],
+      ['eval/base_accuracy_kind_sum', 'sums, base', true],
+      ['eval/base_accuracy_kind_difference', 'differences, base', true],
+    ]);
+    expect(spec.series[0].color).toBe(spec.series[2].color);
+    expect(spec.series[0].color).not.toBe(spec.series[1].color);
+    // Writing: its four constraint kinds' win rates, and the base model's 50%.
+    const writing = heldoutChartSpec(getEnv('writing'), defaultLiveEval(getEnv('writing')), 'kinds');
+    expect(writing.series.map((s) => s.key)).toEqual(['eval/win_rate_kind_use', 'eval/win_rate_kind_avoid', 'eval/win_rate_kind_rhyme', 'eval/win_rate_kind_free', 'eval/win_rate']);
+    expect(writing.series.at(-1)).toMatchObject({ dashed: true, constant: 0.5 });
+  });
+
   it('the reward chart leads the page beside it, and the grid holds the rest (ids as before)', () => {
     expect(rewardChartSpec().id).toBe('reward');
     expect(chartSpecs(getEnv('arithmetic')).map((s) => s.id)).toEqual(['kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']);

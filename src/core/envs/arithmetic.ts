@@ -149,6 +149,8 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
     { key: 'difference', title: 'differences' },
   ],
   kindsOf: (query) => [query.operator === '+' ? 'sum' : 'difference'],
+  // A sum of two numbers 0..999 is one of 0..1998, a difference one of -999..999: 1,999 answers either way.
+  answerSpace: () => 1999,
   difficulty: arithmeticDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: standardRubric({
