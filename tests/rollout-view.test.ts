@@ -11,9 +11,9 @@ import type { Alarm } from '../src/core/analysis/alarms.ts';
 describe('the correct answer beside a query', () => {
   it('is the environment’s answer to a query that parses, written as the Solver must write it', () => {
     const arithmetic = getEnv('arithmetic');
-    // 47 + 85 = 132, written least-significant digit first; 5 - 8 = -3 -> '3-'.
-    expect(expectedAnswer(arithmetic, '047+085')).toBe('231');
-    expect(expectedAnswer(arithmetic, '005-008')).toBe('3-');
+    // 47 + 85 = 132: its sign, then its digits least-significant first; 5 - 8 = -3 -> '-300'.
+    expect(expectedAnswer(arithmetic, '047+085')).toBe('+231');
+    expect(expectedAnswer(arithmetic, '005-008')).toBe('-300');
     const strings = getEnv('strings');
     expect(expectedAnswer(strings, 'rev:abc')).toBe('cba');
     expect(expectedAnswer(strings, 'srt:cab')).toBe('abc');

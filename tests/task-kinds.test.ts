@@ -4,6 +4,8 @@ import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
 import { stringsEnv } from '../src/core/envs/strings.ts';
 import { writingEnv } from '../src/core/envs/writing/index.ts';
 import { ENVIRONMENTS } from '../src/core/envs/registry.ts';
+import { kindMixSource, PretrainConfigError } from '../src/core/train/pretrain.ts';
+import { Rng } from '../src/core/random.ts';
 import { chanceAtK, chancePassAtK, evaluationMetrics, heldOutSet, judgePairs, meanByKind, scoreAnswers, solverEvalMetrics } from '../src/core/train/evaluate.ts';
 
 const example = (query: string, answer: string, difficulty = 1): Example => ({ query, answer, difficulty });
@@ -59,11 +61,12 @@ describe('accuracy per kind', () => {
 
   it('flat metrics name each kind, leave out kinds with no task, and give the base model its own', () => {
     const examples = [example('001+002', ''), example('002+002', '')];
-    const current = scoreAnswers(arithmeticEnv, examples, ['3', '4'.split('').reverse().join('')]);
-    const base = scoreAnswers(arithmeticEnv, examples, ['3', 'x']);
+    // 1 + 2 = 3 and 2 + 2 = 4, written '+300' and '+400'.
+    const current = scoreAnswers(arithmeticEnv, examples, ['+300', '+400']);
+    const base = scoreAnswers(arithmeticEnv, examples, ['+300', 'x']);
     const metrics = evaluationMetrics({ current, base }, null);
     expect(kindMetric('eval/accuracy', 'sum')).toBe('eval/accuracy_kind_sum');
-    expect(metrics['eval/accuracy_kind_sum']).toBe(current.byKind[0].accuracy);
+    expect(metrics['eval/accuracy_kind_sum']).toBe(1);
     expect(metrics['eval/base_accuracy_kind_sum']).toBe(0.5);
     expect('eval/accuracy_kind_difference' in metrics).toBe(false);
     expect(solverEvalMetrics('eval/pass_at_8', current)).toMatchObject({ 'eval/pass_at_8': current.accuracy, 'eval/pass_at_8_level_1': current.byDifficulty[0].accuracy });
@@ -127,5 +130,28 @@ describe('the chance baseline beside pass@k', () => {
     expect(chance.byKind[2].accuracy).toBeCloseTo((c1 + c8) / 2, 12);
     expect(chance.byDifficulty[0].accuracy).toBeCloseTo((c1 + rev) / 2, 12);
     expect(chance.byDifficulty[3].accuracy).toBeCloseTo(c8, 12);
+  });
+});
+
+describe('pretraining in shares of task kinds', () => {
+  it('draws the Solver examples in the given shares, each from the training side of the split', () => {
+    const source = kindMixSource(arithmeticEnv, { sum: 1, difference: 3 });
+    const rng = new Rng(5);
+    const drawn = Array.from({ length: 4000 }, () => source(rng));
+    const differences = drawn.filter((e) => e.query[3] === '-').length / drawn.length;
+    // 3 in 4; the binomial standard error over 4000 draws is 0.7 points.
+    expect(differences).toBeGreaterThan(0.72);
+    expect(differences).toBeLessThan(0.78);
+    expect(drawn.every((e) => arithmeticEnv.splitOf(e.query) === 'train')).toBe(true);
+    // A kind with share 0 is never drawn.
+    const sumsOnly = kindMixSource(arithmeticEnv, { sum: 1, difference: 0 });
+    expect(Array.from({ length: 200 }, () => sumsOnly(rng).query[3])).toEqual(Array(200).fill('+'));
+  });
+
+  it('refuses an unknown kind, a negative share or all-zero shares, naming what is wrong', () => {
+    expect(() => kindMixSource(arithmeticEnv, { product: 1 })).toThrow(PretrainConfigError);
+    expect(() => kindMixSource(arithmeticEnv, { product: 1 })).toThrow("kindShares names 'product', which is not a task kind of 'arithmetic' (sum, difference)");
+    expect(() => kindMixSource(arithmeticEnv, { sum: -1, difference: 2 })).toThrow('kindShares.sum (-1) must be a number >= 0');
+    expect(() => kindMixSource(arithmeticEnv, { sum: 0 })).toThrow('kindShares must give some kind a share above 0');
   });
 });
