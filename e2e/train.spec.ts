@@ -10,7 +10,7 @@ test('picks the tiny preset, trains three steps, and shows charts and rollouts',
 
   for (let step = 1; step <= 3; step++) await stepOnce(page, step);
 
-  for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']) {
+  for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'kinds', 'loss', 'throughput']) {
     expect(await chartPoints(page, chart), chart).toBe(3);
   }
   // The held-out chart has its point at step 0, measured when self-play started (the next one is at step 5).

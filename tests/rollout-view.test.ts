@@ -69,7 +69,14 @@ describe('the learning charts', () => {
 
   it('the reward chart leads the page beside it, and the grid holds the rest (ids as before)', () => {
     expect(rewardChartSpec().id).toBe('reward');
-    expect(chartSpecs(getEnv('arithmetic')).map((s) => s.id)).toEqual(['kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']);
+    expect(chartSpecs(getEnv('arithmetic')).map((s) => s.id)).toEqual(['kl', 'entropy', 'rubric', 'queries', 'difficulty', 'kinds', 'loss', 'throughput']);
+    // Task kinds: each kind's share of the queries, and the Solver's reward on it dashed in the same colour.
+    const kinds = chartSpecs(getEnv('strings')).find((s) => s.id === 'kinds')!;
+    expect(kinds.series.map((s) => [s.key, s.dashed ?? false])).toEqual([
+      ['query/share_kind_rev', false], ['solver/reward_kind_rev', true],
+      ['query/share_kind_srt', false], ['solver/reward_kind_srt', true],
+      ['query/share_kind_cnt', false], ['solver/reward_kind_cnt', true],
+    ]);
     expect(chartSpecs(getEnv('writing')).map((s) => s.id)).toContain('task-rubric');
   });
 

@@ -116,6 +116,11 @@ export function chartSpecs(env: Env): ChartSpec[] {
       series: [{ key: 'query/valid_rate', label: metricInfo('query/valid_rate').short, color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: metricInfo('query/distinct_rate').short, color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: metricInfo('solver/frac_reward_zero_std').short, color: '#9ca3af' }] },
     { id: 'difficulty', title: 'Query difficulty', hint: `Mean difficulty of valid queries (1 to ${env.difficultyLevels}).`, digits: 2, range: [1, env.difficultyLevels],
       series: [{ key: 'query/difficulty', label: metricInfo('query/difficulty').short, color: CHALLENGER_COLOR }] },
+    { id: 'kinds', title: 'Task kinds', hint: "Share of the Challenger's valid queries of each kind (solid), and the Solver's reward on them (dashed).", digits: 2, range: [0, 1],
+      series: env.taskKinds.flatMap((kind, i) => [
+        { key: kindMetric('query/share', kind.key), label: kind.title, color: PALETTE[i % PALETTE.length] },
+        { key: kindMetric('solver/reward', kind.key), label: `${kind.title}, reward`, color: PALETTE[i % PALETTE.length], dashed: true },
+      ]) },
     { id: 'loss', title: 'Loss', hint: 'L_sol + alphaCh x L_ch, with the KL term.', digits: 4,
       series: [{ key: 'loss', label: metricInfo('loss').short, color: '#374151' }] },
     { id: 'throughput', title: 'Tokens per second', hint: 'Sampled tokens per second of generation.', digits: 0,
