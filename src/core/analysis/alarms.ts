@@ -38,11 +38,15 @@ export const LENGTH_DRIFT = 0.5;
 export const LENGTH_DRIFT_MIN_TOKENS = 2;
 /**
  * A step's KL at least this many times the median of the ALARM_WINDOW steps before it, and at least
- * KL_SPIKE_MIN nats per token. The median ignores a single earlier outlier; the floor ignores the first
- * steps, where KL rises from exactly 0 and every ratio is large.
+ * KL_SPIKE_MIN nats per token, on KL_SPIKE_HOLD steps in a row. The median ignores a single earlier outlier; the
+ * floor ignores the first steps, where KL rises from exactly 0 and every ratio is large; the hold ignores a
+ * single step's batch that happened to be far from the base model (the default link's Solver read 0.31 at one
+ * step and 0.02 two steps later), while a policy that has left the base model stays away (see the README's
+ * Alarms for the false alarms and detections measured with one step and with two).
  */
 export const KL_SPIKE_RATIO = 2.5;
 export const KL_SPIKE_MIN = 0.3;
+export const KL_SPIKE_HOLD = 2;
 /** A criterion passed by at least this share of answers counts as saturated... */
 export const SATURATED = 0.95;
 /** ...and is suspicious when another criterion's pass rate fell this far below its start meanwhile. */
@@ -172,23 +176,32 @@ export function lengthDriftAlarms(table: MetricTable): Alarm[] {
   return alarms;
 }
 
-export function klSpikeAlarms(table: MetricTable): Alarm[] {
+/**
+ * KL spikes: from step i on, `hold` steps in a row at least KL_SPIKE_MIN and KL_SPIKE_RATIO times the median of
+ * the ALARM_WINDOW steps before step i. The alarm is raised at the last of those steps, when the spike is known
+ * to hold. `hold` 1 is the rule before KL_SPIKE_HOLD, kept for measuring the two against each other.
+ */
+export function klSpikeAlarms(table: MetricTable, hold = KL_SPIKE_HOLD): Alarm[] {
   const alarms: Alarm[] = [];
   for (const role of ROLES) {
     const key = `${role}/kl`;
     const col = table.column(key);
-    for (let i = ALARM_WINDOW; i < table.steps.length; i++) {
-      const value = col[i];
-      if (value === null || value === undefined || !Number.isFinite(value)) continue;
+    for (let i = ALARM_WINDOW; i + hold <= table.steps.length; i++) {
+      const held = col.slice(i, i + hold);
+      if (!held.every((v): v is number => v !== null && v !== undefined && Number.isFinite(v))) continue;
       const before = col.slice(i - ALARM_WINDOW, i).filter((v): v is number => v !== null && Number.isFinite(v));
       if (before.length * 2 < ALARM_WINDOW) continue;
       const typical = median(before);
-      if (value >= KL_SPIKE_MIN && value >= KL_SPIKE_RATIO * typical) {
+      const threshold = Math.max(KL_SPIKE_MIN, KL_SPIKE_RATIO * typical);
+      if (held.every((value) => value >= threshold)) {
+        const last = i + hold - 1;
+        const lowest = Math.min(...held);
+        const steps = hold > 1 ? `steps ${table.steps[i]}-${table.steps[last]}` : `step ${table.steps[i]}`;
         alarms.push({
           key: `kl-spike/${role}`,
           kind: 'kl-spike',
-          step: table.steps[i],
-          message: `KL spike (${role}): ${fixed(value, 2)} nats per token at step ${table.steps[i]}, ${fixed(value / Math.max(typical, 1e-9), 1)}x the median ${fixed(typical, 2)} of the ${ALARM_WINDOW} steps before. The ${role} left the base model's behaviour suddenly.`,
+          step: table.steps[last],
+          message: `KL spike (${role}): ${hold > 1 ? 'at least ' : ''}${fixed(lowest, 2)} nats per token at ${steps}, ${fixed(lowest / Math.max(typical, 1e-9), 1)}x the median ${fixed(typical, 2)} of the ${ALARM_WINDOW} steps before. The ${role} left the base model's behaviour suddenly${hold > 1 ? ', and stayed away' : ''}.`,
           metrics: [key],
         });
         break;
@@ -241,14 +254,15 @@ export function entropyCollapseAlarms(table: MetricTable): Alarm[] {
   return alarms;
 }
 
-/** Every alarm that fired, earliest first. `criteria` are the rubric criterion keys of the run's environment. */
-export function detectAlarms(table: MetricTable, criteria: readonly string[]): Alarm[] {
+/** Every alarm that fired, earliest first. `criteria` are the rubric criterion keys of the run's environment; `klHold`
+ *  how many steps a KL spike must hold (see klSpikeAlarms). */
+export function detectAlarms(table: MetricTable, criteria: readonly string[], klHold = KL_SPIKE_HOLD): Alarm[] {
   const alarms = [
     invalidPremiumAlarm(table),
     queryDiversityAlarm(table),
     queryValidityAlarm(table),
     ...lengthDriftAlarms(table),
-    ...klSpikeAlarms(table),
+    ...klSpikeAlarms(table, klHold),
     criterionSaturationAlarm(table, criteria),
     ...entropyCollapseAlarms(table),
   ].filter((a): a is Alarm => a !== null);
