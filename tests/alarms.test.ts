@@ -54,6 +54,18 @@ describe('invalid premium', () => {
     expect(alarm.metrics).toEqual(['challenger/invalid_premium', 'query/valid_rate']);
   });
 
+  it('needs six unparseable queries in the window where the count is recorded: a premium read off a few stray queries does not fire', () => {
+    // One unparseable query in 16 on every third step, each paying +0.3 (arithmetic's LSP preset, seed 2).
+    const stray = (step: number) => (step % 3 === 0 ? { 'challenger/invalid_premium': 0.3, 'query/invalid_count': 1 } : { 'query/invalid_count': 0 });
+    const rows = Array.from({ length: 60 }, (_, i) => ({ step: i + 1, values: stray(i + 1) as Record<string, number> }));
+    expect(invalidPremiumAlarm(metricTable(rows))).toBeNull();
+    // Two per such step: six in the window ending at step 9 (steps 3, 6, 9).
+    const twice = rows.map(({ step, values }) => ({ step, values: 'query/invalid_count' in values && values['query/invalid_count'] ? { ...values, 'query/invalid_count': 2 } : values }));
+    const alarm = invalidPremiumAlarm(metricTable(twice))!;
+    expect(alarm.step).toBe(9);
+    expect(alarm.message).toContain('3 steps with both, 6 unparseable queries');
+  });
+
   it('needs three steps with both kinds, and does not fire on a premium below 0.1 or on a valid query paying more', () => {
     const sparse = metricTable([{ step: 1, values: { 'challenger/invalid_premium': 0.9 } }, { step: 2, values: { 'challenger/invalid_premium': 0.9 } }]);
     expect(invalidPremiumAlarm(sparse)).toBeNull();

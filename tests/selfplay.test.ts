@@ -249,6 +249,7 @@ describe('self-play trainer (tiny)', () => {
       else expect(metrics[`solver/reward_kind_${key}`], key).toBeUndefined();
     }
     expect(metrics['query/share_kind_sum'] + metrics['query/share_kind_difference']).toBeCloseTo(1, 12);
+    expect(metrics['query/invalid_count']).toBe(0);
     trainer.dispose();
     policy.dispose();
   });
@@ -263,6 +264,7 @@ describe('self-play trainer (tiny)', () => {
       expect(Math.abs(mean(g.answers.map((a) => a.advantage)))).toBeLessThan(1e-9);
     }
     expect(metrics['solver/frac_reward_zero_std']).toBe(groups.filter((g) => g.zeroVariance).length / groups.length);
+    expect(metrics['query/invalid_count']).toBe(groups.filter((g) => !g.valid).length);
     trainer.dispose();
     policy.dispose();
   });

@@ -56,11 +56,15 @@ export const ENTROPY_COLLAPSE = 0.4;
 
 /**
  * Unparseable queries earning the Challenger at least this much more than valid ones, on average over the
- * steps of a window that had both (at least INVALID_PREMIUM_MIN_STEPS of them): it is being paid to break the
- * task, and its valid rate will fall. Writing with wQ = 1 starts at about +0.46; arithmetic's LSP preset stays below 0.
+ * steps of a window that had both (at least INVALID_PREMIUM_MIN_STEPS of them, holding at least
+ * INVALID_PREMIUM_MIN_QUERIES unparseable queries between them): it is being paid to break the task, and its valid
+ * rate will fall. Writing with wQ = 1 starts at about +0.46. The count keeps a premium read off a few stray
+ * queries from firing: arithmetic's LSP preset on seed 2 wrote one unparseable query in 16 on three steps of ten
+ * (+0.15 to +0.34 each, the tiny Solver solving most valid ones) and stayed 98% valid to step 300.
  */
 export const INVALID_PREMIUM = 0.1;
 export const INVALID_PREMIUM_MIN_STEPS = 3;
+export const INVALID_PREMIUM_MIN_QUERIES = 6;
 
 const ROLES = ['solver', 'challenger'] as const;
 
@@ -115,16 +119,21 @@ function firstDrift(
 export function invalidPremiumAlarm(table: MetricTable): Alarm | null {
   const key = 'challenger/invalid_premium';
   const col = table.column(key);
+  const invalid = table.column('query/invalid_count');
   for (let end = 0; end < table.steps.length; end++) {
-    const seen = col.slice(Math.max(0, end - ALARM_WINDOW + 1), end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
+    const start = Math.max(0, end - ALARM_WINDOW + 1);
+    const seen = col.slice(start, end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
     if (seen.length < INVALID_PREMIUM_MIN_STEPS) continue;
+    // Runs recorded before the count was kept have none: there the steps alone decide, as they did then.
+    const counts = invalid.slice(start, end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
+    if (counts.length && counts.reduce((a, b) => a + b, 0) < INVALID_PREMIUM_MIN_QUERIES) continue;
     const premium = seen.reduce((a, b) => a + b, 0) / seen.length;
     if (premium >= INVALID_PREMIUM) {
       return {
         key: 'invalid-premium',
         kind: 'invalid-premium',
         step: table.steps[end],
-        message: `Broken queries pay: an unparseable query earned the Challenger ${fixed(premium, 2)} more than a valid one (${span(table, end)}, ${seen.length} steps with both). Its valid rate will fall. Raise wQ, or the weight of 'parses' in the rubric, until the quality reward outweighs the Solver's typical reward on valid queries.`,
+        message: `Broken queries pay: an unparseable query earned the Challenger ${fixed(premium, 2)} more than a valid one (${span(table, end)}, ${seen.length} steps with both${counts.length ? `, ${counts.reduce((a, b) => a + b, 0)} unparseable queries` : ''}). Its valid rate will fall. Raise wQ, or the weight of 'parses' in the rubric, until the quality reward outweighs the Solver's typical reward on valid queries.`,
         metrics: [key, 'query/valid_rate'],
       };
     }

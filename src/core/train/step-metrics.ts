@@ -139,6 +139,7 @@ export function stepMetrics(
     'solver/completions/mean_length': mean(sampled.answerLengths),
     'solver/clip_ratio': solver.clipRatio,
     'query/valid_rate': valid.length / queryCount,
+    'query/invalid_count': queryCount - valid.length,
     'query/distinct_rate': new Set(sampled.queryTexts).size / queryCount,
     'query/difficulty': valid.length ? mean(valid.map((query) => env.difficulty(query))) : 0,
     loss: readings.loss,
