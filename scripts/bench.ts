@@ -35,7 +35,7 @@ const FLAGS: Record<string, FlagSpec> = {
 
 /** Forward FLOPs per token: 2 per weight of the matmuls, plus attention's two products over `context` positions. */
 function forwardFlopsPerToken(p: Policy, context: number): number {
-  const c = p.config;
+  const c = p.builtinOrigin.config;
   return 2 * parameterCount(c) + 2 * 2 * c.nLayer * c.nEmbd * context;
 }
 
@@ -61,7 +61,7 @@ await runMain('bench', FLAGS, async (f) => {
   const policy = Policy.create(env, f.preset as PresetName, 1);
   const B = f.batch as number;
   const newTokens = f.tokens as number;
-  const prompts = Array.from({ length: B }, () => policy.tokenizer.challengerPrompt());
+  const prompts = Array.from({ length: B }, () => policy.codec.challengerPrompt(env));
   // An untrained model rarely samples the end token, so rows run (nearly) to full length; tokens are counted exactly.
   const opts = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: newTokens };
   const time = async (fn: () => Promise<{ tokens: number[] }[]>) => {
@@ -71,9 +71,9 @@ await runMain('bench', FLAGS, async (f) => {
     const tokens = rows.reduce((s, r) => s + r.tokens.length, 0);
     return { seconds, tokens, tokensPerSecond: tokens / seconds };
   };
-  await sampleBatch(policy.vars, policy.config, prompts, opts, new Rng(0)); // warm-up: kernels, XNNPACK operators, the JIT
-  const cached = await time(() => sampleBatch(policy.vars, policy.config, prompts, opts, new Rng(1)));
-  const recompute = await time(() => sampleBatchNoCache(policy.vars, policy.config, prompts, opts, new Rng(1)));
+  await sampleBatch(policy, prompts, opts, policy.codec, new Rng(0)); // warm-up: kernels, XNNPACK operators, the JIT
+  const cached = await time(() => sampleBatch(policy, prompts, opts, policy.codec, new Rng(1)));
+  const recompute = await time(() => sampleBatchNoCache(policy, prompts, opts, policy.codec, new Rng(1)));
 
   // The matMul peak: the best of a measurement before the steps and one after each (other work only slows it).
   let matmulGflops = await measureMatmulGflops(256);
@@ -118,7 +118,7 @@ await runMain('bench', FLAGS, async (f) => {
   const result = {
     backend: tf.getBackend(),
     preset: f.preset,
-    parameters: parameterCount(policy.config),
+    parameters: parameterCount(policy.builtinOrigin.config),
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     sampling: {

@@ -27,7 +27,7 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 async function characterSurprisal(policy: Policy, query: string, answer: string): Promise<readonly number[]> {
-  const [all] = await completionSurprisal(policy, [{ prompt: policy.tokenizer.solverPrompt(query), completion: policy.tokenizer.encode(answer) }]);
+  const [all] = await completionSurprisal(policy, [{ prompt: policy.codec.solverPrompt(writingEnv, query), completion: policy.codec.encodeCompletion(answer, false) }]);
   return answerCharacterSurprisal(answer, all);
 }
 
@@ -57,9 +57,9 @@ await runMain('measure-cadence', FLAGS, async (f) => {
   const examples = heldOutSet(writingEnv, f.count as number);
   const queries = examples.map((e) => e.query);
   const greedy = await solveGreedy(policy, writingEnv, queries);
-  const prompts = queries.map((q) => policy.tokenizer.solverPrompt(q));
-  const sampledRows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 1, maxNewTokens: writingEnv.maxAnswerLength + 1 }, new Rng(5));
-  const sampled = sampledRows.map((row) => policy.tokenizer.decode(row.tokens));
+  const prompts = queries.map((q) => policy.codec.solverPrompt(writingEnv, q));
+  const sampledRows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 1, maxNewTokens: writingEnv.maxAnswerLength + 1 }, policy.codec, new Rng(5));
+  const sampled = sampledRows.map((row) => policy.codec.decodeCompletion(row.tokens));
   const rng = new Rng(9);
   const sets: Record<string, string[]> = {
     generator: examples.map((e) => e.answer),

@@ -50,7 +50,7 @@ await runMain('pretrain', FLAGS, async (f) => {
   };
   if (config.kindShares) kindMixSource(env, config.kindShares); // its checks, before any weight is made
   const policy = Policy.create(env, preset, f.seed as number);
-  if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.config)} parameters) for ${config.steps} steps`);
+  if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.builtinOrigin.config)} parameters) for ${config.steps} steps`);
   const finalLoss = await pretrain(policy, env, config, (p) => {
     if (f.json) console.log(JSON.stringify(p));
     else if (p.step % 10 === 0 || p.step === p.steps) progressLine(p.step, p.steps, `loss ${p.loss.toFixed(3)}  ${p.seconds.toFixed(0)}s`);

@@ -1,5 +1,6 @@
-// npm run selfplay: Language Self-Play from a shipped base model, in Node: a TrainingSession in-process, the same
-// engine the page runs behind its worker. One JSON object per step with --json.
+// npm run selfplay: Language Self-Play from a shipped base model, or from a hub model folder with LoRA (--model), in
+// Node: a TrainingSession in-process, the same engine the page runs behind its worker. One JSON object per step with
+// --json.
 
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -15,6 +16,8 @@ import { TrainingSession, type EvaluationReport, type SessionEvent } from '../sr
 import type { StepReport } from '../src/core/train/selfplay.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
+import { HUB_MODEL_FLAGS, hubModelFromFlags } from './lib/hub-model-flags.ts';
+import { writeModelFolder } from './lib/folder-files.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   env: { kind: 'string', help: 'environment', default: 'arithmetic', choices: ENV_KEYS },
@@ -26,8 +29,11 @@ const FLAGS: Record<string, FlagSpec> = {
   json: { kind: 'boolean', help: 'print one JSON object per step on stdout', default: false },
   'eval-every': { kind: 'number', help: 'evaluate every K steps (0: only at the start and end)', default: 0 },
   'eval-count': { kind: 'number', help: 'held-out tasks per evaluation', default: EVAL_COUNT },
+  'query-count': { kind: 'number', help: 'Challenger queries sampled per evaluation', default: CHALLENGER_EVAL_COUNT },
   from: { kind: 'string', help: 'model file to start from (default: the shipped base model)' },
-  save: { kind: 'string', help: 'write the trained model to this safetensors file' },
+  save: { kind: 'string', help: 'write the trained model to this safetensors file (with --model: the LoRA adapters as a PEFT folder)' },
+  'save-merged': { kind: 'string', help: 'with --model: write the model with its adapters merged in, as a hub-layout folder' },
+  ...HUB_MODEL_FLAGS,
   lr: { kind: 'number', help: 'learning rate' },
   beta: { kind: 'number', help: 'KL weight beta' },
   n: { kind: 'number', help: 'N, Challenger queries per step' },
@@ -69,9 +75,12 @@ await runMain('selfplay', FLAGS, async (f) => {
   const given: Record<string, unknown> = { env: f.env, algorithm, preset: f.preset, seed: f.seed, base: 'shipped' };
   for (const [field, flag] of Object.entries(CONFIG_FLAGS)) if (f[flag] !== undefined) given[field] = f[flag];
   given.rubric = parseRubricFlags(f['rubric-off'] as string | undefined, f['rubric-weight'] as string | undefined);
-  const config = normalizeRunConfig(given); // the page's own normaliser, before any slow work
+  const hub = await hubModelFromFlags(f);
+  if (hub && f.from !== undefined) throw new UsageError('--from names a built-in model file; --model a hub folder: give one');
+  if (!hub && f['save-merged'] !== undefined) throw new UsageError('--save-merged needs --model <folder>');
+  const config = normalizeRunConfig({ ...given, ...hub?.fields }); // the page's own normaliser, before any slow work
   const modelFile = (f.from as string | undefined) ?? shippedModelPath(config.env, config.preset);
-  if (!existsSync(modelFile)) throw new Error(`no model file at ${modelFile}; run \`npm run make-base-models\` or pass --from`);
+  if (!hub && !existsSync(modelFile)) throw new Error(`no model file at ${modelFile}; run \`npm run make-base-models\` or pass --from`);
   await startBackend(f.backend as BackendName);
 
   let report: StepReport | null = null;
@@ -82,11 +91,11 @@ await runMain('selfplay', FLAGS, async (f) => {
   };
   // The CLI evaluates on its own schedule (--eval-every), on the larger set, with the Challenger's queries.
   const session = new TrainingSession(onEvent, { every: 0, count: 0 });
-  await session.init(config, new Uint8Array(readFileSync(modelFile)));
+  await session.init(config, hub ? hub.files : new Uint8Array(readFileSync(modelFile)));
   // GRPO with data never trains its Challenger: its queries are the base model's and say nothing about the run.
   const withQueries = config.algorithm !== 'grpo-data';
   const evaluate = async () => {
-    await session.evaluate(evalCount, CHALLENGER_EVAL_COUNT);
+    await session.evaluate(evalCount, f['query-count'] as number);
     return evaluationLine(evaluation!, withQueries);
   };
 
@@ -97,7 +106,7 @@ await runMain('selfplay', FLAGS, async (f) => {
   const started = performance.now();
   const initial = await evaluate();
   emit({ step: 0, ...initial });
-  if (!f.json) console.error(`${config.env} ${f.algo} ${config.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
+  if (!f.json) console.error(`${config.env} ${f.algo} ${config.hubModel || config.preset}: held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% at step 0`);
   let final = initial;
   const every = f['eval-every'] as number;
   for (let s = 1; s <= steps; s++) {
@@ -114,7 +123,7 @@ await runMain('selfplay', FLAGS, async (f) => {
     summary: true,
     env: config.env,
     algorithm: f.algo,
-    preset: config.preset,
+    model: config.hubModel || config.preset,
     steps,
     seed: config.seed,
     seconds: (performance.now() - started) / 1000,
@@ -126,9 +135,11 @@ await runMain('selfplay', FLAGS, async (f) => {
     const queries = withQueries ? `; query valid ${(final['eval/query_valid_rate'] * 100).toFixed(0)}%, distinct ${(final['eval/query_distinct_rate'] * 100).toFixed(0)}%, difficulty ${final['eval/query_difficulty'].toFixed(2)}` : '';
     console.error(`held-out accuracy ${(initial['eval/accuracy'] * 100).toFixed(1)}% -> ${(final['eval/accuracy'] * 100).toFixed(1)}%${queries}; ${summary.seconds.toFixed(0)} s`);
   }
-  if (f.save) {
+  if (f.save && hub) writeModelFolder(f.save as string, await session.exportAdapters());
+  else if (f.save) {
     mkdirSync(dirname(f.save as string), { recursive: true });
     writeFileSync(f.save as string, await session.exportModel());
   }
+  if (f['save-merged']) writeModelFolder(f['save-merged'] as string, await session.exportHubModel());
   await session.dispose();
 });

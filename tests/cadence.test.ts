@@ -14,7 +14,7 @@ async function tokenSurprisal(policy: Policy, sequence: Sequence): Promise<numbe
 }
 import { useBackend } from '../src/core/backend.ts';
 import { writingEnv } from '../src/core/envs/writing/index.ts';
-import { tokenLogProbs } from '../src/core/model/gpt.ts';
+import { tokenLogProbs } from '../src/core/model/readout.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { EOS } from '../src/core/tokenizer/tokenizer.ts';
 import { compareArrays } from './helpers.ts';
@@ -83,8 +83,8 @@ describe('completionSurprisal', () => {
 
   it('equals -logp of each completion token from tokenLogProbs, and leaves numTensors unchanged', async () => {
     const policy = Policy.create(writingEnv, 'tiny', 5);
-    const prompt = policy.tokenizer.solverPrompt(query);
-    const completion = [...policy.tokenizer.encode(answer), EOS];
+    const prompt = policy.builtinOrigin.tokenizer.solverPrompt(null, query);
+    const completion = [...policy.builtinOrigin.tokenizer.encode(answer), EOS];
 
     const before = tf.memory().numTensors;
     const surprisal = await tokenSurprisal(policy, { prompt, completion });
@@ -95,7 +95,7 @@ describe('completionSurprisal', () => {
     const logp = tf.tidy(() => {
       const inputs = tf.tensor2d([full.slice(0, -1)], [1, full.length - 1], 'int32');
       const targets = tf.tensor2d([full.slice(1)], [1, full.length - 1], 'int32');
-      return tokenLogProbs(policy.vars, policy.config, inputs, targets).logp;
+      return tokenLogProbs(policy.model, policy.weights, inputs, targets).logp;
     });
     const allLogp = Array.from(await logp.data());
     logp.dispose();
@@ -111,8 +111,8 @@ describe('completionSurprisal', () => {
 
   it('several sequences of different lengths at once give each its own surprisal', async () => {
     const policy = Policy.create(writingEnv, 'tiny', 7);
-    const prompt = policy.tokenizer.solverPrompt(query);
-    const sequences = [answer, 'rain', 'the cloud waits/rain falls slow on the hill'].map((text) => ({ prompt, completion: [...policy.tokenizer.encode(text), EOS] }));
+    const prompt = policy.builtinOrigin.tokenizer.solverPrompt(null, query);
+    const sequences = [answer, 'rain', 'the cloud waits/rain falls slow on the hill'].map((text) => ({ prompt, completion: [...policy.builtinOrigin.tokenizer.encode(text), EOS] }));
     const together = await completionSurprisal(policy, sequences);
     for (const [i, sequence] of sequences.entries()) {
       const alone = await tokenSurprisal(policy, sequence);
@@ -124,8 +124,8 @@ describe('completionSurprisal', () => {
 
   it('the first completion token depends on the prompt only; an empty completion gives []', async () => {
     const policy = Policy.create(writingEnv, 'tiny', 6);
-    const prompt = policy.tokenizer.solverPrompt(query);
-    const completion = policy.tokenizer.encode(answer);
+    const prompt = policy.builtinOrigin.tokenizer.solverPrompt(null, query);
+    const completion = policy.builtinOrigin.tokenizer.encode(answer);
     const before = tf.memory().numTensors;
     const whole = await tokenSurprisal(policy, { prompt, completion });
     const first = await tokenSurprisal(policy, { prompt, completion: completion.slice(0, 1) });

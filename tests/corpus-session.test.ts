@@ -22,13 +22,13 @@ describe('pretrainBatch with a Solver source', () => {
     const policy = Policy.create(writingEnv, 'small', 1);
     const fixed = { query: 'theme:rain|lines:2', answer: 'the rain falls/a cloud waits', difficulty: 1 };
     const rows = pretrainBatch(policy, writingEnv, new Rng(2), 8, 0.5, () => fixed);
-    const tok = policy.tokenizer;
+    const tok = policy.builtinOrigin.tokenizer;
     for (const row of rows.slice(0, 4)) {
       expect(row.prompt).toEqual([CHALLENGER]);
       expect(writingEnv.parseQuery(tok.decode(row.completion))).not.toBeNull();
     }
     for (const row of rows.slice(4)) {
-      expect(row.prompt).toEqual([SOLVER, ...tok.encode(fixed.query), tok.solverPrompt('').at(-1)!]);
+      expect(row.prompt).toEqual([SOLVER, ...tok.encode(fixed.query), tok.solverPrompt(null, '').at(-1)!]);
       expect(row.completion).toEqual([...tok.encode(fixed.answer), EOS]);
     }
     policy.dispose();

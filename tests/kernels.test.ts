@@ -5,10 +5,12 @@
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { backend, compareArrays } from './helpers.ts';
+import { backend, builtinRun, CHAR_RULES, compareArrays } from './helpers.ts';
 import { fusedKernelsActive, setFusedKernels } from '../src/core/kernels/wasm-kernels.ts';
 import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../src/core/kernels/ops.ts';
-import { STOCK_OPS, tokenLogProbs, usesFusedKernels } from '../src/core/model/gpt.ts';
+import { tokenLogProbs } from '../src/core/model/readout.ts';
+import { STOCK_OPS, fusedKernelsFit } from '../src/core/model/block-ops.ts';
+import { builtinModel } from '../src/core/model/models.ts';
 import { initWeights } from '../src/core/model/weight-layout.ts';
 import { toVariables } from '../src/core/model/weights.ts';
 import { chooseTokens, sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS } from '../src/core/model/sample.ts';
@@ -105,7 +107,7 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
     for (const [B, T, H, hd] of [[2, 7, 3, 4], [3, 13, 4, 16], [2, 9, 2, 36], [1, 64, 4, 32]]) {
       const qkv = rand([B * T, 3 * H * hd], B * T + hd);
       const fused = valueAndGrads((x) => fusedAttention(x as tf.Tensor2D, B, H), [qkv], 1);
-      const stock = valueAndGrads((x) => STOCK_OPS.attention(x as tf.Tensor2D, B, T, H), [qkv], 1);
+      const stock = valueAndGrads((x) => STOCK_OPS.attention(x as tf.Tensor2D, B, T, { heads: H, kvHeads: H, headDim: hd }), [qkv], 1);
       expectClose(fused, stock, 2e-5);
       qkv.dispose();
     }
@@ -117,7 +119,7 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
     const b = rand([144], 4);
     expectClose(
       valueAndGrads((a, c, d) => fusedLayerNorm(a as tf.Tensor2D, c, d, 1e-5), [x, g, b], 5),
-      valueAndGrads((a, c, d) => STOCK_OPS.layerNorm(a as tf.Tensor2D, c, d), [x, g, b], 5),
+      valueAndGrads((a, c, d) => STOCK_OPS.layerNorm(a as tf.Tensor2D, c, d, 1e-5), [x, g, b], 5),
       2e-5,
     );
     tf.dispose([x, g, b]);
@@ -205,9 +207,9 @@ describe('the whole model on the fused kernels (WASM)', () => {
     const targets = randomTokens(3, 12, 3);
     const run = (fused: boolean) => {
       setFusedKernels(fused);
-      expect(usesFusedKernels(config)).toBe(fused);
+      expect(fusedKernelsFit(config.nEmbd, { heads: config.nHead, kvHeads: config.nHead, headDim: config.nEmbd / config.nHead })).toBe(fused);
       const before = tf.memory().numTensors;
-      const { value, grads } = tf.variableGrads(() => tokenLogProbs(vars, config, inputs, targets).logp.sum().neg() as tf.Scalar, Object.values(vars));
+      const { value, grads } = tf.variableGrads(() => tokenLogProbs(builtinModel(config), { params: vars, lora: null }, inputs, targets).logp.sum().neg() as tf.Scalar, Object.values(vars));
       const out = { value: value.dataSync()[0], grads: Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, grads[v.name].dataSync().slice()])) };
       tf.dispose([value, ...Object.values(grads)]);
       expect(tf.memory().numTensors).toBe(before);
@@ -229,7 +231,7 @@ describe('the whole model on the fused kernels (WASM)', () => {
     const vars = scaledVars(4);
     const inputs = randomTokens(2, 9, 5);
     const targets = randomTokens(2, 9, 6);
-    const lossOf = () => tf.tidy(() => tokenLogProbs(vars, config, inputs, targets).logp.sum().neg() as tf.Scalar);
+    const lossOf = () => tf.tidy(() => tokenLogProbs(builtinModel(config), { params: vars, lora: null }, inputs, targets).logp.sum().neg() as tf.Scalar);
     const { grads } = tf.variableGrads(lossOf, Object.values(vars));
     const rng = new Rng(7);
     const eps = 2e-3;
@@ -271,10 +273,10 @@ describe('sampling on the fused kernels and the preallocated cache (WASM)', () =
         for (const v of Object.values(vars)) v.assign(tf.tidy(() => v.mul(5)));
         const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 12, ...opts };
         const before = tf.memory().numTensors;
-        const cached = await sampleBatch(vars, config, prompts.map((p) => [...p]), o, new Rng(42));
-        const recomputed = await sampleBatchNoCache(vars, config, prompts.map((p) => [...p]), o, new Rng(42));
+        const cached = await sampleBatch(builtinRun(config, vars), prompts.map((p) => [...p]), o, CHAR_RULES, new Rng(42));
+        const recomputed = await sampleBatchNoCache(builtinRun(config, vars), prompts.map((p) => [...p]), o, CHAR_RULES, new Rng(42));
         setFusedKernels(false);
-        const stock = await sampleBatch(vars, config, prompts.map((p) => [...p]), o, new Rng(42));
+        const stock = await sampleBatch(builtinRun(config, vars), prompts.map((p) => [...p]), o, CHAR_RULES, new Rng(42));
         setFusedKernels(true);
         expect(tf.memory().numTensors).toBe(before);
         expect(cached.map((r) => r.tokens)).toEqual(recomputed.map((r) => r.tokens));
@@ -294,8 +296,8 @@ describe('sampling on the fused kernels and the preallocated cache (WASM)', () =
   it('is the same for the same seed twice', async () => {
     const vars = toVariables(initWeights(config, new Rng(22)));
     const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 10 };
-    const a = await sampleBatch(vars, config, ragged, o, new Rng(5));
-    const b = await sampleBatch(vars, config, ragged, o, new Rng(5));
+    const a = await sampleBatch(builtinRun(config, vars), ragged, o, CHAR_RULES, new Rng(5));
+    const b = await sampleBatch(builtinRun(config, vars), ragged, o, CHAR_RULES, new Rng(5));
     expect(b).toEqual(a);
     tf.dispose(Object.values(vars));
   });

@@ -248,7 +248,7 @@ describe('exporting the session\'s model', () => {
     expect(moved).toContain('head.w');
     // And it loads as a policy again.
     const policy = Policy.fromSafetensors(exported, arithmeticEnv);
-    expect(policy.preset).toBe('tiny');
+    expect(policy.builtinOrigin.preset).toBe('tiny');
     policy.dispose();
     expect(decodeSafetensors(exported).meta.env).toBe('arithmetic');
   });

@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { backend, compareArrays } from './helpers.ts';
+import { backend, builtinRun, CHAR_RULES, compareArrays } from './helpers.ts';
+import { builtinModel } from '../src/core/model/models.ts';
 import { modelConfigFor, parameterCount, validateModelConfig, ModelConfigError, PRESETS } from '../src/core/model/config.ts';
 import { initWeights, weightShapes } from '../src/core/model/weight-layout.ts';
-import { samplingReadout, tokenLogProbs } from '../src/core/model/gpt.ts';
+import { samplingReadout, tokenLogProbs } from '../src/core/model/readout.ts';
 import { toVariables } from '../src/core/model/weights.ts';
 import { encodeSafetensors, decodeSafetensors, WeightsError } from '../src/core/model/safetensors.ts';
 import { sampleBatch, sampleBatchNoCache, DEFAULT_SAMPLE_OPTIONS, MAX_SAMPLE_ROWS, type SampleOptions } from '../src/core/model/sample.ts';
@@ -59,7 +60,7 @@ describe('gradients against finite differences (tiny)', () => {
       { prompt: [2], completion: [...tokenizer.encode('7*8'), EOS] },
     ];
     const b = batchTensors(packSequences(seqs));
-    const lossOf = () => tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp.mul(b.mask).sum().neg() as tf.Scalar);
+    const lossOf = () => tf.tidy(() => tokenLogProbs(builtinModel(config), { params: vars, lora: null }, b.inputs, b.targets).logp.mul(b.mask).sum().neg() as tf.Scalar);
     const { grads } = tf.variableGrads(lossOf, Object.values(vars));
     const rng = new Rng(11);
     const eps = 2e-3; // small enough that curvature stays below the tolerance, large enough for float32
@@ -110,8 +111,8 @@ describe('sampling', () => {
       it(`the key/value cache reproduces recompute-without-cache token for token (${label}${promptLabel})`, async () => {
         const vars = toVariables(initWeights(config, new Rng(5)));
         const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 12, ...opts };
-        const cached = await sampleBatch(vars, config, rows, o, new Rng(42));
-        const recomputed = await sampleBatchNoCache(vars, config, rows, o, new Rng(42));
+        const cached = await sampleBatch(builtinRun(config, vars), rows, o, CHAR_RULES, new Rng(42));
+        const recomputed = await sampleBatchNoCache(builtinRun(config, vars), rows, o, CHAR_RULES, new Rng(42));
         expect(cached.map((r) => r.tokens)).toEqual(recomputed.map((r) => r.tokens));
         cached.forEach((row, b) => {
           const { maxDiff, mismatches } = compareArrays(row.logp, recomputed[b].logp, 1e-4);
@@ -127,10 +128,10 @@ describe('sampling', () => {
     const vars = toVariables(initWeights(config, new Rng(9)));
     const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 3 };
     const many = Array.from({ length: MAX_SAMPLE_ROWS + 5 }, (_, i) => prompts[i % prompts.length]);
-    const whole = await sampleBatch(vars, config, many, o, new Rng(4));
+    const whole = await sampleBatch(builtinRun(config, vars), many, o, CHAR_RULES, new Rng(4));
     const rng = new Rng(4);
-    const first = await sampleBatch(vars, config, many.slice(0, MAX_SAMPLE_ROWS), o, rng);
-    const rest = await sampleBatch(vars, config, many.slice(MAX_SAMPLE_ROWS), o, rng);
+    const first = await sampleBatch(builtinRun(config, vars), many.slice(0, MAX_SAMPLE_ROWS), o, CHAR_RULES, rng);
+    const rest = await sampleBatch(builtinRun(config, vars), many.slice(MAX_SAMPLE_ROWS), o, CHAR_RULES, rng);
     expect(whole.length).toBe(many.length);
     expect(whole.map((r) => r.tokens)).toEqual([...first, ...rest].map((r) => r.tokens));
     tf.dispose(Object.values(vars));
@@ -145,15 +146,15 @@ describe('sampling', () => {
     it(`returns the same per-token log-probabilities and entropies as the training forward (${label})`, async () => {
       const vars = toVariables(initWeights(config, new Rng(6)));
       const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 10, ...opts };
-      const rows = await sampleBatch(vars, config, prompts, o, new Rng(1));
+      const rows = await sampleBatch(builtinRun(config, vars), prompts, o, CHAR_RULES, new Rng(1));
       const packed = packSequences(rows.map((r, i) => ({ prompt: prompts[i], completion: r.tokens })));
       const b = batchTensors(packed);
-      const readout = samplingReadout(o.temperature);
+      const readout = samplingReadout(o.temperature, CHAR_RULES.bannedTokens);
       const [logp, entropy] = tf.tidy(() => {
-        const out = tokenLogProbs(vars, config, b.inputs, b.targets, readout);
+        const out = tokenLogProbs(builtinModel(config), { params: vars, lora: null }, b.inputs, b.targets, readout);
         return [out.logp.dataSync(), out.entropy.dataSync()];
       });
-      const untempered = tf.tidy(() => tokenLogProbs(vars, config, b.inputs, b.targets).logp.dataSync());
+      const untempered = tf.tidy(() => tokenLogProbs(builtinModel(config), { params: vars, lora: null }, b.inputs, b.targets).logp.dataSync());
       let differsFromUntempered = 0;
       rows.forEach((row, i) => {
         const fromForward: number[] = [];
@@ -177,7 +178,7 @@ describe('sampling', () => {
 
   it('stops each row at its own end token and never emits prompt-only tokens', async () => {
     const vars = toVariables(initWeights(config, new Rng(8)));
-    const rows = await sampleBatch(vars, config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 20 }, new Rng(3));
+    const rows = await sampleBatch(builtinRun(config, vars), prompts, { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: 20 }, CHAR_RULES, new Rng(3));
     for (const row of rows) {
       expect(row.tokens.length).toBeLessThanOrEqual(20);
       const eos = row.tokens.indexOf(EOS);
@@ -191,8 +192,8 @@ describe('sampling', () => {
   it('leaves no tensors behind', async () => {
     const vars = toVariables(initWeights(config, new Rng(8)));
     const before = tf.memory().numTensors;
-    await sampleBatch(vars, config, prompts, DEFAULT_SAMPLE_OPTIONS, new Rng(3));
-    await sampleBatchNoCache(vars, config, prompts, DEFAULT_SAMPLE_OPTIONS, new Rng(3));
+    await sampleBatch(builtinRun(config, vars), prompts, DEFAULT_SAMPLE_OPTIONS, CHAR_RULES, new Rng(3));
+    await sampleBatchNoCache(builtinRun(config, vars), prompts, DEFAULT_SAMPLE_OPTIONS, CHAR_RULES, new Rng(3));
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(vars));
   });
@@ -204,9 +205,9 @@ describe('safetensors model files', () => {
     const policy = Policy.create(env, 'tiny', 4);
     const bytes = await policy.toSafetensors({ note: 'test' });
     const back = Policy.fromSafetensors(bytes, env);
-    expect(back.config).toEqual(policy.config);
-    expect(back.tokenizer.chars).toBe(policy.tokenizer.chars);
-    for (const [name, v] of Object.entries(policy.vars)) expect(Array.from(await back.vars[name].data())).toEqual(Array.from(await v.data()));
+    expect(back.builtinOrigin.config).toEqual(policy.builtinOrigin.config);
+    expect(back.builtinOrigin.tokenizer.chars).toBe(policy.builtinOrigin.tokenizer.chars);
+    for (const [name, v] of Object.entries(policy.params)) expect(Array.from(await back.params[name].data())).toEqual(Array.from(await v.data()));
     policy.dispose();
     back.dispose();
   });
@@ -218,8 +219,8 @@ describe('safetensors model files', () => {
     expect(() => decodeSafetensors(new TextEncoder().encode('PK\u0003\u0004 this is a zip file, not weights'))).toThrow(WeightsError);
     expect(() => Policy.fromSafetensors(bytes, getEnv('strings'))).toThrow('trained for the "arithmetic" environment');
     const foreign = encodeSafetensors(
-      Object.fromEntries(weightShapes(policy.config).map(([n, s]) => [n, { shape: s, values: new Float32Array(s.reduce((a, b) => a * b, 1)) }])),
-      { format: 'sparring-model', version: 1, env: 'arithmetic', preset: 'tiny', config: { ...policy.config, nEmbd: 32 }, tokenizer: policy.tokenizer.spec },
+      Object.fromEntries(weightShapes(policy.builtinOrigin.config).map(([n, s]) => [n, { shape: s, values: new Float32Array(s.reduce((a, b) => a * b, 1)) }])),
+      { format: 'sparring-model', version: 1, env: 'arithmetic', preset: 'tiny', config: { ...policy.builtinOrigin.config, nEmbd: 32 }, tokenizer: policy.builtinOrigin.tokenizer.spec },
     );
     expect(() => decodeSafetensors(foreign)).toThrow(WeightsError);
     policy.dispose();

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { backend } from './helpers.ts';
+import { backend, CHAR_RULES } from './helpers.ts';
 import { arithmeticEnv } from '../src/core/envs/arithmetic.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { DEFAULT_SAMPLE_OPTIONS, sampleBatch } from '../src/core/model/sample.ts';
@@ -29,9 +29,9 @@ describe('pass@k', () => {
     const k = 6;
     const pass = await passAtK(policy, env, examples, k);
     // The same draws, counted by hand: k consecutive rows per example, in order.
-    const prompts = examples.flatMap((e) => Array.from({ length: k }, () => policy.tokenizer.solverPrompt(e.query)));
-    const rows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 1, maxNewTokens: env.maxAnswerLength + 1 }, new Rng(EVAL_SEED));
-    const hit = examples.map((e, i) => rows.slice(i * k, (i + 1) * k).some((r) => policy.tokenizer.decode(r.tokens) === e.answer));
+    const prompts = examples.flatMap((e) => Array.from({ length: k }, () => policy.builtinOrigin.tokenizer.solverPrompt(null, e.query)));
+    const rows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 1, maxNewTokens: env.maxAnswerLength + 1 }, CHAR_RULES, new Rng(EVAL_SEED));
+    const hit = examples.map((e, i) => rows.slice(i * k, (i + 1) * k).some((r) => policy.builtinOrigin.tokenizer.decode(r.tokens) === e.answer));
     expect(pass.accuracy).toBeCloseTo(hit.filter(Boolean).length / examples.length, 12);
     for (const b of pass.byDifficulty) {
       const mine = examples.map((e, i) => [e.difficulty, hit[i]] as const).filter(([d]) => d === b.level);
@@ -39,7 +39,7 @@ describe('pass@k', () => {
       if (mine.length) expect(b.accuracy).toBeCloseTo(mine.filter(([, h]) => h).length / mine.length, 12);
     }
     // Six tries find at least what the first try alone finds.
-    const first = scoreAnswers(env, examples, examples.map((_, i) => policy.tokenizer.decode(rows[i * k].tokens)));
+    const first = scoreAnswers(env, examples, examples.map((_, i) => policy.builtinOrigin.tokenizer.decode(rows[i * k].tokens)));
     expect(pass.accuracy).toBeGreaterThanOrEqual(first.accuracy);
   });
 

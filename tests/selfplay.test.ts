@@ -178,11 +178,11 @@ describe('self-play trainer (tiny)', () => {
 
   it('one LSP step changes every trainable variable', async () => {
     const policy = Policy.create(env, 'tiny', 7);
-    const before = await readWeights(policy.vars);
+    const before = await readWeights(policy.params);
     const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', SMALL_STEP), 3);
     const report = await trainer.runStep();
     expect(Number.isFinite(report.metrics.loss)).toBe(true);
-    const after = await readWeights(policy.vars);
+    const after = await readWeights(policy.params);
     const unchanged = Object.keys(before).filter((name) => before[name].values.every((v, i) => v === after[name].values[i]));
     expect(unchanged).toEqual([]);
     trainer.dispose();
@@ -209,7 +209,7 @@ describe('self-play trainer (tiny)', () => {
       const trainer = new SelfPlayTrainer(policy, env, config, 11);
       if (chunkBudget !== null) trainer.chunkBudget = chunkBudget;
       const report = stable(await trainer.runStep());
-      const weights = await readWeights(policy.vars);
+      const weights = await readWeights(policy.params);
       trainer.dispose();
       policy.dispose();
       return { report, weights };

@@ -130,7 +130,7 @@ describe('TrainingSession', () => {
     const { Evaluator } = await import('../src/core/train/evaluate.ts');
     const state = unpackTrainerState(checkpoint.state);
     const base = Policy.fromSafetensors(baseModel, env);
-    const trained = Policy.fromWeights({ env: env.key, preset: 'tiny', config: base.config, tokenizer: base.tokenizer.spec }, state.weights);
+    const trained = Policy.fromWeights({ env: env.key, preset: 'tiny', config: base.builtinOrigin.config, tokenizer: base.builtinOrigin.tokenizer.spec }, state.weights);
     const independent = await new Evaluator(env, base).heldOut(trained, 16);
     expect(independent.current.accuracy).toBe(series[2].metrics['eval/accuracy']);
     expect(independent.base.accuracy).toBe(series[2].metrics['eval/base_accuracy']);

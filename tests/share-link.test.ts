@@ -25,6 +25,8 @@ describe('share link codec', () => {
       klBeta: 0.125, klEstimator: 'k2', aggregation: 'constant', updatesPerBatch: 2, clipMode: 'sequence',
       clipEpsilon: 0.3, learningRate: 3e-6, maxGradNorm: 0.7, temperature: 0.9, topK: 5, topP: 0.95,
       rubric: { enabled: { distinct: false }, weights: { answer_form: 2.5 } },
+      hubModel: 'HuggingFaceTB/SmolLM2-135M-Instruct', hubRevision: '12fd25f77366fa6b3b4b768ec3050bf629380bac',
+      loraRank: 4, loraAlpha: 8, loraTargets: 'q_proj,v_proj', completionTokens: 32,
     };
     // The test covers every property of the table.
     expect(Object.keys(config).sort()).toEqual([...RUN_PROPERTY_KEYS].sort());

@@ -78,7 +78,7 @@ describe('judgePairs with the writing rubric', () => {
 
 describe('judgePairs arithmetic of rewards', () => {
   // A judge whose reward is the answer read as tenths, so every mean is computable by hand.
-  const tenths: Env<string> = { ...(writingEnv as unknown as Env<string>), parseQuery: (q) => (q === 'bad' ? null : q), reward: (_q, a) => Number(a) / 10 };
+  const tenths: Env<string> = { ...(writingEnv as unknown as Env<string>), parseQuery: (q) => (q === 'bad' ? null : q), reward: (_q, a) => Number(a) / 10, kindsOf: () => ['free'] };
 
   it('mean rewards of each side and the rate, by hand', () => {
     const result = judgePairs(tenths as Env, ['a', 'b', 'c', 'bad'], ['3', '5', '10', '9'], ['2', '5', '7', '1']);
@@ -111,7 +111,7 @@ describe('the Evaluator\'s win rate with real greedy sampling', () => {
     const answers = await solveGreedy(a, writingEnv, queries);
     const baseAnswers = await solveGreedy(b, writingEnv, queries);
     // b is the base model, so b is also the reference whose surprisal judges cadence.
-    const surprisal = { answers: await answerSurprisal(b, queries, answers), base: await answerSurprisal(b, queries, baseAnswers) };
+    const surprisal = { answers: await answerSurprisal(b, writingEnv, queries, answers), base: await answerSurprisal(b, writingEnv, queries, baseAnswers) };
     expect(versus).toEqual(judgePairs(writingEnv, queries, answers, baseAnswers, surprisal));
     // Cadence is judged: the same pairs without surprisal leave it out, and every task asks for it.
     const withoutCadence = judgePairs(writingEnv, queries, answers, baseAnswers);
@@ -132,7 +132,7 @@ describe('answerSurprisal', () => {
     const queries = groups.flatMap((g) => g.answers.map(() => g.query));
     const answers = groups.flatMap((g) => g.answers.map((a) => a.text));
     const before = tf.memory().numTensors;
-    const recomputed = await answerSurprisal(reference, queries, answers);
+    const recomputed = await answerSurprisal(reference, arithmeticEnv, queries, answers);
     expect(tf.memory().numTensors).toBe(before);
     const fromTrainer = groups.flatMap((g) => g.answers.map((a) => a.surprisal.slice(0, a.text.length)));
     expect(recomputed.map((s) => s.length)).toEqual(answers.map((a) => a.length));

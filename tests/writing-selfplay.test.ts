@@ -24,7 +24,7 @@ describe('answer surprisal in the step report', () => {
     const env = getEnv('arithmetic');
     const policy = Policy.create(env, 'tiny', 3);
     // An independent copy of the start weights: the reference the trainer freezes at construction.
-    const start = Policy.fromWeights({ env: env.key, preset: 'tiny', config: policy.config, tokenizer: policy.tokenizer.spec }, await readWeights(policy.vars));
+    const start = Policy.fromWeights({ env: env.key, preset: 'tiny', config: policy.builtinOrigin.config, tokenizer: policy.builtinOrigin.tokenizer.spec }, await readWeights(policy.params));
     const trainer = new SelfPlayTrainer(policy, env, { ...configForAlgorithm('lsp'), numQueries: 3, groupSize: 3, learningRate: 1e-2 }, 5);
     await trainer.runStep(); // moves the policy away from the reference
     const report = await trainer.runStep();
@@ -32,8 +32,8 @@ describe('answer surprisal in the step report', () => {
     for (const group of report.groups) {
       for (const answer of group.answers) {
         expect(answer.surprisal.length).toBe(answer.text.length + (answer.finished ? 1 : 0));
-        const completion = [...policy.tokenizer.encode(answer.text), ...(answer.finished ? [EOS] : [])];
-        const [expected] = await completionSurprisal(start, [{ prompt: policy.tokenizer.solverPrompt(group.query), completion }]);
+        const completion = [...policy.builtinOrigin.tokenizer.encode(answer.text), ...(answer.finished ? [EOS] : [])];
+        const [expected] = await completionSurprisal(start, [{ prompt: policy.builtinOrigin.tokenizer.solverPrompt(null, group.query), completion }]);
         const { maxDiff, mismatches } = compareArrays(answer.surprisal, expected, 1e-4);
         expect(mismatches, `max diff ${maxDiff}`).toEqual([]);
         expect(answer.surprisal.every((value) => value >= 0)).toBe(true);

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { useBackend } from '../../src/core/backend.ts';
 import type { BackendName } from '../../src/core/backend-names.ts';
 import { getEnv } from '../../src/core/envs/registry.ts';
-import { tokenLogProbs } from '../../src/core/model/gpt.ts';
+import { tokenLogProbs } from '../../src/core/model/readout.ts';
+import { builtinModel } from '../../src/core/model/models.ts';
 import type { WeightInit } from '../../src/core/model/weight-layout.ts';
 import type { ModelConfig } from '../../src/core/model/config.ts';
 import { decodeSafetensors } from '../../src/core/model/safetensors.ts';
@@ -58,7 +59,7 @@ export function gradientBatch(seed = 1, rows = 6): GradientBatch {
   const seqs: Sequence[] = [];
   for (let i = 0; i < rows; i++) {
     const ex = env.sample(rng, 'train');
-    const [prompt, text] = i % 2 === 0 ? [tok.challengerPrompt(), ex.query] : [tok.solverPrompt(ex.query), ex.answer];
+    const [prompt, text] = i % 2 === 0 ? [tok.challengerPrompt(), ex.query] : [tok.solverPrompt(env, ex.query), ex.answer];
     seqs.push({ prompt, completion: [...tok.encode(text), EOS] }); // as a finished rollout ends
   }
   return {
@@ -80,21 +81,22 @@ export interface GradientResult {
 
 /** Per-variable gradients of each LOSS_CASES loss on `batch`, on the current backend. Leaves no tensor behind. */
 export async function gradientsOnBackend(batch: GradientBatch): Promise<Record<string, GradientResult>> {
-  const modelConfig = batch.config;
+  const model = builtinModel(batch.config);
+  const run = (params: Record<string, tf.Tensor>) => ({ params, lora: null });
   const before = tf.memory().numTensors;
   const vars = toVariables(batch.weights);
   const reference = toVariables(batch.reference);
   const older = toVariables(batch.older);
   const packed = packSequences(batch.seqs);
   const { inputs, targets, mask } = batchTensors(packed);
-  const refLogp = tf.tidy(() => tokenLogProbs(reference, modelConfig, inputs, targets).logp);
-  const oldLogp = tf.tidy(() => tokenLogProbs(older, modelConfig, inputs, targets).logp);
+  const refLogp = tf.tidy(() => tokenLogProbs(model, run(reference), inputs, targets).logp);
+  const oldLogp = tf.tidy(() => tokenLogProbs(model, run(older), inputs, targets).logp);
   const perRow = [tf.tensor1d(batch.advantages), tf.tensor1d(batch.scales), tf.tensor1d(batch.roleWeights)] as const;
   const out: Record<string, GradientResult> = {};
   try {
     for (const [name, c] of Object.entries(LOSS_CASES)) {
       const lossInputs = { mask, advantages: perRow[0], scales: perRow[1], roleWeights: perRow[2], refLogp, oldLogp: c.withOld ? oldLogp : null };
-      const { value, grads } = tf.variableGrads(() => selfPlayLoss(tokenLogProbs(vars, modelConfig, inputs, targets).logp, lossInputs, c).loss, Object.values(vars));
+      const { value, grads } = tf.variableGrads(() => selfPlayLoss(tokenLogProbs(model, run(vars), inputs, targets).logp, lossInputs, c).loss, Object.values(vars));
       const read: Record<string, Float32Array> = {};
       for (const [k, v] of Object.entries(vars)) read[k] = (await grads[v.name].data()) as Float32Array;
       out[name] = { loss: (await value.data())[0], grads: read };
@@ -123,7 +125,7 @@ export async function trainerStepsOnBackend(steps: number): Promise<StepsResult>
   const env = getEnv(CHECK_ENV);
   const before = tf.memory().numTensors;
   const policy = loadPolicy(env, CHECK_PRESET);
-  const base = await readWeights(policy.vars);
+  const base = await readWeights(policy.trainable);
   const trainer = new SelfPlayTrainer(policy, env, { ...configForAlgorithm('lsp'), numQueries: STEP_RUN.numQueries, groupSize: STEP_RUN.groupSize }, STEP_RUN.seed);
   const metrics: Record<string, number>[] = [];
   try {
@@ -131,7 +133,7 @@ export async function trainerStepsOnBackend(steps: number): Promise<StepsResult>
       const report = await trainer.runStep();
       metrics.push(Object.fromEntries(Object.entries(report.metrics).filter(([k]) => !k.startsWith('timing/') && k !== 'tokens_per_s')));
     }
-    const after = await readWeights(policy.vars);
+    const after = await readWeights(policy.trainable);
     const values = (w: Record<string, WeightInit>) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v.values]));
     return { metrics, update: differenceByVariable(values(after), values(base)) };
   } finally {

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setFusedKernels } from '../../src/core/kernels/wasm-kernels.ts';
 import { fusedAttention, fusedChooseTokens, fusedEmbed, fusedGelu, fusedLayerNorm, fusedLinear } from '../../src/core/kernels/ops.ts';
-import { STOCK_OPS } from '../../src/core/model/gpt.ts';
+import { STOCK_OPS } from '../../src/core/model/block-ops.ts';
 import { chooseTokens, DEFAULT_SAMPLE_OPTIONS } from '../../src/core/model/sample.ts';
 
 const [B, T, C, H, V] = [32, 64, 128, 4, 32];
@@ -61,7 +61,7 @@ function levers(): { list: Lever[]; inputs: tf.Tensor[] } {
     {
       name: 'causal attention [32 x 64, 3 x 128] -> [32 x 64, 128], 4 heads, forward + backward',
       ways: [
-        { name: 'stock ops (split, transposes, batched matMul, softmax)', fused: false, run: withGrads((a) => STOCK_OPS.attention(a as tf.Tensor2D, B, T, H), [qkv], upstreams) },
+        { name: 'stock ops (split, transposes, batched matMul, softmax)', fused: false, run: withGrads((a) => STOCK_OPS.attention(a as tf.Tensor2D, B, T, { heads: H, kvHeads: H, headDim: C / H }), [qkv], upstreams) },
         { name: 'attention kernels', fused: true, run: withGrads((a) => fusedAttention(a as tf.Tensor2D, B, H), [qkv], upstreams) },
       ],
     },
@@ -75,7 +75,7 @@ function levers(): { list: Lever[]; inputs: tf.Tensor[] } {
     {
       name: 'layer norm [2048, 128], forward + backward',
       ways: [
-        { name: 'stock ops (moments)', fused: false, run: withGrads((a, c, d) => STOCK_OPS.layerNorm(a as tf.Tensor2D, c, d), [x, g, beta], upstreams) },
+        { name: 'stock ops (moments)', fused: false, run: withGrads((a, c, d) => STOCK_OPS.layerNorm(a as tf.Tensor2D, c, d, 1e-5), [x, g, beta], upstreams) },
         { name: 'layer norm kernels', fused: true, run: withGrads((a, c, d) => fusedLayerNorm(a as tf.Tensor2D, c, d, 1e-5), [x, g, beta], upstreams) },
       ],
     },

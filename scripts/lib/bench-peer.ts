@@ -3,12 +3,13 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { initWeights } from '../../src/core/model/weight-layout.ts';
-import { tokenLogProbs, type Params } from '../../src/core/model/gpt.ts';
+import { tokenLogProbs } from '../../src/core/model/readout.ts';
+import { builtinModel } from '../../src/core/model/models.ts';
 import { toVariables } from '../../src/core/model/weights.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../../src/core/model/sample.ts';
 import { Adam } from '../../src/core/train/optimizer.ts';
 import { measureMatmulGflops } from '../../src/core/backend.ts';
-import { EOS } from '../../src/core/tokenizer/tokenizer.ts';
+import { EOS, PROMPT_ONLY_TOKENS } from '../../src/core/tokenizer/tokenizer.ts';
 import type { ModelConfig } from '../../src/core/model/config.ts';
 import { Rng } from '../../src/core/random.ts';
 
@@ -81,10 +82,11 @@ export async function runPeerBench(opts: { steps: number; profile: boolean; vari
   // Push the end token far down so every sampled row runs to its full length, as the peers' samplers do.
   vars['head.b'].assign(tf.tidy(() => vars['head.b'].add(tf.oneHot(EOS, c.vocabSize).toFloat().mul(-30))));
   const adam = new Adam(vars);
+  const runnable = { model: builtinModel(c), weights: { params: vars, lora: null } };
   const batch = randomBatch(c, ROWS, c.blockSize, new Rng(2));
   const trainStep = async () => {
     const { value, grads } = tf.variableGrads(
-      () => tokenLogProbs(vars as Params, c, batch.inputs, batch.targets).logp.mean().neg() as tf.Scalar,
+      () => tokenLogProbs(runnable.model, runnable.weights, batch.inputs, batch.targets).logp.mean().neg() as tf.Scalar,
       Object.values(vars),
     );
     const norm = adam.apply(grads, 1e-4, 1);
@@ -96,7 +98,7 @@ export async function runPeerBench(opts: { steps: number; profile: boolean; vari
     const prompts = Array.from({ length: rows }, () => Array.from({ length: PROMPT_TOKENS }, () => rng.int(5, c.vocabSize - 1)));
     const o = { ...DEFAULT_SAMPLE_OPTIONS, maxNewTokens: c.blockSize - PROMPT_TOKENS };
     const t0 = performance.now();
-    const out = await sampleBatch(vars, c, prompts, o, new Rng(seed));
+    const out = await sampleBatch(runnable, prompts, o, { stopTokens: [EOS], bannedTokens: PROMPT_ONLY_TOKENS }, new Rng(seed));
     return out.reduce((n, row) => n + row.tokens.length, 0) / ((performance.now() - t0) / 1000);
   };
   const names = opts.variants.map((v) => v.name);

@@ -75,6 +75,7 @@ export async function runMain(command: string, spec: Record<string, FlagSpec>, m
       process.exit(2);
     }
     console.error(`error: ${e.name}: ${e.message}`);
+    if (process.env.SPARRING_STACK) console.error(e.stack);
     process.exit(1);
   }
 }

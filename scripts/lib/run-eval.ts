@@ -16,8 +16,8 @@ export function standardError(accuracy: number, count: number): number {
 }
 
 /** With `eval/count` and `eval/accuracy_se` beside the evaluation's own metrics. */
-export async function evalMetrics(evaluator: Evaluator, policy: Policy, temperature: number, count = EVAL_COUNT): Promise<Record<string, number>> {
+export async function evalMetrics(evaluator: Evaluator, policy: Policy, temperature: number, count = EVAL_COUNT, queries = CHALLENGER_EVAL_COUNT): Promise<Record<string, number>> {
   const heldOut = await evaluator.heldOut(policy, count);
-  const metrics = evaluationMetrics(heldOut, await evaluator.challenger(policy, CHALLENGER_EVAL_COUNT, temperature));
+  const metrics = evaluationMetrics(heldOut, await evaluator.challenger(policy, queries, temperature));
   return { ...metrics, 'eval/count': heldOut.current.count, 'eval/accuracy_se': standardError(heldOut.current.accuracy, heldOut.current.count) };
 }

@@ -5,6 +5,7 @@
 
 import * as Comlink from 'comlink';
 import type { SessionApi, SessionEvent, SessionTask } from '../../core/train/session.ts';
+import { SESSION_METHODS } from '../../core/train/session-methods.ts';
 import type { BackendChoice, BackendInfo, EngineWorkerApi } from '../../../workers/protocol.ts';
 import { DeviceLostError, errorFromWire, installErrorTransfer, ThreadedWasmStartError } from '../../../workers/errors.ts';
 import { THREADS_PARAM } from '../../core/wasm-threads.ts';
@@ -111,20 +112,9 @@ async function startWorker(choice: BackendChoice, onEvent: (event: EngineEvent) 
     const backend = await guard(api.startBackend(choice, wasmFolderUrl(), threads));
     const remote = await guard(api.createSession(Comlink.proxy(relay)));
     started = true;
-    const session: SessionApi = {
-      init: (config, baseModel) => guard(remote.init(config, baseModel)),
-      pretrainFromScratch: (corpus) => guard(remote.pretrainFromScratch(corpus)),
-      stop: () => guard(remote.stop()),
-      step: () => guard(remote.step()),
-      setRubric: (overrides) => guard(remote.setRubric(overrides)),
-      evaluate: (count) => guard(remote.evaluate(count)),
-      getCheckpoint: () => guard(remote.getCheckpoint()),
-      exportModel: () => guard(remote.exportModel()),
-      // Cloned, not transferred: the caller keeps its checkpoint (one buffer, so the clone is one copy).
-      restore: (checkpoint) => guard(remote.restore(checkpoint)),
-      reset: () => guard(remote.reset()),
-      dispose: () => guard(remote.dispose()),
-    };
+    // Every method forwarded as it is, guarded (arguments are cloned: a restored checkpoint stays the caller's).
+    const forward = (name: (typeof SESSION_METHODS)[number]) => (...args: unknown[]) => guard((remote[name] as (...a: unknown[]) => Promise<unknown>)(...args));
+    const session = Object.fromEntries(SESSION_METHODS.map((name) => [name, forward(name)])) as unknown as SessionApi;
     return {
       session,
       backend,

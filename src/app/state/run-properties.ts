@@ -21,10 +21,12 @@ export type PropertyInput =
   | { kind: 'number'; step: number; min?: number; max?: number }
   | { kind: 'toggle' }
   /** Not a form field: the rubric editor (RubricEditor.svelte) edits it. */
-  | { kind: 'rubric' };
+  | { kind: 'rubric' }
+  /** Not a form field: the model picker sets it. */
+  | { kind: 'hub' };
 
 /** Where a property sits in the form: the run's identity first, then the knobs by topic. */
-export type PropertyGroup = 'run' | 'batch' | 'reward' | 'loss' | 'optimizer' | 'sampling';
+export type PropertyGroup = 'run' | 'model' | 'batch' | 'reward' | 'loss' | 'optimizer' | 'sampling';
 
 export interface RunProperty<K extends keyof RunConfig> {
   label: string;
@@ -74,6 +76,12 @@ export const RUN_PROPERTIES: { [K in keyof RunConfig]: RunProperty<K> } = {
   temperature: { label: 'Temperature', help: 'Sampling temperature for both roles.', group: 'sampling', input: ruleInput('temperature', 0.1), schema: number },
   topK: { label: 'Top-k', help: '0 keeps every token.', group: 'sampling', input: ruleInput('topK', 1), schema: integer },
   topP: { label: 'Top-p', help: '1 keeps every token.', group: 'sampling', input: ruleInput('topP', 0.05), schema: number },
+  hubModel: { label: 'Hub model', help: "A Hugging Face model to self-play with LoRA (org/name); '' runs the built-in model of the chosen size.", group: 'model', input: { kind: 'hub' }, schema: v.string() },
+  hubRevision: { label: 'Revision', help: 'The commit the hub model was loaded at: a link reopens exactly this one.', group: 'model', input: { kind: 'hub' }, schema: v.string() },
+  loraRank: { label: 'LoRA rank', help: 'Rank r of the adapters on a hub model.', group: 'model', input: { kind: 'number', step: 1, min: 1, max: 256 }, schema: integer },
+  loraAlpha: { label: 'LoRA alpha', help: 'The adapters are scaled by alpha / r.', group: 'model', input: { kind: 'number', step: 1, min: 1 }, schema: number },
+  loraTargets: { label: 'LoRA targets', help: "The projections LoRA adapts (PEFT's names, comma-separated); empty adapts them all.", group: 'model', input: { kind: 'hub' }, schema: v.string() },
+  completionTokens: { label: 'Completion tokens', help: "A hub model's longest task or answer, in tokens.", group: 'model', input: { kind: 'number', step: 8, min: 2, max: 1024 }, schema: integer },
   rubric: { label: 'Rubric', help: 'Criteria of the rubrics switched off or re-weighted, in the rubric editor.', group: 'reward', input: { kind: 'rubric' }, schema: rubricOverrides },
 };
 
@@ -81,6 +89,7 @@ export const RUN_PROPERTY_KEYS = Object.keys(RUN_PROPERTIES) as (keyof RunConfig
 
 export const PROPERTY_GROUPS: { key: PropertyGroup; title: string }[] = [
   { key: 'run', title: 'Run' },
+  { key: 'model', title: 'Hub model (LoRA)' },
   { key: 'batch', title: 'Batch' },
   { key: 'reward', title: 'Reward' },
   { key: 'loss', title: 'Loss' },

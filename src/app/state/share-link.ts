@@ -10,7 +10,7 @@ import LZString from 'lz-string';
 import { ConfigError } from '../../core/rl/config.ts';
 import { ENV_KEYS, getEnv } from '../../core/envs/registry.ts';
 import { BACKEND_NAMES, type BackendName } from '../../core/backend-names.ts';
-import { defaultRunConfig, normalizeRunConfig, RUN_ALGORITHMS, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
+import { BUILTIN_MODEL_FIELDS, defaultRunConfig, normalizeRunConfig, RUN_ALGORITHMS, type RunAlgorithm, type RunConfig } from '../../core/train/run-config.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
 
@@ -20,6 +20,8 @@ export const LINK_VERSION = 3;
 const SHARED_DEFAULTS = {
   base: 'shipped', pretrainSteps: 600, seed: 1, rubric: {}, klEstimator: 'k3', aggregation: 'sum', normalizeByStd: false,
   updatesPerBatch: 1, clipMode: 'token', clipEpsilon: 0.2, maxGradNorm: 1, topK: 0, topP: 1,
+  // Links made before hub models ran a built-in model: an absent hub field means the built-in one's value.
+  ...BUILTIN_MODEL_FIELDS,
 } as const;
 
 /**

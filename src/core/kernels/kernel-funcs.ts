@@ -98,6 +98,17 @@ function linearBackward({ inputs, backend, attrs }: { inputs: Inputs; backend: B
   }
 }
 
+/** dx = dy w^T alone, for a frozen w (LoRA's base weights): the first product of linearBackward. */
+function linearInputBackward({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }) {
+  const { w, dy } = inputs;
+  const wT = transposed(backend, w);
+  try {
+    return product(backend, dy, wT); // [M, K]
+  } finally {
+    backend.disposeData(wT.dataId);
+  }
+}
+
 function embedForward({ inputs, backend, attrs }: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }) {
   const { tokens, wte, wpe } = inputs;
   const [B, T] = tokens.shape;
@@ -242,6 +253,7 @@ function columnSum({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }
 const KERNEL_FUNCS = {
   Linear: linearForward,
   LinearGrad: linearBackward,
+  LinearInputGrad: linearInputBackward,
   Embed: embedForward,
   EmbedGrad: embedBackward,
   Sample: sampleRows,

@@ -81,6 +81,20 @@ export function fusedLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.
   return op(x, w, b) as tf.Tensor2D;
 }
 
+/** x [N, K] w [K, M] (+ b [M]) for a frozen w and b: the same product, whose backward pass is dx alone. */
+export function fusedFrozenLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = b ? { x, w, bias: b } : { x, w };
+  if (!recording()) return kernel<tf.Tensor2D>('Linear', inputs);
+  const op = tf.customGrad((xIn, save) => {
+    (save as Save)([w]);
+    return {
+      value: kernel<tf.Tensor>('Linear', { ...inputs, x: xIn as tf.Tensor }),
+      gradFunc: (dy: tf.Tensor, [ws]: tf.Tensor[]) => kernel<tf.Tensor>('LinearInputGrad', { w: ws, dy }),
+    };
+  });
+  return op(x) as tf.Tensor2D;
+}
+
 /** Token embeddings wte [V, C] of tokens [B, T] plus position embeddings wpe rows offset..offset+T-1: [B*T, C]. */
 export function fusedEmbed(tokens: tf.Tensor2D, wte: tf.Tensor2D, wpe: tf.Tensor2D, offset: number): tf.Tensor2D {
   if (!recording()) return kernel<tf.Tensor2D>('Embed', { tokens, wte, wpe }, { offset });

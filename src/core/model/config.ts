@@ -1,4 +1,7 @@
-// Model configuration: a small typed record, the size presets, and a validator.
+// The built-in models' configuration: a small typed record, the size presets, a validator, and the GPT-2
+// architecture each is.
+
+import type { Gpt2Arch } from './arch.ts';
 
 export interface ModelConfig {
   vocabSize: number;
@@ -46,4 +49,20 @@ export function parameterCount(c: ModelConfig): number {
   const C = c.nEmbd;
   const perBlock = 2 * C /*ln1*/ + C * 3 * C + 3 * C + C * C + C + 2 * C /*ln2*/ + C * 4 * C + 4 * C + 4 * C * C + C;
   return c.vocabSize * C + c.blockSize * C + c.nLayer * perBlock + 2 * C + C * c.vocabSize + c.vocabSize;
+}
+
+/** A built-in model as a GPT-2 architecture: untied head with a bias, LayerNorm epsilon 1e-5, MLP width 4C. */
+export function builtinArch(c: ModelConfig): Gpt2Arch {
+  return {
+    family: 'gpt2',
+    vocabSize: c.vocabSize,
+    maxPositions: c.blockSize,
+    nLayer: c.nLayer,
+    nHead: c.nHead,
+    hiddenSize: c.nEmbd,
+    intermediateSize: 4 * c.nEmbd,
+    normEps: 1e-5,
+    tieEmbeddings: false,
+    headBias: true,
+  };
 }

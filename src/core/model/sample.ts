@@ -9,13 +9,10 @@
 // prefill, so both paths and every backend draw the same numbers for the same position.
 
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config.ts';
-import { decodeStep } from './kv-cache.ts';
-import { forward, pickLogProbs, PROMPT_ONLY_TOKENS, type Params } from './gpt.ts';
-import { createCache } from './kv-cache.ts';
+import type { Runnable } from './family.ts';
+import { bannedBias, pickLogProbs } from './readout.ts';
 import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
 import { fusedChooseTokens } from '../kernels/ops.ts';
-import { EOS, PAD } from '../tokenizer/tokenizer.ts';
 import type { Rng } from '../random.ts';
 
 export interface SampleOptions {
@@ -33,8 +30,14 @@ export interface SampleOptions {
 
 export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = { temperature: 1, topK: 0, topP: 1, maxNewTokens: 16, checkEvery: 4 };
 
+/** Which tokens end a completion and which may never appear in one: a role codec's (tokenizer/codec.ts). */
+export interface TokenRules {
+  readonly stopTokens: readonly number[];
+  readonly bannedTokens: readonly number[];
+}
+
 export interface SampledRow {
-  /** Completion tokens, ending with EOS when `finished`. */
+  /** Completion tokens, ending with a stop token when `finished`. */
   tokens: number[];
   /** log pi(token) under the distribution it was sampled from (gpt.ts samplingReadout: tempered, prompt-only
    *  tokens excluded), one per completion token: what the training forward scores it at. */
@@ -44,15 +47,9 @@ export interface SampledRow {
   finished: boolean;
 }
 
-/** [V] of -1e9 on the prompt-only tokens, 0 elsewhere: added to logits so they are never sampled (as gpt.ts
- *  readLogits excludes them from the scored distribution). */
-function bannedTokenBias(V: number): tf.Tensor1D {
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(PROMPT_ONLY_TOKENS, 'int32'), V).sum(0).mul(-1e9) as tf.Tensor1D);
-}
-
 /** Choose one token per row from logits [B, V] given uniforms u [B]. Returns int32 tokens [B] and the chosen
- *  tokens' log-probability and the entropy under the sampling distribution: the logits with the prompt-only
- *  tokens banned, divided by the temperature (gpt.ts samplingReadout; greedy reads it at temperature 1). */
+ *  tokens' log-probability and the entropy under the sampling distribution: the logits with the banned tokens at
+ *  -1e9 (`banned`, [V]), divided by the temperature (readout.ts samplingReadout; greedy reads it at temperature 1). */
 export function chooseTokens(logits: tf.Tensor2D, uniforms: tf.Tensor1D, opts: SampleOptions, banned: tf.Tensor1D) {
   return tf.tidy(() => {
     const [B, V] = logits.shape;
@@ -103,14 +100,15 @@ function nextInputs(prompts: number[][], t: number, previous: tf.Tensor1D): tf.T
 type NextLogits = (inputs: tf.Tensor2D, last: number) => tf.Tensor2D;
 
 /** The shared decoding loop. `next` owns whatever state its path keeps (cache or history). */
-async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, rng: Rng, next: NextLogits): Promise<SampledRow[]> {
+async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rules: TokenRules, rng: Rng, next: NextLogits): Promise<SampledRow[]> {
   const B = prompts.length;
   const lens = prompts.map((p) => p.length);
   if (lens.some((n) => n < 1)) throw new RangeError('every prompt needs at least one token');
   const longest = Math.max(...lens);
-  if (longest + opts.maxNewTokens > c.blockSize) {
-    throw new RangeError(`prompt (${longest}) + maxNewTokens (${opts.maxNewTokens}) exceeds blockSize (${c.blockSize})`);
+  if (longest + opts.maxNewTokens > r.model.maxPositions) {
+    throw new RangeError(`prompt (${longest}) + maxNewTokens (${opts.maxNewTokens}) exceeds the model's ${r.model.maxPositions} positions`);
   }
+  const stops = new Set(rules.stopTokens);
   const lastStep = Math.max(...lens.map((n) => n - 1 + opts.maxNewTokens)) - 1;
   // Per step and row: is the sample at this step a completion token within budget?
   const activeAt = (t: number, b: number) => t + 1 >= lens[b] && t + 1 - lens[b] < opts.maxNewTokens;
@@ -119,7 +117,7 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
   const firstStep = prefill - 1;
   for (let i = 0; i < firstStep * B; i++) rng.next(); // the unused uniforms of prompt-only positions
 
-  const banned = bannedTokenBias(c.vocabSize);
+  const banned = bannedBias(r.model.vocabSize, rules.bannedTokens);
   const alive = new Uint8Array(B).fill(1); // 0 once a row has emitted its end token (known at each check)
   let checked = 0; // steps whose tokens the end-token check has read
   // Raw per-step samples from firstStep on; which of them are a row's completion is decided when reading out.
@@ -144,7 +142,7 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
         const k = recorded.length - checked;
         for (let s = 0; s < k; s++) {
           const at = firstStep + checked + s;
-          for (let b = 0; b < B; b++) if (alive[b] && activeAt(at, b) && tokens[b * k + s] === EOS) alive[b] = 0;
+          for (let b = 0; b < B; b++) if (alive[b] && activeAt(at, b) && stops.has(tokens[b * k + s])) alive[b] = 0;
         }
         checked = recorded.length;
         const stillGoing = prompts.some((_, b) => alive[b] && t + 1 - lens[b] < opts.maxNewTokens - 1);
@@ -162,7 +160,7 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
         row.tokens.push(tok);
         row.logp.push(lpArr[b * steps + s]);
         row.entropy.push(entArr[b * steps + s]);
-        if (tok === EOS) {
+        if (stops.has(tok)) {
           row.finished = true;
           break;
         }
@@ -181,21 +179,41 @@ async function decode(prompts: number[][], c: ModelConfig, opts: SampleOptions, 
  */
 export const MAX_SAMPLE_ROWS = 2048;
 
-/** Runs `sample` on consecutive slices of at most MAX_SAMPLE_ROWS prompts, in order, and joins the rows. */
-async function inSlices(prompts: number[][], sample: (slice: number[][]) => Promise<SampledRow[]>): Promise<SampledRow[]> {
-  if (prompts.length <= MAX_SAMPLE_ROWS) return sample(prompts);
+/**
+ * Floats one slice may hold in the prefill's attention scores (rows x heads x positions^2) and in its key/value cache
+ * (rows x layers x 2 x key/value width x positions): a hub model's long chat prompts (a few hundred positions, 30
+ * layers) would otherwise take several GB at a batch the built-in models sample in a few MB. Each is 256 MB; no
+ * built-in model's batch reaches either below MAX_SAMPLE_ROWS.
+ */
+const SCORE_FLOATS = 2 ** 26;
+const CACHE_FLOATS = 2 ** 26;
+
+/** The most rows of `r`'s model one slice samples, for `positions` positions (prompt and completion). */
+export function sampleSliceRows(r: Runnable, positions: number): number {
+  const a = r.model.arch;
+  const kvWidth = a.family === 'gpt2' ? a.hiddenSize : a.nKvHead * a.headDim;
+  const byScores = Math.floor(SCORE_FLOATS / (a.nHead * positions * positions));
+  const byCache = Math.floor(CACHE_FLOATS / (a.nLayer * 2 * kvWidth * positions));
+  return Math.max(1, Math.min(MAX_SAMPLE_ROWS, byScores, byCache));
+}
+
+/** Runs `sample` on consecutive slices of at most `size` prompts, in order, and joins the rows. */
+async function inSlices(prompts: number[][], size: number, sample: (slice: number[][]) => Promise<SampledRow[]>): Promise<SampledRow[]> {
+  if (prompts.length <= size) return sample(prompts);
   const rows: SampledRow[] = [];
-  for (let start = 0; start < prompts.length; start += MAX_SAMPLE_ROWS) rows.push(...(await sample(prompts.slice(start, start + MAX_SAMPLE_ROWS))));
+  for (let start = 0; start < prompts.length; start += size) rows.push(...(await sample(prompts.slice(start, start + size))));
   return rows;
 }
 
+const sliceFor = (r: Runnable, prompts: number[][], opts: SampleOptions) => sampleSliceRows(r, Math.max(1, ...prompts.map((p) => p.length)) + opts.maxNewTokens);
+
 /** Sample completions for every prompt in one batch, with a key/value cache. */
-export function sampleBatch(p: Params, c: ModelConfig, prompts: number[][], opts: SampleOptions, rng: Rng): Promise<SampledRow[]> {
-  return inSlices(prompts, async (slice) => {
+export function sampleBatch(r: Runnable, prompts: number[][], opts: SampleOptions, rules: TokenRules, rng: Rng): Promise<SampledRow[]> {
+  return inSlices(prompts, sliceFor(r, prompts, opts), async (slice) => {
     // Only the positions this batch reaches: the longest prompt and the completion budget.
-    const cache = createCache(c, slice.length, Math.max(...slice.map((prompt) => prompt.length)) + opts.maxNewTokens);
+    const cache = r.model.createCache(slice.length, Math.max(...slice.map((prompt) => prompt.length)) + opts.maxNewTokens);
     try {
-      return await decode(slice, c, opts, rng, (inputs) => decodeStep(p, c, inputs, cache));
+      return await decode(slice, r, opts, rules, rng, (inputs) => r.model.decodeStep(r.weights, inputs, cache));
     } finally {
       cache.dispose();
     }
@@ -203,17 +221,17 @@ export function sampleBatch(p: Params, c: ModelConfig, prompts: number[][], opts
 }
 
 /** The same sampling, recomputing the whole prefix at every step: slow, simple, the reference. */
-export function sampleBatchNoCache(p: Params, c: ModelConfig, prompts: number[][], opts: SampleOptions, rng: Rng): Promise<SampledRow[]> {
-  return inSlices(prompts, async (slice) => {
+export function sampleBatchNoCache(r: Runnable, prompts: number[][], opts: SampleOptions, rules: TokenRules, rng: Rng): Promise<SampledRow[]> {
+  return inSlices(prompts, sliceFor(r, prompts, opts), async (slice) => {
     let history: tf.Tensor2D | null = null; // [B, last+1] inputs so far
     try {
-      return await decode(slice, c, opts, rng, (inputs, last) => {
+      return await decode(slice, r, opts, rules, rng, (inputs, last) => {
         const grown = history ? (tf.concat([history, inputs], 1) as tf.Tensor2D) : inputs;
         if (history) history.dispose();
         history = tf.keep(grown);
         const B = grown.shape[0];
-        const V = c.vocabSize;
-        return forward(p, c, grown).reshape([B, last + 1, V]).slice([0, last, 0], [B, 1, V]).reshape([B, V]) as tf.Tensor2D;
+        const V = r.model.vocabSize;
+        return r.model.forward(r.weights, grown).reshape([B, last + 1, V]).slice([0, last, 0], [B, 1, V]).reshape([B, V]) as tf.Tensor2D;
       });
     } finally {
       if (history) (history as tf.Tensor).dispose();

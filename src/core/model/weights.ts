@@ -2,7 +2,7 @@
 // values. The bytes of a model file are safetensors.ts's.
 
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './gpt.ts';
+import type { Params } from './family.ts';
 import type { WeightInit } from './weight-layout.ts';
 import { WeightsError } from './safetensors.ts';
 
@@ -14,6 +14,13 @@ export function toVariables(init: Record<string, WeightInit>): Record<string, tf
     // Variable names are global in tfjs: a suffix keeps two policies (or a test's two runs) apart.
     out[name] = tf.tidy(() => tf.variable(tf.tensor(w.values, w.shape), true, `${name}#${nextVariableId++}`));
   }
+  return out;
+}
+
+/** Frozen tensors (a LoRA policy's base weights). */
+export function toTensors(init: Record<string, WeightInit>): Params {
+  const out: Params = {};
+  for (const [name, w] of Object.entries(init)) out[name] = tf.tensor(w.values, w.shape);
   return out;
 }
 

@@ -13,14 +13,15 @@ export interface RoleCodec {
   readonly stopTokens: readonly number[];
   /** Ids never sampled inside a completion: they only belong in prompts (padding, role tokens). */
   readonly bannedTokens: readonly number[];
-  /** The id a batch pads with (its positions are masked out). */
-  readonly padToken: number;
   /** Token ids of the Challenger's prompt for an environment. */
   challengerPrompt(env: Env): number[];
   /** Token ids of the Solver's prompt for one query of an environment. */
   solverPrompt(env: Env, query: string): number[];
   /** The text of completion ids, up to the first stop token (which is not part of the text). */
   decodeCompletion(ids: ArrayLike<number>): string;
-  /** The ids of a completion's text, ending with a stop token (pretraining targets, surprisal of a given answer). */
-  encodeCompletion(text: string): number[];
+  /** The ids of a completion's text, ending with a stop token when `finished` (pretraining targets, the surprisal
+   *  of a given answer). */
+  encodeCompletion(text: string, finished?: boolean): number[];
+  /** The most tokens a completion of `role` may take in `env`, its stop token included. */
+  completionBudget(env: Env, role: 'challenger' | 'solver'): number;
 }

@@ -1,5 +1,7 @@
-// A character-level tokenizer with role tokens, fitted to one environment's alphabet.
-// It is saved inside every checkpoint, so a model always travels with the vocabulary it was trained on.
+// A character-level tokenizer with role tokens, fitted to one environment's alphabet: the built-in models' role
+// codec. It is saved inside every checkpoint, so a model always travels with the vocabulary it was trained on.
+
+import type { RoleCodec } from './codec.ts';
 
 export const SPECIAL_TOKENS = ['<pad>', '<eos>', '<challenger>', '<solver>', '<sep>'] as const;
 export const PAD = 0;
@@ -17,7 +19,12 @@ export class TokenizerError extends Error {
   override name = 'TokenizerError';
 }
 
-export class Tokenizer {
+/** Tokens that only ever appear in prompts: a completion never holds them. */
+export const PROMPT_ONLY_TOKENS: readonly number[] = [PAD, CHALLENGER, SOLVER, SEP];
+
+export class Tokenizer implements RoleCodec {
+  readonly stopTokens: readonly number[] = [EOS];
+  readonly bannedTokens = PROMPT_ONLY_TOKENS;
   readonly chars: string;
   private readonly idOf = new Map<string, number>();
 
@@ -61,14 +68,27 @@ export class Tokenizer {
     return out;
   }
 
-  /** Prompt for the Challenger role: just the role token. */
+  /** Prompt for the Challenger role: just the role token (the model knows its one environment). */
   challengerPrompt(): number[] {
     return [CHALLENGER];
   }
 
   /** Prompt for the Solver role: role token, the query, a separator. Characters outside the vocabulary cannot occur
    *  in a generated query, so encoding it cannot fail. */
-  solverPrompt(query: string): number[] {
+  solverPrompt(_env: unknown, query: string): number[] {
     return [SOLVER, ...this.encode(query), SEP];
+  }
+
+  decodeCompletion(ids: ArrayLike<number>): string {
+    return this.decode(ids);
+  }
+
+  encodeCompletion(text: string, finished = true): number[] {
+    return finished ? [...this.encode(text), EOS] : this.encode(text);
+  }
+
+  /** One token per character: the environment's length bound plus the end token. */
+  completionBudget(env: { maxQueryLength: number; maxAnswerLength: number }, role: 'challenger' | 'solver'): number {
+    return (role === 'challenger' ? env.maxQueryLength : env.maxAnswerLength) + 1;
   }
 }

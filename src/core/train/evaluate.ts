@@ -5,7 +5,7 @@
 // queries), computed once, and serves the session, the scripts and the tests.
 
 import { kindMetric, type Env, type Example } from '../envs/env.ts';
-import type { Policy } from '../model/policy.ts';
+import type { PolicyView } from '../model/policy.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../model/sample.ts';
 import { Rng } from '../random.ts';
 import { completionSurprisal } from './surprisal.ts';
@@ -55,10 +55,11 @@ export function exampleSet(env: Env, count: number, split: 'train' | 'eval', see
 }
 
 /** Greedy answers to a list of queries, in one batch. */
-export async function solveGreedy(policy: Policy, env: Env, queries: readonly string[]): Promise<string[]> {
-  const prompts = queries.map((q) => policy.tokenizer.solverPrompt(q));
-  const rows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 0, maxNewTokens: env.maxAnswerLength + 1 }, new Rng(0));
-  return rows.map((r) => policy.tokenizer.decode(r.tokens));
+export async function solveGreedy(policy: PolicyView, env: Env, queries: readonly string[]): Promise<string[]> {
+  const { codec } = policy;
+  const prompts = queries.map((q) => codec.solverPrompt(env, q));
+  const rows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature: 0, maxNewTokens: codec.completionBudget(env, 'solver') }, codec, new Rng(0));
+  return rows.map((r) => codec.decodeCompletion(r.tokens));
 }
 
 /** The task kinds of each example's query (none for a query that does not parse), aligned with the examples. */
@@ -111,11 +112,12 @@ export function scoreAnswers(env: Env, examples: readonly Example[], answers: re
  * only makes the model give more often an answer it already sometimes gives moves greedy accuracy towards
  * pass@k, not past it.
  */
-export async function passAtK(policy: Policy, env: Env, examples: readonly Example[], k: number, temperature = 1, seed = EVAL_SEED): Promise<SolverEval> {
+export async function passAtK(policy: PolicyView, env: Env, examples: readonly Example[], k: number, temperature = 1, seed = EVAL_SEED): Promise<SolverEval> {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${k}`);
-  const prompts = examples.flatMap((e) => Array.from({ length: k }, () => policy.tokenizer.solverPrompt(e.query)));
-  const rows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: env.maxAnswerLength + 1 }, new Rng(seed));
-  const answers = rows.map((r) => policy.tokenizer.decode(r.tokens));
+  const { codec } = policy;
+  const prompts = examples.flatMap((e) => Array.from({ length: k }, () => codec.solverPrompt(env, e.query)));
+  const rows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: codec.completionBudget(env, 'solver') }, codec, new Rng(seed));
+  const answers = rows.map((r) => codec.decodeCompletion(r.tokens));
   // Each example is scored on its first correct answer, or on its first answer when none is.
   const chosen = examples.map((ex, i) => {
     const own = answers.slice(i * k, (i + 1) * k);
@@ -170,10 +172,11 @@ export function queryStats(env: Env, queries: readonly string[]): Omit<Challenge
 }
 
 /** Samples `count` Challenger queries at `temperature` and summarises them. */
-export async function evaluateChallenger(policy: Policy, env: Env, count: number, temperature: number, seed = EVAL_SEED): Promise<ChallengerEval> {
-  const prompts = Array.from({ length: count }, () => policy.tokenizer.challengerPrompt());
-  const rows = await sampleBatch(policy.vars, policy.config, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: env.maxQueryLength + 1 }, new Rng(seed));
-  const samples = rows.map((r) => policy.tokenizer.decode(r.tokens));
+export async function evaluateChallenger(policy: PolicyView, env: Env, count: number, temperature: number, seed = EVAL_SEED): Promise<ChallengerEval> {
+  const { codec } = policy;
+  const prompts = Array.from({ length: count }, () => codec.challengerPrompt(env));
+  const rows = await sampleBatch(policy, prompts, { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: codec.completionBudget(env, 'challenger') }, codec, new Rng(seed));
+  const samples = rows.map((r) => codec.decodeCompletion(r.tokens));
   return { ...queryStats(env, samples), samples };
 }
 
@@ -271,9 +274,9 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
  * -log p (nats) of each answer's characters under `reference`, given its query as a Solver prompt: what the
  * trainer reads from its reference log-probs for the cadence criterion, here for answers to held-out tasks.
  */
-export function answerSurprisal(reference: Policy, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
-  const tok = reference.tokenizer;
-  return completionSurprisal(reference, queries.map((q, i) => ({ prompt: tok.solverPrompt(q), completion: tok.encode(answers[i]) })));
+export function answerSurprisal(reference: PolicyView, env: Env, queries: readonly string[], answers: readonly string[]): Promise<number[][]> {
+  const { codec } = reference;
+  return completionSurprisal(reference, queries.map((q, i) => ({ prompt: codec.solverPrompt(env, q), completion: codec.encodeCompletion(answers[i], false) })));
 }
 
 /** A held-out evaluation of one model beside the base model's on the same tasks. */
@@ -304,11 +307,11 @@ export class Evaluator {
 
   constructor(
     readonly env: Env,
-    private readonly base: Policy | null,
+    private readonly base: PolicyView | null,
   ) {}
 
   /** Greedy held-out accuracy of `policy` on the first `count` held-out tasks, beside the base model's. */
-  async heldOut(policy: Policy, count: number): Promise<HeldOutEval> {
+  async heldOut(policy: PolicyView, count: number): Promise<HeldOutEval> {
     const { env } = this;
     const side = await this.baseSide(count, policy);
     const queries = side.examples.map((e) => e.query);
@@ -316,14 +319,14 @@ export class Evaluator {
     const out: HeldOutEval = { current: scoreAnswers(env, side.examples, answers), base: side.result };
     if (!env.verifiable && this.base) {
       const reference = this.base;
-      const surprisal = { answers: await answerSurprisal(reference, queries, answers), base: side.surprisal! };
+      const surprisal = { answers: await answerSurprisal(reference, env, queries, answers), base: side.surprisal! };
       out.winRate = judgePairs(env, queries, answers, side.answers, surprisal);
     }
     return out;
   }
 
   /** `count` Challenger queries of `policy` sampled at `temperature`, summarised. */
-  challenger(policy: Policy, count: number, temperature: number): Promise<ChallengerEval> {
+  challenger(policy: PolicyView, count: number, temperature: number): Promise<ChallengerEval> {
     return evaluateChallenger(policy, this.env, count, temperature);
   }
 
@@ -339,7 +342,7 @@ export class Evaluator {
     return found;
   }
 
-  private async baseSide(count: number, current: Policy): Promise<BaseSide> {
+  private async baseSide(count: number, current: PolicyView): Promise<BaseSide> {
     const known = this.sides.get(count);
     if (known) return known;
     const base = this.base ?? current;
@@ -350,7 +353,7 @@ export class Evaluator {
       examples,
       answers,
       result: scoreAnswers(this.env, examples, answers),
-      surprisal: this.env.verifiable || !this.base ? null : await answerSurprisal(base, queries, answers),
+      surprisal: this.env.verifiable || !this.base ? null : await answerSurprisal(base, this.env, queries, answers),
     };
     if (this.base) this.sides.set(count, side); // without a base model the side is the current model's: never kept
     return side;

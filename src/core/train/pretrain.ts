@@ -4,8 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Env, Example } from '../envs/env.ts';
 import type { Policy } from '../model/policy.ts';
-import { tokenLogProbs } from '../model/gpt.ts';
-import { EOS } from '../tokenizer/tokenizer.ts';
+import { tokenLogProbs } from '../model/readout.ts';
 import { Rng } from '../random.ts';
 import { Adam } from './optimizer.ts';
 import { batchTensors, packSequences, type Sequence } from './batch.ts';
@@ -89,13 +88,13 @@ export function kindMixSource(env: Env, shares: Readonly<Record<string, number>>
  * Challenger rows always come from the generator; Solver rows from `solverSource` when given.
  */
 export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number, solverFraction = 0.5, solverSource?: SolverSource): Sequence[] {
-  const tok = policy.tokenizer;
+  const { codec } = policy;
   const challengerRows = Math.round(size * (1 - solverFraction));
   return Array.from({ length: size }, (_, i) => {
     const ex = i >= challengerRows && solverSource ? solverSource(rng) : env.sample(rng, 'train');
     return i < challengerRows
-      ? { prompt: tok.challengerPrompt(), completion: [...tok.encode(ex.query), EOS] }
-      : { prompt: tok.solverPrompt(ex.query), completion: [...tok.encode(ex.answer), EOS] };
+      ? { prompt: codec.challengerPrompt(env), completion: codec.encodeCompletion(ex.query) }
+      : { prompt: codec.solverPrompt(env, ex.query), completion: codec.encodeCompletion(ex.answer) };
   });
 }
 
@@ -103,7 +102,7 @@ export function pretrainBatch(policy: Policy, env: Env, rng: Rng, size: number, 
 export function supervisedLoss(policy: Policy, seqs: readonly Sequence[]): tf.Scalar {
   const packed = packSequences(seqs);
   const t = batchTensors(packed);
-  const { logp } = tokenLogProbs(policy.vars, policy.config, t.inputs, t.targets);
+  const { logp } = tokenLogProbs(policy.model, policy.weights, t.inputs, t.targets);
   return logp.mul(t.mask).sum().div(t.mask.sum()).neg() as tf.Scalar;
 }
 
@@ -118,7 +117,7 @@ export async function pretrain(
   if (c.kindShares && solverSource) throw new PretrainConfigError('kindShares and a corpus of Solver examples cannot be combined: the corpus decides what the Solver reads');
   const source = solverSource ?? (c.kindShares ? kindMixSource(env, c.kindShares) : undefined);
   const rng = new Rng(c.seed);
-  const adam = new Adam(policy.vars);
+  const adam = new Adam(policy.trainable);
   const started = performance.now();
   let lastLoss = NaN;
   try {
@@ -126,7 +125,7 @@ export async function pretrain(
       if (shouldStop?.()) break;
       const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction, source);
       const lr = learningRateAt(c, step);
-      const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.vars));
+      const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.trainable));
       const norm = adam.apply(grads, lr, 1);
       lastLoss = (await value.data())[0];
       tf.dispose([value, norm, ...Object.values(grads)]);

@@ -30,17 +30,41 @@ export interface RunConfig extends LspConfig {
   /** Criteria of the env's rubrics switched off or re-weighted ({} keeps them as defined). Runs stored before
    *  this field existed lack it: normalizeRunConfig reads them with `{}`. */
   rubric: RubricOverrides;
+  /** A hub model to self-play instead of a built-in preset: its id (`org/name`, or `local:<sha-256 prefix>` for a
+   *  folder chosen on the device); '' runs the built-in `preset`. Runs stored before these fields lack them: ''. */
+  hubModel: string;
+  /** The exact revision (commit) the hub model was loaded at, which a link reproduces; '' for a built-in model. */
+  hubRevision: string;
+  /** LoRA rank r of a hub model's adapters. */
+  loraRank: number;
+  /** LoRA alpha: the adapters' output is scaled by alpha / r. */
+  loraAlpha: number;
+  /** The PEFT module kinds LoRA adapts, comma-separated ('q_proj,v_proj'); '' adapts every projection of the family. */
+  loraTargets: string;
+  /** A hub model's completion length, in tokens, for either role (built-in models count characters instead). */
+  completionTokens: number;
 }
+
+/** What a built-in run holds in the hub-model fields (and what runs stored before them read as). */
+export const BUILTIN_MODEL_FIELDS = { hubModel: '', hubRevision: '', loraRank: 8, loraAlpha: 16, loraTargets: '', completionTokens: 48 } as const;
+
+/** A hub id as the hub writes it (`org/name`), or a local folder's `local:` hash. */
+const HUB_ID = /^([A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}|local:[0-9a-f]{16,64})$/;
+/** A revision: a commit hash, or a branch or tag name until it is resolved. */
+const HUB_REVISION = /^[\w.-]{1,100}$/;
+
+/** Whether a run self-plays a hub model (else a built-in preset). */
+export const isHubRun = (c: Pick<RunConfig, 'hubModel'>) => c.hubModel !== '';
 
 /** Small (~1M parameters) is the default without a GPU: about a second per step on WASM, and its base model has
  *  room to improve. Tiny (a step in ~0.3 s) is one click away for a quick look. */
 export function defaultRunConfig(algorithm: RunAlgorithm = 'lsp'): RunConfig {
-  return { ...configForAlgorithm(algorithm), algorithm, env: 'arithmetic', preset: 'small', base: 'shipped', pretrainSteps: 600, seed: 1, rubric: {} };
+  return { ...configForAlgorithm(algorithm), algorithm, env: 'arithmetic', preset: 'small', base: 'shipped', pretrainSteps: 600, seed: 1, rubric: {}, ...BUILTIN_MODEL_FIELDS };
 }
 
 /** The self-play part of a run config, as the trainer takes it. */
 export function lspConfigOf(run: RunConfig): LspConfig {
-  const { env: _env, preset: _preset, base: _base, pretrainSteps: _steps, seed: _seed, rubric: _rubric, ...lsp } = run;
+  const { env: _env, preset: _preset, base: _base, pretrainSteps: _steps, seed: _seed, rubric: _rubric, hubModel: _model, hubRevision: _revision, loraRank: _rank, loraAlpha: _alpha, loraTargets: _targets, completionTokens: _tokens, ...lsp } = run;
   return lsp;
 }
 
@@ -52,10 +76,16 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   need(ENV_KEYS.includes(c.env), 'env', `must be one of ${ENV_KEYS.join(', ')}`);
   need(RUN_ALGORITHMS.includes(c.algorithm), 'algorithm', `must be one of ${RUN_ALGORITHMS.join(', ')} (base does not train)`);
   need(PRESET_NAMES.includes(c.preset), 'preset', `must be one of ${PRESET_NAMES.join(', ')}`);
-  need(presetFits(getEnv(c.env), c.preset), 'preset', presetFitRule(getEnv(c.env)));
+  need(c.hubModel !== '' || presetFits(getEnv(c.env), c.preset), 'preset', presetFitRule(getEnv(c.env)));
   need(BASE_MODEL_SOURCES.includes(c.base), 'base', `must be one of ${BASE_MODEL_SOURCES.join(', ')}`);
   need(Number.isInteger(c.pretrainSteps) && c.pretrainSteps >= 1 && c.pretrainSteps <= 100_000, 'pretrainSteps', 'must be an integer from 1 to 100000');
   need(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', 'must be an integer from 0 to 4294967295');
+  need(c.hubModel === '' || HUB_ID.test(c.hubModel), 'hubModel', "must be '' (a built-in model), a hub id such as org/name, or local:<hash>");
+  need(c.hubModel === '' ? c.hubRevision === '' : HUB_REVISION.test(c.hubRevision), 'hubRevision', "must be a commit or branch name for a hub model, '' for a built-in one");
+  need(Number.isInteger(c.loraRank) && c.loraRank >= 1 && c.loraRank <= 256, 'loraRank', 'must be an integer from 1 to 256');
+  need(Number.isFinite(c.loraAlpha) && c.loraAlpha > 0, 'loraAlpha', 'must be a number above 0');
+  need(/^([a-z_]+(,[a-z_]+)*)?$/.test(c.loraTargets), 'loraTargets', "must be PEFT module names separated by commas (q_proj,v_proj), or '' for every projection");
+  need(Number.isInteger(c.completionTokens) && c.completionTokens >= 2 && c.completionTokens <= 1024, 'completionTokens', 'must be an integer from 2 to 1024');
   validateRubricOverrides(getEnv(c.env), c.rubric ?? {});
   validateLspConfig(lspConfigOf(c));
   return c;

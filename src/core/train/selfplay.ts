@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Env } from '../envs/env.ts';
 import type { RubricOverrides } from '../envs/rubric.ts';
-import { samplingReadout, type Params } from '../model/gpt.ts';
+import { samplingReadout } from '../model/readout.ts';
+import type { Runnable } from '../model/family.ts';
 import type { WeightInit } from '../model/weight-layout.ts';
 import type { Policy } from '../model/policy.ts';
 import { sampleBatch, type SampledRow } from '../model/sample.ts';
@@ -28,7 +29,9 @@ export interface StepReport {
   groups: RolloutGroup[];
 }
 
-/** Everything needed to continue a run exactly: weights, reference, optimizer, random state, step. */
+/** Everything needed to continue a run exactly: the trained weights (every weight of a built-in model, the
+ *  adapters of a LoRA one), the reference (a built-in model's frozen copy; empty under LoRA, whose reference is the
+ *  base model itself), optimizer, random state, step. */
 export interface TrainerState {
   step: number;
   weights: Record<string, WeightInit>;
@@ -55,7 +58,9 @@ interface PackedRollouts {
 
 export class SelfPlayTrainer {
   step = 0;
-  private readonly reference: Params;
+  /** pi_ref: the base model with the adapters off (LoRA), or a frozen copy the trainer owns (built-in). */
+  private readonly reference: Runnable;
+  private readonly ownsReference: boolean;
   private readonly adam: Adam;
   private rng: Rng;
   /** Rows x cols^2 per update chunk (see MAX_CHUNK_ROWS_X_COLS_SQUARED); a smaller budget only costs speed. */
@@ -69,8 +74,10 @@ export class SelfPlayTrainer {
     private rubric: RubricOverrides = {},
   ) {
     validateLspConfig(config);
-    this.reference = cloneParams(policy.vars); // pi_ref: frozen at the start of self-play
-    this.adam = new Adam(policy.vars);
+    const base = policy.baseView();
+    this.ownsReference = base === null;
+    this.reference = base ?? { model: policy.model, weights: { params: cloneParams(policy.params), lora: null } }; // frozen at the start of self-play
+    this.adam = new Adam(policy.trainable);
     this.rng = new Rng(seed);
   }
 
@@ -84,7 +91,7 @@ export class SelfPlayTrainer {
     const { env, policy, config } = this;
     if (config.algorithm === 'base') throw new Error('the base algorithm does not train; evaluate the base model instead');
     const stepStart = performance.now();
-    const readout = samplingReadout(config.temperature);
+    const readout = samplingReadout(config.temperature, policy.codec.bannedTokens);
 
     // 1-2. Challenger queries (or the generator's), then G Solver answers to each, all in one batch.
     const queries = await this.proposeQueries();
@@ -97,14 +104,14 @@ export class SelfPlayTrainer {
     const batch = new StepBatch(rollouts.sequences, this.chunkBudget);
     try {
       let phaseStart = performance.now();
-      const { refLogp, refModelLogp } = await batch.referencePass(this.reference, policy.config, readout, config.updatesPerBatch > 1 ? policy.vars : null);
+      const { refLogp, refModelLogp } = await batch.referencePass(this.reference, readout, config.updatesPerBatch > 1 ? policy : null);
       const referenced = secondsSince(phaseStart);
 
       // 4. Task reward R and quality self-reward Q of every answer, then 5. both roles' advantages.
       const sampled: SampledStep = {
         queries: queries.texts.map((text, i) => ({ text, finished: queries.rows ? queries.rows[i].finished : true })),
         answers: answers.map((row, answerIndex) => ({
-          text: policy.tokenizer.decode(row.tokens),
+          text: policy.codec.decodeCompletion(row.tokens),
           finished: row.finished,
           surprisal: readCompletionSurprisal(batch.packed, refModelLogp, rollouts.firstSolverRow + answerIndex),
         })),
@@ -122,7 +129,7 @@ export class SelfPlayTrainer {
       phaseStart = performance.now();
       const updates: UpdateResult[] = [];
       for (let pass = 0; pass < config.updatesPerBatch; pass++) {
-        updates.push(await batch.update(policy.vars, policy.config, readout, { advantages: rowAdvantages, scales: rollouts.scales, roleWeights: rollouts.roleWeights }, config, this.adam, config, this.step + 1));
+        updates.push(await batch.update(policy, policy.trainable, readout, { advantages: rowAdvantages, scales: rollouts.scales, roleWeights: rollouts.roleWeights }, config, this.adam, config, this.step + 1));
       }
       const updated = secondsSince(phaseStart);
       this.step += 1;
@@ -156,16 +163,18 @@ export class SelfPlayTrainer {
     if (config.algorithm === 'grpo-data') {
       return { texts: Array.from({ length: config.numQueries }, () => env.sample(this.rng, 'train').query), rows: null };
     }
-    const prompts = Array.from({ length: config.numQueries }, () => policy.tokenizer.challengerPrompt());
-    const rows = await sampleBatch(policy.vars, policy.config, prompts, this.sampleOptions(env.maxQueryLength + 1), this.rng);
-    return { texts: rows.map((row) => policy.tokenizer.decode(row.tokens)), rows };
+    const { codec } = policy;
+    const prompts = Array.from({ length: config.numQueries }, () => codec.challengerPrompt(env));
+    const rows = await sampleBatch(policy, prompts, this.sampleOptions(codec.completionBudget(env, 'challenger')), codec, this.rng);
+    return { texts: rows.map((row) => codec.decodeCompletion(row.tokens)), rows };
   }
 
   /** G answers to each query, in query order. */
   private async sampleAnswers(queries: readonly string[]): Promise<SampledRow[]> {
     const { env, policy, config } = this;
-    const prompts = queries.flatMap((query) => Array.from({ length: config.groupSize }, () => policy.tokenizer.solverPrompt(query)));
-    return sampleBatch(policy.vars, policy.config, prompts, this.sampleOptions(env.maxAnswerLength + 1), this.rng);
+    const { codec } = policy;
+    const prompts = queries.flatMap((query) => Array.from({ length: config.groupSize }, () => codec.solverPrompt(env, query)));
+    return sampleBatch(policy, prompts, this.sampleOptions(codec.completionBudget(env, 'solver')), codec, this.rng);
   }
 
   /** Challenger sequences first (when its loss has weight), then the Solver's: each with its role weight
@@ -179,13 +188,14 @@ export class SelfPlayTrainer {
       out.roleWeights.push(weight);
       out.scales.push(aggregationScale(config.aggregation, completion.length, budget));
     };
+    const { codec } = policy;
     if (queries.rows && config.challengerWeight > 0) {
-      for (const row of queries.rows) add('challenger', policy.tokenizer.challengerPrompt(), row.tokens, config.challengerWeight / config.numQueries, env.maxQueryLength + 1);
+      for (const row of queries.rows) add('challenger', codec.challengerPrompt(env), row.tokens, config.challengerWeight / config.numQueries, codec.completionBudget(env, 'challenger'));
     }
     out.firstSolverRow = out.sequences.length;
     answers.forEach((row, answerIndex) => {
       const query = queries.texts[Math.floor(answerIndex / config.groupSize)];
-      add('solver', policy.tokenizer.solverPrompt(query), row.tokens, 1 / (config.numQueries * config.groupSize), env.maxAnswerLength + 1);
+      add('solver', codec.solverPrompt(env, query), row.tokens, 1 / (config.numQueries * config.groupSize), codec.completionBudget(env, 'solver'));
     });
     return out;
   }
@@ -193,8 +203,8 @@ export class SelfPlayTrainer {
   async getState(): Promise<TrainerState> {
     return {
       step: this.step,
-      weights: await readWeights(this.policy.vars),
-      reference: await readWeights(this.reference),
+      weights: await readWeights(this.policy.trainable),
+      reference: this.ownsReference ? await readWeights(this.reference.weights.params) : {},
       optimizer: await this.adam.getState(),
       rng: this.rng.state,
     };
@@ -202,11 +212,15 @@ export class SelfPlayTrainer {
 
   /** Restores a state saved by getState (same model shape). */
   setState(state: TrainerState): void {
-    assignWeights(this.policy.vars, state.weights);
-    for (const [name, tensor] of Object.entries(this.reference)) {
-      const saved = state.reference[name];
-      tensor.dispose();
-      this.reference[name] = tf.tensor(saved.values, saved.shape);
+    assignWeights(this.policy.trainable, state.weights);
+    if (this.ownsReference) {
+      const params = this.reference.weights.params;
+      for (const [name, tensor] of Object.entries(params)) {
+        const saved = state.reference[name];
+        if (!saved) throw new Error(`the saved state has no reference weight "${name}"`);
+        tensor.dispose();
+        params[name] = tf.tensor(saved.values, saved.shape);
+      }
     }
     this.adam.setState(state.optimizer);
     this.rng = new Rng(state.rng);
@@ -214,7 +228,7 @@ export class SelfPlayTrainer {
   }
 
   dispose(): void {
-    tf.dispose(Object.values(this.reference));
+    if (this.ownsReference) tf.dispose(Object.values(this.reference.weights.params));
     this.adam.dispose();
   }
 }

@@ -7,15 +7,19 @@ import { getEnv } from '../envs/registry.ts';
 import type { RubricOverrides } from '../envs/rubric.ts';
 import { writingEnv } from '../envs/writing/index.ts';
 import { CorpusError, corpusSolverSource, prepareWritingCorpus } from '../envs/writing/user-corpus.ts';
-import { parameterCount } from '../model/config.ts';
+import { countParameters } from '../model/family.ts';
 import type { WeightInit } from '../model/weight-layout.ts';
-import { Policy } from '../model/policy.ts';
+import { Policy, type PolicyView } from '../model/policy.ts';
+import { initLoraWeights } from '../model/lora.ts';
+import { loadHubPolicy } from '../model/hub-policy.ts';
+import type { ModelFiles } from '../hub/model-files.ts';
+import { exportBuiltinAsGpt2, exportMergedModel, exportPeftAdapters, type ExportedFiles } from './exports.ts';
 import { assignWeights, readWeights } from '../model/weights.ts';
 import { WeightsError } from '../model/safetensors.ts';
 import { SessionStateError } from './errors.ts';
 import { Evaluator, evaluationMetrics, type ChallengerEval, type SolverEval, type WinRateEval } from './evaluate.ts';
 import { pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainProgress } from './pretrain.ts';
-import { lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
+import { isHubRun, lspConfigOf, validateRunConfig, type RunConfig } from './run-config.ts';
 import { defaultLiveEval, type LiveEvalSettings } from './live-eval.ts';
 import { SelfPlayTrainer, type StepReport } from './selfplay.ts';
 import { packTrainerState, unpackTrainerState, type PackedTrainerState } from './checkpoint-pack.ts';
@@ -30,7 +34,11 @@ export interface Checkpoint {
 export interface SessionInfo {
   env: string;
   preset: string;
+  /** The model family (gpt2 for the built-in models, llama, qwen2). */
+  family: string;
   parameterCount: number;
+  /** Parameters that train: every one of a built-in model, the adapters of a hub model's LoRA. */
+  trainableParameterCount: number;
   step: number;
   /** Whether a base model is in place (loaded, pretrained or restored), so self-play can start. */
   ready: boolean;
@@ -56,6 +64,9 @@ export interface SessionErrorInfo {
 
 export type SessionTask = 'init' | 'pretrain' | 'step' | 'evaluate' | 'checkpoint' | 'restore' | 'reset' | 'backend' | 'export' | 'rubric';
 
+/** A built-in model file's bytes, or a hub model's folder. */
+export type BaseModelSource = Uint8Array | ModelFiles;
+
 /** The held-out series drawn live beside the reward: the policy's accuracy (win rate for a judged environment)
  *  on a fixed held-out subset, every `every` steps, with the base model's on the same tasks. */
 export interface LiveEvaluation {
@@ -75,8 +86,11 @@ export type SessionListener = (event: SessionEvent) => void;
 
 /** The interface the UI programs against; every method is async so a worker proxy has the same type. */
 export interface SessionApi {
-  /** Loads a base model file, or (null) starts from random weights that need pretraining or a checkpoint. */
-  init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo>;
+  /**
+   * Loads the run's base model: a built-in model file (bytes), a hub model's folder (its files: the run's hubModel
+   * names it), or (null, built-in only) random weights that need pretraining or a checkpoint.
+   */
+  init(config: RunConfig, baseModel: BaseModelSource | null): Promise<SessionInfo>;
   /**
    * Supervised pretraining from the current weights, `config.pretrainSteps` steps; false when stopped.
    * `corpus`: plain text whose passages join the Solver's examples (writing only; see envs/writing/user-corpus.ts).
@@ -91,8 +105,14 @@ export interface SessionApi {
   /** Held-out evaluation against the base model; the report arrives as an 'evaluation' event. */
   evaluate(count?: number, challengerCount?: number): Promise<void>;
   getCheckpoint(): Promise<Checkpoint>;
-  /** The current policy as a safetensors model file, its config, tokenizer and provenance in the metadata. */
+  /** The current policy as a safetensors model file, its config, tokenizer and provenance in the metadata (built-in
+   *  models: the file the page imports again). */
   exportModel(): Promise<Uint8Array>;
+  /** The current policy as a hub-layout folder other tools load: a built-in model as GPT-2 with its tokenizer, a
+   *  hub model with its adapters merged in. */
+  exportHubModel(): Promise<ExportedFiles>;
+  /** A hub model's LoRA adapters as a PEFT folder. */
+  exportAdapters(): Promise<ExportedFiles>;
   restore(checkpoint: Checkpoint): Promise<SessionInfo>;
   /** Back to the base model at step 0, as if self-play had just started (same seed, fresh optimizer). */
   reset(): Promise<SessionInfo>;
@@ -109,10 +129,14 @@ export class TrainingSession implements SessionApi {
   private env: Env | null = null;
   private policy: Policy | null = null;
   private trainer: SelfPlayTrainer | null = null;
-  /** The base model's weights (the trainer's frozen reference), for evaluation against it. */
+  /** The trained weights at step 0 (a built-in model's every weight, a hub model's fresh adapters): what a reset
+   *  returns to, and for a built-in model the base model evaluations compare against. */
   private baseWeights: Record<string, WeightInit> | null = null;
-  /** The base model and its side of every evaluation, kept while the base model stays the same. */
-  private evaluation: { base: Policy; evaluator: Evaluator } | null = null;
+  /** A hub run's folder: its tokenizer files travel with a merged export. */
+  private hubFiles: ModelFiles | null = null;
+  /** The base model (a copy the session owns for a built-in run; the policy's own base, adapters off, for a hub
+   *  run) and its side of every evaluation, kept while the base model stays the same. */
+  private evaluation: { base: PolicyView; owned: Policy | null; evaluator: Evaluator } | null = null;
   private stopRequested = false;
   /** Tasks run one at a time, in call order: a checkpoint never reads weights halfway through an update. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -123,17 +147,33 @@ export class TrainingSession implements SessionApi {
     private readonly liveEvalSettings: LiveEvalSettings | null = null,
   ) {}
 
-  init(config: RunConfig, baseModel: Uint8Array | null): Promise<SessionInfo> {
+  init(config: RunConfig, baseModel: BaseModelSource | null): Promise<SessionInfo> {
     return this.task('init', async () => {
       validateRunConfig(config);
       this.release();
       const env = getEnv(config.env);
+      if (isHubRun(config)) {
+        if (baseModel === null || baseModel instanceof Uint8Array) throw new SessionStateError(`the run self-plays ${config.hubModel}: it needs that model's folder, not a built-in model file`);
+        this.policy = await loadHubPolicy(baseModel, {
+          origin: { kind: 'hub', id: config.hubModel, revision: config.hubRevision },
+          lora: { rank: config.loraRank, alpha: config.loraAlpha, targets: config.loraTargets === '' ? null : config.loraTargets.split(',') },
+          seed: config.seed,
+          completionTokens: config.completionTokens,
+        });
+        this.config = config;
+        this.env = env;
+        this.hubFiles = baseModel;
+        await this.startSelfPlay();
+        return this.info();
+      }
+      if (baseModel !== null && !(baseModel instanceof Uint8Array)) throw new SessionStateError('a built-in run loads a model file, not a hub folder: name the hub model in the run');
       let policy: Policy;
       if (baseModel) {
         policy = Policy.fromSafetensors(baseModel, env);
-        if (policy.preset !== config.preset) {
+        const preset = policy.builtinOrigin.preset;
+        if (preset !== config.preset) {
           policy.dispose();
-          throw new WeightsError(`this model file is the "${policy.preset}" size, but the run asks for "${config.preset}"`);
+          throw new WeightsError(`this model file is the "${preset}" size, but the run asks for "${config.preset}"`);
         }
       } else {
         policy = Policy.create(env, config.preset, config.seed);
@@ -220,6 +260,17 @@ export class TrainingSession implements SessionApi {
     return this.task('checkpoint', async () => ({ config: this.require().config, state: packTrainerState(await this.requireTrainer().getState()) }));
   }
 
+  exportHubModel(): Promise<ExportedFiles> {
+    return this.task('export', async () => {
+      const { policy } = this.require();
+      return this.hubFiles ? exportMergedModel(policy, this.hubFiles) : exportBuiltinAsGpt2(policy);
+    });
+  }
+
+  exportAdapters(): Promise<ExportedFiles> {
+    return this.task('export', async () => exportPeftAdapters(this.require().policy));
+  }
+
   exportModel(): Promise<Uint8Array> {
     return this.task('export', async () => {
       const { config, policy } = this.require();
@@ -232,13 +283,14 @@ export class TrainingSession implements SessionApi {
     return this.task('restore', async () => {
       const { config, policy, env } = this.require();
       const theirs = checkpoint.config;
-      if (theirs.env !== config.env || theirs.preset !== config.preset) {
-        throw new SessionStateError(`this checkpoint is for ${theirs.env}/${theirs.preset}, but the session runs ${config.env}/${config.preset}`);
+      const modelOf = (c: RunConfig) => (isHubRun(c) ? `${c.hubModel}@${c.hubRevision} (LoRA r${c.loraRank} on ${c.loraTargets || 'every projection'})` : c.preset);
+      if (theirs.env !== config.env || modelOf(theirs) !== modelOf(config)) {
+        throw new SessionStateError(`this checkpoint is for ${theirs.env}/${modelOf(theirs)}, but the session runs ${config.env}/${modelOf(config)}`);
       }
       const state = unpackTrainerState(checkpoint.state); // before touching the trainer: a damaged one changes nothing
       if (!this.trainer) this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
       this.trainer.setState(state);
-      this.setBase(state.reference);
+      this.setBase(policy.lora ? this.freshAdapters() : state.reference);
       return this.info();
     });
   }
@@ -247,7 +299,7 @@ export class TrainingSession implements SessionApi {
     return this.task('reset', async () => {
       const { config, env, policy } = this.require();
       this.requireTrainer().dispose();
-      assignWeights(policy.vars, this.baseWeights!);
+      assignWeights(policy.trainable, this.baseWeights!);
       this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
       return this.info();
     });
@@ -258,18 +310,24 @@ export class TrainingSession implements SessionApi {
     this.release();
   }
 
+  /** A hub run's adapters at step 0: the seed's fresh ones. */
+  private freshAdapters(): Record<string, WeightInit> {
+    const { config, policy } = this.require();
+    return initLoraWeights(policy.model, policy.lora!.config, config.seed);
+  }
+
   /** Freezes the current weights as the base model, starts a trainer on them and measures the live series'
    *  starting point (step 0). */
   private async startSelfPlay(): Promise<void> {
     const { config, env, policy } = this.require();
-    this.setBase(await readWeights(policy.vars));
+    this.setBase(await readWeights(policy.trainable));
     this.trainer = new SelfPlayTrainer(policy, env, lspConfigOf(config), config.seed, config.rubric ?? {});
     if (this.liveEval().every > 0) await this.emitLiveEvaluation(0);
   }
 
   /** A new base model: the evaluations made against the old one are dropped. */
   private setBase(weights: Record<string, WeightInit>): void {
-    this.evaluation?.base.dispose();
+    this.evaluation?.owned?.dispose();
     this.evaluation = null;
     this.baseWeights = weights;
   }
@@ -279,8 +337,10 @@ export class TrainingSession implements SessionApi {
     if (!this.evaluation) {
       const { env, policy } = this.require();
       if (!this.baseWeights) throw new SessionStateError('there is no base model yet to evaluate against');
-      const base = Policy.fromWeights({ env: policy.envKey, preset: policy.preset, config: policy.config, tokenizer: policy.tokenizer.spec }, this.baseWeights);
-      this.evaluation = { base, evaluator: new Evaluator(env, base) };
+      const shared = policy.baseView();
+      const owned = shared ? null : Policy.builtin(policy.builtinOrigin, this.baseWeights);
+      const base = shared ?? owned!;
+      this.evaluation = { base, owned, evaluator: new Evaluator(env, base) };
     }
     return this.evaluation.evaluator;
   }
@@ -296,7 +356,11 @@ export class TrainingSession implements SessionApi {
 
   private info(): SessionInfo {
     const { config, policy } = this.require();
-    return { env: config.env, preset: config.preset, parameterCount: parameterCount(policy.config), step: this.trainer?.step ?? 0, ready: this.trainer !== null };
+    const trainable = Object.values(policy.trainable).reduce((sum, v) => sum + v.size, 0);
+    return {
+      env: config.env, preset: config.preset, family: policy.model.family, parameterCount: countParameters(policy.model),
+      trainableParameterCount: trainable, step: this.trainer?.step ?? 0, ready: this.trainer !== null,
+    };
   }
 
   private require(): { config: RunConfig; env: Env; policy: Policy } {
@@ -330,8 +394,9 @@ export class TrainingSession implements SessionApi {
     this.policy?.dispose();
     this.trainer = null;
     this.policy = null;
-    this.evaluation?.base.dispose();
+    this.evaluation?.owned?.dispose();
     this.evaluation = null;
     this.baseWeights = null;
+    this.hubFiles = null;
   }
 }

@@ -3,8 +3,8 @@
 // cadence tools). One reader serves both, so the trainer's cadence and the judge's cannot disagree.
 
 import * as tf from '@tensorflow/tfjs';
-import { tokenLogProbs, type Params } from '../model/gpt.ts';
-import type { ModelConfig } from '../model/config.ts';
+import { tokenLogProbs } from '../model/readout.ts';
+import type { Runnable } from '../model/family.ts';
 import { batchTensors, chunkRanges, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
 
 /**
@@ -20,19 +20,13 @@ export function readCompletionSurprisal(packed: PackedBatch, logp: ArrayLike<num
   return out;
 }
 
-/** A model to read: its weights and shape (a Policy is one). */
-export interface ModelView {
-  vars: Params;
-  config: ModelConfig;
-}
-
 /**
  * -log p (nats) of each sequence's completion tokens given its prompt and the completion tokens before it, under
  * the model's own distribution (untempered). Each prompt needs at least one token (a role token); an empty
  * completion gives []. Computed in row chunks, like the update, so long sequences stay within memory; every
  * tensor made is disposed.
  */
-export async function completionSurprisal(model: ModelView, sequences: readonly Sequence[]): Promise<number[][]> {
+export async function completionSurprisal(model: Runnable, sequences: readonly Sequence[]): Promise<number[][]> {
   if (sequences.some((s) => s.prompt.length === 0)) throw new RangeError('every sequence needs a prompt of at least one token (e.g. a role token)');
   if (sequences.length === 0) return [];
   const packed = packSequences(sequences);
@@ -40,7 +34,7 @@ export async function completionSurprisal(model: ModelView, sequences: readonly 
   for (const [start, end] of chunkRanges(packed.rows, packed.cols)) {
     const batch = batchTensors(sliceRows(packed, start, end));
     try {
-      const chunk = tf.tidy(() => tokenLogProbs(model.vars, model.config, batch.inputs, batch.targets).logp); // [rows, T]
+      const chunk = tf.tidy(() => tokenLogProbs(model.model, model.weights, batch.inputs, batch.targets).logp); // [rows, T]
       try {
         logp.set((await chunk.data()) as Float32Array, start * packed.cols);
       } finally {

@@ -4,8 +4,8 @@
 // memory. Owns every tensor it makes until dispose().
 
 import * as tf from '@tensorflow/tfjs';
-import { forward, pickLogProbs, tokenLogProbs, type Params, type Readout } from '../model/gpt.ts';
-import type { ModelConfig } from '../model/config.ts';
+import { pickLogProbs, tokenLogProbs, type Readout } from '../model/readout.ts';
+import type { Runnable } from '../model/family.ts';
 import type { LossConfig, LossInputs } from '../rl/loss.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import type { Adam } from './optimizer.ts';
@@ -64,19 +64,19 @@ export class StepBatch {
    * under `readout` and as the reference model's own (untempered) log-probs, whose negatives are the answers'
    * surprisal. With `oldPolicy`, the sampling policy's log-probs are kept too (for several updates per batch).
    */
-  async referencePass(reference: Params, config: ModelConfig, readout: Readout, oldPolicy: Params | null): Promise<{ refLogp: Float32Array; refModelLogp: Float32Array }> {
+  async referencePass(reference: Runnable, readout: Readout, oldPolicy: Runnable | null): Promise<{ refLogp: Float32Array; refModelLogp: Float32Array }> {
     const { rows, cols } = this.packed;
     const refLogp = new Float32Array(rows * cols); // [S, T]
     const refModelLogp = new Float32Array(rows * cols); // [S, T]
     for (const c of this.chunks) {
       const [tempered, own] = tf.tidy(() => {
-        const logits = forward(reference, config, c.inputs); // [rows*T, V]
+        const logits = reference.model.forward(reference.weights, c.inputs); // [rows*T, V]
         const targets = c.targets.reshape([-1]) as tf.Tensor1D; // [rows*T]
         const shape: [number, number] = [c.end - c.start, cols];
         return [pickLogProbs(logits, targets, readout).logp.reshape(shape), pickLogProbs(logits, targets).logp.reshape(shape)] as tf.Tensor2D[];
       });
       c.refLogp = tempered;
-      if (oldPolicy) c.oldLogp = tf.tidy(() => tokenLogProbs(oldPolicy, config, c.inputs, c.targets, readout).logp);
+      if (oldPolicy) c.oldLogp = tf.tidy(() => tokenLogProbs(oldPolicy.model, oldPolicy.weights, c.inputs, c.targets, readout).logp);
       try {
         refLogp.set((await tempered.data()) as Float32Array, c.start * cols);
         refModelLogp.set((await own.data()) as Float32Array, c.start * cols);
@@ -88,15 +88,16 @@ export class StepBatch {
   }
 
   /**
-   * One update: the loss and gradient of every chunk under `policy`, summed, then one Adam step. Throws
+   * One update: the loss and gradient of every chunk under `policy` with respect to its `trainable` variables,
+   * summed, then one Adam step. Throws
    * NonFiniteLossError (weights untouched) when the loss is not finite; `step` numbers the message. Call
    * referencePass first.
    */
-  async update(policy: Record<string, tf.Variable>, config: ModelConfig, readout: Readout, rows: RowWeights, loss: LossConfig, adam: Adam, optimizer: { learningRate: number; maxGradNorm: number }, step: number): Promise<UpdateResult> {
+  async update(policy: Runnable, trainable: Record<string, tf.Variable>, readout: Readout, rows: RowWeights, loss: LossConfig, adam: Adam, optimizer: { learningRate: number; maxGradNorm: number }, step: number): Promise<UpdateResult> {
     const { rows: S, cols } = this.packed;
     const logpAll = new Float32Array(S * cols);
     const entropyAll = new Float32Array(S * cols);
-    const varList = Object.values(policy);
+    const varList = Object.values(trainable);
     let lossSum = 0;
     let grads: Record<string, tf.Tensor> | null = null; // summed over the chunks so far
     try {
@@ -106,7 +107,7 @@ export class StepBatch {
         const seen: tf.Tensor[] = [];
         try {
           const { value, grads: chunkGrads } = tf.variableGrads(() => {
-            const { logp, entropy } = tokenLogProbs(policy, config, c.inputs, c.targets, readout); // [rows, T] each
+            const { logp, entropy } = tokenLogProbs(policy.model, policy.weights, c.inputs, c.targets, readout); // [rows, T] each
             seen.push(tf.keep(logp.clone()), tf.keep(entropy.clone()));
             return selfPlayLoss(logp, inputs, loss).loss;
           }, varList);
