@@ -117,8 +117,8 @@ await runMain('results', FLAGS, async (f) => {
   const lines = [
     `${env.key}, ${f.preset} base model, ${steps} steps per run, seeds ${seeds.join(' and ')}, ${f.parallel} runs at once on the machine's cores; settings: ${settings.flags.join(' ') || 'the defaults'}`,
     '',
-    `| | held-out accuracy % (± SE) by seed | mean | vs Base by seed | ${kinds.map((k) => `${k.title} % by seed (mean)`).join(' | ')} | vs Base: ${kinds.map((k) => k.title).join(' / ')} (mean) | by level ${levels.join(' / ')} (mean) | valid queries % | mean query difficulty | minutes |`,
-    `|${'---|'.repeat(9 + kinds.length)}`,
+    `| | held-out accuracy % (± SE) by seed | mean | vs Base by seed | ${kinds.map((k) => `${k.title} % by seed (mean)`).join(' | ')} | vs Base: ${kinds.map((k) => k.title).join(' / ')} (mean) | by level ${levels.join(' / ')} (mean) | valid queries % | mean query difficulty | minutes | CPU minutes |`,
+    `|${'---|'.repeat(10 + kinds.length)}`,
   ];
   const baseRun = results.get(`base/${seeds[0]}`)!;
   for (const row of ROWS) {
@@ -132,7 +132,9 @@ await runMain('results', FLAGS, async (f) => {
     const byLevel = levels.map((k) => pct(mean(`eval/accuracy_level_${k}`))).join(' / ');
     // GRPO with data never trains its Challenger, so the run reports no queries of its own.
     const queries = runs[0]['eval/query_valid_rate'] === undefined ? '– | –' : `${pct(mean('eval/query_valid_rate'))} | ${mean('eval/query_difficulty').toFixed(2)}`;
-    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${vsBase} | ${byKind.join(' | ')} | ${kindGain} | ${byLevel} | ${queries} | ${(mean('seconds') / 60).toFixed(1)} |`);
+    // Runs from before the CPU time was kept have none.
+    const cpu = runs.every((r) => r.cpu_seconds !== undefined) ? (mean('cpu_seconds') / 60).toFixed(1) : '–';
+    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${vsBase} | ${byKind.join(' | ')} | ${kindGain} | ${byLevel} | ${queries} | ${(mean('seconds') / 60).toFixed(1)} | ${cpu} |`);
   }
   console.log(lines.join('\n'));
 });
