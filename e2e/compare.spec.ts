@@ -57,6 +57,8 @@ test('the comparison view overlays two runs and tabulates their evaluations agai
   await expect(rows).toHaveCount(2);
   await expect(rows.filter({ hasText: 'GRPO with data · seed 3' })).toContainText('step 3');
   await expect(rows.filter({ hasText: 'LSP · seed 3' })).toContainText('step 2');
+  // Each row, the Base row too, gives its accuracy on each kind of task.
+  for (const kinds of await table.getByTestId('compare-kinds').allInnerTexts()) expect(kinds).toMatch(/sums \d+\.\d · differences \d+\.\d/);
   // The evaluations were stored with their runs: after a reload the table still has them.
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/ready|paused/);

@@ -26,12 +26,13 @@ async function startsOnScreen(page: Page, locator: Locator): Promise<boolean> {
   return y >= 0 && y < viewport.height && height > 0;
 }
 
-/** Independently of the app: the arithmetic answer as the Solver must write it (the result, digits reversed). */
+/** Independently of the app: the arithmetic answer as the Solver must write it (the sign, then the result's digits
+ *  reversed, at least three). */
 function arithmeticAnswer(query: string): string | null {
   const match = /^(\d{3})([-+])(\d{3})$/.exec(query);
   if (!match) return null;
   const value = match[2] === '+' ? Number(match[1]) + Number(match[3]) : Number(match[1]) - Number(match[3]);
-  return [...String(value)].reverse().join('');
+  return (value < 0 ? '-' : '+') + [...String(Math.abs(value)).padStart(3, '0')].reverse().join('');
 }
 
 test('at 1440 x 900 one screen holds the controls, the learning charts, the latest rollouts and the way to lessons', async ({ page }) => {

@@ -3,6 +3,7 @@ import LZString from 'lz-string';
 import { ALARM_WINDOW } from '../src/core/analysis/alarms.ts';
 import { getEnv } from '../src/core/envs/registry.ts';
 import { button, linkFor, openApp, stepOnce } from './helpers.ts';
+import { LINK_VERSION } from '../src/app/state/share-link.ts';
 
 const CRITERIA = getEnv('arithmetic').rubric.map((c) => c.key);
 
@@ -89,7 +90,7 @@ test('switching a criterion off re-scores the last step at once, enters the link
   // The link holds the change, and only it.
   const shareUrl = await page.getByTestId('share-url').inputValue();
   expect(shareUrl).not.toBe(hashBefore);
-  const payload = JSON.parse(LZString.decompressFromEncodedURIComponent(shareUrl.split('#v2.')[1])!);
+  const payload = JSON.parse(LZString.decompressFromEncodedURIComponent(shareUrl.split(`#v${LINK_VERSION}.`)[1])!);
   expect(payload.rubric).toEqual({ enabled: { [key]: false } });
 
   // The next step is scored by the trainer with the criterion off.

@@ -10,12 +10,18 @@ test('picks the tiny preset, trains three steps, and shows charts and rollouts',
 
   for (let step = 1; step <= 3; step++) await stepOnce(page, step);
 
-  for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']) {
+  for (const chart of ['reward', 'kl', 'entropy', 'rubric', 'queries', 'difficulty', 'kinds', 'loss', 'throughput']) {
     expect(await chartPoints(page, chart), chart).toBe(3);
   }
   // The held-out chart has its point at step 0, measured when self-play started (the next one is at step 5).
   expect(await chartPoints(page, 'heldout')).toBe(1);
   await expect(page.getByTestId('chart-heldout')).toContainText('Held-out accuracy');
+  // Its other view: one line per task kind, from the same measurements.
+  await page.getByTestId('heldout-view-kinds').click();
+  await expect(page.getByTestId('chart-heldout-kinds')).toContainText('Held-out accuracy by task kind');
+  expect(await chartPoints(page, 'heldout-kinds')).toBe(1);
+  await page.getByTestId('heldout-view-overall').click();
+  await expect(page.getByTestId('chart-heldout')).toBeVisible();
   // The default batch: N queries, G answers each.
   const { numQueries, groupSize } = defaultRunConfig();
   await expect(page.getByTestId('rollout-group')).toHaveCount(numQueries);
@@ -26,7 +32,9 @@ test('picks the tiny preset, trains three steps, and shows charts and rollouts',
   await button(page, '← All queries').click();
 
   await button(page, 'Evaluate').click();
-  await expect(page.getByTestId('evaluation').locator('tbody tr')).toHaveCount(5); // 4 difficulty levels + all
+  await expect(page.getByTestId('evaluation').locator('table').first().locator('tbody tr')).toHaveCount(5); // 4 difficulty levels + all
+  await expect(page.getByTestId('evaluation-kinds').locator('tbody tr')).toHaveCount(2); // sums, differences
+  await expect(page.getByTestId('evaluation-kinds')).toContainText('differences');
 });
 
 test('a reload resumes the run at the same step from IndexedDB', async ({ page }) => {

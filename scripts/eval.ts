@@ -1,13 +1,14 @@
-// npm run eval: held-out Solver accuracy (per difficulty level) and Challenger query statistics of a model file, or
-// of a hub model folder (--model), with trained LoRA adapters from a PEFT folder (--adapters) against the base model;
-// with --pass-k K also pass@K, the accuracy when any of K sampled answers may count. A judged environment (writing)
-// also gets its win rate against the shipped base model. A chat model on instructions (or with --quality-reward judge)
-// also gets strict and loose constraint satisfaction and the win rate against its base model judged by the judge.
+// npm run eval: held-out Solver accuracy (per difficulty level and per task kind) and Challenger query statistics of a
+// model file, or of a hub model folder (--model), with trained LoRA adapters from a PEFT folder (--adapters) against
+// the base model; with --pass-k K also pass@K, the accuracy when any of K sampled answers may count, and beside it
+// the pass@K of a chance guesser. A judged environment (writing) also gets its win rate against the shipped base
+// model. A chat model on instructions (or with --quality-reward judge) also gets strict and loose constraint
+// satisfaction and the win rate against its base model judged by the judge.
 
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, loadPolicy } from './lib/node-env.ts';
 import { CHALLENGER_EVAL_COUNT, evalMetrics, EVAL_COUNT } from './lib/run-eval.ts';
-import { Evaluator, exampleSet, heldOutSet, passAtK, scoreAnswers, solveGreedy } from '../src/core/train/evaluate.ts';
+import { chanceAtK, Evaluator, exampleSet, heldOutSet, passAtK, scoreAnswers, solveGreedy, solverEvalMetrics } from '../src/core/train/evaluate.ts';
 import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
@@ -78,16 +79,17 @@ await runMain('eval', FLAGS, async (f) => {
   const judge = judged ? ModelJudge.of(base, judgeSettingsOf(judgeFromFlags(f))) : null;
   const metrics = await evalMetrics(new Evaluator(env, base, judge), policy, 1, count, f['query-count'] as number);
   if (k !== undefined) {
-    const pass = await passAtK(policy, env, heldOutSet(env, count), k);
-    metrics[`eval/pass_at_${k}`] = pass.accuracy;
-    for (const b of pass.byDifficulty) metrics[`eval/pass_at_${k}_level_${b.level}`] = b.accuracy;
+    const examples = heldOutSet(env, count);
+    Object.assign(metrics, solverEvalMetrics(`eval/pass_at_${k}`, await passAtK(policy, env, examples, k)));
+    // Beside it, what K uniform guesses over each task's answers would get: pass@K that is only luck.
+    const chance = chanceAtK(env, examples, k);
+    if (chance) Object.assign(metrics, solverEvalMetrics(`eval/chance_pass_at_${k}`, chance));
   }
   if (f['train-split']) {
     // The same count from the side pretraining drew from: a model that memorised its problems scores far higher here.
     const seen = exampleSet(env, count, 'train');
     const train = scoreAnswers(env, seen, await solveGreedy(policy, env, seen.map((e) => e.query)));
-    metrics['train/accuracy'] = train.accuracy;
-    for (const b of train.byDifficulty) metrics[`train/accuracy_level_${b.level}`] = b.accuracy;
+    Object.assign(metrics, solverEvalMetrics('train/accuracy', train));
   }
   console.log(JSON.stringify(metrics, null, 2));
 });

@@ -28,6 +28,11 @@ export const BASE_MODEL_RECIPES: Record<'tiny' | 'small', PretrainConfig> = {
  * Writing has no tiny model: its sequences do not fit tiny's blockSize (see preset-fit.ts).
  */
 export const ENV_RECIPES: Readonly<Record<string, Partial<Record<'tiny' | 'small', PretrainConfig>>>> = {
+  // Arithmetic's answers (sign first, three digits; envs/arithmetic.ts) let both models learn differences on the
+  // generator's own mix of sums and differences. Small at a constant 2e-3 for 1700 steps stops part-way, with room
+  // on both operations (held-out 79% of sums, 47% of differences; pass@8 94% and 76%); a cosine schedule from
+  // 3e-3 never left 1% in 900 steps, and seven differences in ten (kindShares) stayed below 2% for 1500 steps:
+  // the sums teach the columns first. Measured: README, "Before any reinforcement learning".
   arithmetic: {
     tiny: { ...DEFAULT_PRETRAIN_CONFIG, steps: 1500, batchSize: 64, learningRate: 3e-3, warmupSteps: 50, seed: 1 },
     small: { ...DEFAULT_PRETRAIN_CONFIG, steps: 1700, batchSize: 64, learningRate: 2e-3, warmupSteps: 50, schedule: 'constant', seed: 1 },

@@ -1,6 +1,6 @@
 // npm run pretrain: supervised pretraining of a base model on an environment's generator, both roles.
 
-import { runMain, progressLine, type FlagSpec } from './lib/cli.ts';
+import { runMain, progressLine, UsageError, type FlagSpec } from './lib/cli.ts';
 import { startBackend, savePolicy, shippedModelPath } from './lib/node-env.ts';
 import { evalMetrics } from './lib/run-eval.ts';
 import { Evaluator } from '../src/core/train/evaluate.ts';
@@ -8,7 +8,7 @@ import { getEnv, ENV_KEYS } from '../src/core/envs/registry.ts';
 import { Policy } from '../src/core/model/policy.ts';
 import { PRESET_NAMES, parameterCount, type PresetName } from '../src/core/model/config.ts';
 import { assertPresetFits } from '../src/core/train/preset-fit.ts';
-import { pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
+import { kindMixSource, pretrain, DEFAULT_PRETRAIN_CONFIG, type PretrainConfig } from '../src/core/train/pretrain.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/core/backend-names.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -18,6 +18,8 @@ const FLAGS: Record<string, FlagSpec> = {
   batch: { kind: 'number', help: 'sequences per step', default: DEFAULT_PRETRAIN_CONFIG.batchSize },
   lr: { kind: 'number', help: 'peak learning rate', default: DEFAULT_PRETRAIN_CONFIG.learningRate },
   'solver-fraction': { kind: 'number', help: 'share of each batch that teaches the Solver', default: DEFAULT_PRETRAIN_CONFIG.solverFraction },
+  schedule: { kind: 'string', help: 'learning rate after the warm-up', default: 'cosine', choices: ['cosine', 'constant'] },
+  'kind-shares': { kind: 'string', help: "the Solver's examples by task kind, kind=weight comma-separated (e.g. 'sum=0.3,difference=0.7'); default: the generator's mix" },
   seed: { kind: 'number', help: 'random seed', default: 1 },
   backend: { kind: 'string', help: 'TensorFlow.js backend', default: 'wasm', choices: BACKEND_NAMES },
   out: { kind: 'string', help: 'output file (default: the shipped model path in public/models)' },
@@ -25,13 +27,29 @@ const FLAGS: Record<string, FlagSpec> = {
   help: { kind: 'boolean', help: 'show this help' },
 };
 
+/** 'sum=0.3,difference=0.7' as shares; the kinds themselves are checked against the environment by pretrain. */
+function parseKindShares(text: string): Record<string, number> {
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [kind, weight] = part.split('=');
+      const share = Number(weight);
+      if (!kind || weight === undefined || weight.trim() === '' || !Number.isFinite(share)) throw new UsageError(`--kind-shares takes kind=weight pairs separated by commas, got "${part}"`);
+      return [kind, share];
+    }),
+  );
+}
+
 await runMain('pretrain', FLAGS, async (f) => {
   const env = getEnv(f.env as string);
   await startBackend(f.backend as BackendName);
   const preset = f.preset as PresetName;
   assertPresetFits(env, preset);
+  const config: PretrainConfig = {
+    ...DEFAULT_PRETRAIN_CONFIG, steps: f.steps as number, batchSize: f.batch as number, learningRate: f.lr as number, solverFraction: f['solver-fraction'] as number, seed: f.seed as number,
+    schedule: f.schedule as 'cosine' | 'constant', ...(f['kind-shares'] ? { kindShares: parseKindShares(f['kind-shares'] as string) } : {}),
+  };
+  if (config.kindShares) kindMixSource(env, config.kindShares); // its checks, before any weight is made
   const policy = Policy.create(env, preset, f.seed as number);
-  const config = { ...DEFAULT_PRETRAIN_CONFIG, steps: f.steps as number, batchSize: f.batch as number, learningRate: f.lr as number, solverFraction: f['solver-fraction'] as number, seed: f.seed as number };
   if (!f.json) console.error(`pretraining ${env.key}/${preset} (${parameterCount(policy.builtinOrigin.config)} parameters) for ${config.steps} steps`);
   const finalLoss = await pretrain(policy, env, config, (p) => {
     if (f.json) console.log(JSON.stringify(p));

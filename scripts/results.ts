@@ -1,16 +1,18 @@
 // npm run results: the paper-shaped table for one environment. Runs Base, GRPO with data, LSP-Zero, LSP and LSP
 // with the learnability reward from the same shipped base model, with the same settings and number of steps, on
 // each seed (every run a `selfplay --json` child process), then prints a markdown table of held-out Solver
-// accuracy (with its standard error), accuracy per level and the Challenger's query statistics. Each run's JSON
-// lines are kept in --out. With --model <folder> (a hub chat model, on instructions) the rows are the paper's four and
+// accuracy (with its standard error and its gain over Base), accuracy per task kind and per level, and the
+// Challenger's query statistics. Each run's JSON lines are kept in --out; --table-only prints the table again from
+// them without training. With --model <folder> (a hub chat model, on instructions) the rows are the paper's four and
 // the table is chat-results.ts's: strict and loose constraint satisfaction and the judged win rate.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runMain, UsageError, type FlagSpec } from './lib/cli.ts';
 import { ROOT } from './lib/node-env.ts';
 import { ENV_KEYS, getEnv } from '../src/core/envs/registry.ts';
+import { kindMetric } from '../src/core/envs/env.ts';
 import { PRESET_NAMES } from '../src/core/model/config.ts';
 import { CHAT_RESULT_SETTINGS, chatResultsTable, PAPER_ROW_KEYS } from './lib/chat-results.ts';
 
@@ -44,6 +46,7 @@ const FLAGS: Record<string, FlagSpec> = {
   out: { kind: 'string', help: 'folder for each run\'s JSON lines', default: '.tmp/results' },
   'selfplay-flags': { kind: 'string', help: 'more selfplay flags for every run, after the settings, which they override written --selfplay-flags="--eval-count 50 --completion-tokens 64"' },
   model: { kind: 'string', help: 'a hub chat model folder to self-play (instructions): the paper\'s four rows, strict/loose and the judged win rate' },
+  'table-only': { kind: 'boolean', help: 'print the table from the JSON lines kept in --out, without running', default: false },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -75,7 +78,16 @@ function runOne(args: string[], file: string, label: string): Promise<Summary> {
   });
 }
 
+/** The summary line of a run's kept JSON lines (--table-only). */
+function keptSummary(file: string): Summary {
+  if (!existsSync(file)) throw new UsageError(`no kept run at ${file}: run the table without --table-only first`);
+  const last = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).at(-1);
+  if (!last?.summary) throw new UsageError(`${file} ends before its run's summary: the run did not finish; run it again`);
+  return last;
+}
+
 const pct = (x: unknown) => (100 * Number(x)).toFixed(1);
+const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 await runMain('results', FLAGS, async (f) => {
   const env = getEnv(f.env as string);
@@ -95,11 +107,16 @@ await runMain('results', FLAGS, async (f) => {
   const jobs = rows.flatMap((row) => (row.key === 'base' ? [{ row, seed: seeds[0] }] : seeds.map((seed) => ({ row, seed }))));
   const results = new Map<string, Summary>();
   const queue = [...jobs].reverse(); // the longest runs (LSP) first, so parallel runs finish together
+  const fileOf = (job: (typeof jobs)[number]) => resolve(out, `${env.key}-${job.row.key}-seed${job.seed}.jsonl`);
   const workers = Array.from({ length: Math.max(1, f.parallel as number) }, async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
+      if (f['table-only']) {
+        results.set(`${job.row.key}/${job.seed}`, keptSummary(fileOf(job)));
+        continue;
+      }
       const label = `${env.key} ${job.row.key} seed ${job.seed}`;
       const args = [...job.row.flags, '--env', env.key, '--preset', String(f.preset), '--steps', String(steps), '--seed', String(job.seed), ...modelFlags, ...settings.flags, ...extraFlags];
-      results.set(`${job.row.key}/${job.seed}`, await runOne(args, resolve(out, `${env.key}-${job.row.key}-seed${job.seed}.jsonl`), label));
+      results.set(`${job.row.key}/${job.seed}`, await runOne(args, fileOf(job), label));
     }
   });
   await Promise.all(workers);
@@ -110,20 +127,28 @@ await runMain('results', FLAGS, async (f) => {
     return;
   }
   const levels = Array.from({ length: env.difficultyLevels }, (_, i) => i + 1);
+  const kinds = env.taskKinds;
   const lines = [
     `${env.key}, ${f.preset} base model, ${steps} steps per run, seeds ${seeds.join(' and ')}, ${f.parallel} runs at once on the machine's cores; settings: ${settings.flags.join(' ') || 'the defaults'}`,
     '',
-    `| | held-out accuracy % (± SE) by seed | mean | by level ${levels.join(' / ')} (mean) | valid queries % | mean query difficulty | minutes |`,
-    '|---|---|---|---|---|---|---|',
+    `| | held-out accuracy % (± SE) by seed | mean | vs Base by seed | ${kinds.map((k) => `${k.title} % by seed (mean)`).join(' | ')} | vs Base: ${kinds.map((k) => k.title).join(' / ')} (mean) | by level ${levels.join(' / ')} (mean) | valid queries % | mean query difficulty | minutes | CPU minutes |`,
+    `|${'---|'.repeat(10 + kinds.length)}`,
   ];
+  const baseRun = results.get(`base/${seeds[0]}`)!;
   for (const row of ROWS) {
     const runs = (row.key === 'base' ? [seeds[0]] : seeds).map((seed) => results.get(`${row.key}/${seed}`)!);
     const mean = (key: string) => runs.reduce((sum, r) => sum + Number(r[key]), 0) / runs.length;
     const bySeed = runs.map((r) => `${pct(r['eval/accuracy'])} ± ${pct(r['eval/accuracy_se'])}`).join(' / ');
+    const gain = (r: Summary, key: string) => signedPct(Number(r[key]) - Number(baseRun[key]));
+    const vsBase = row.key === 'base' ? '' : runs.map((r) => gain(r, 'eval/accuracy')).join(' / ');
+    const byKind = kinds.map(({ key }) => `${runs.map((r) => pct(r[kindMetric('eval/accuracy', key)])).join(' / ')} (${pct(mean(kindMetric('eval/accuracy', key)))})`);
+    const kindGain = row.key === 'base' ? '' : kinds.map(({ key }) => signedPct(mean(kindMetric('eval/accuracy', key)) - Number(baseRun[kindMetric('eval/accuracy', key)]))).join(' / ');
     const byLevel = levels.map((k) => pct(mean(`eval/accuracy_level_${k}`))).join(' / ');
     // GRPO with data never trains its Challenger, so the run reports no queries of its own.
     const queries = runs[0]['eval/query_valid_rate'] === undefined ? '– | –' : `${pct(mean('eval/query_valid_rate'))} | ${mean('eval/query_difficulty').toFixed(2)}`;
-    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${byLevel} | ${queries} | ${(mean('seconds') / 60).toFixed(1)} |`);
+    // Runs from before the CPU time was kept have none.
+    const cpu = runs.every((r) => r.cpu_seconds !== undefined) ? (mean('cpu_seconds') / 60).toFixed(1) : '–';
+    lines.push(`| ${row.label} | ${bySeed} | ${pct(mean('eval/accuracy'))} | ${vsBase} | ${byKind.join(' | ')} | ${kindGain} | ${byLevel} | ${queries} | ${(mean('seconds') / 60).toFixed(1)} | ${cpu} |`);
   }
   console.log(lines.join('\n'));
 });

@@ -130,6 +130,8 @@ await runMain('selfplay', FLAGS, async (f) => {
     steps,
     seed: config.seed,
     seconds: (performance.now() - started) / 1000,
+    // The process's own CPU time: on a machine others load too, the run's cost apart from the wait for a core.
+    cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     base_accuracy: initial['eval/accuracy'],
     ...final,
   };

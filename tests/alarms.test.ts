@@ -1,4 +1,8 @@
 import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ALARM_WINDOW,
   criterionSaturationAlarm,
@@ -6,6 +10,7 @@ import {
   entropyCollapseAlarms,
   invalidPremiumAlarm,
   klSpikeAlarms,
+  KL_SPIKE_HOLD,
   lengthDriftAlarms,
   metricTable,
   queryDiversityAlarm,
@@ -47,6 +52,18 @@ describe('invalid premium', () => {
     expect(alarm.step).toBe(13);
     expect(alarm.message).toMatch(/earned the Challenger 0\.11 more than a valid one \(steps 4-13, 5 steps with both\)/);
     expect(alarm.metrics).toEqual(['challenger/invalid_premium', 'query/valid_rate']);
+  });
+
+  it('needs six unparseable queries in the window where the count is recorded: a premium read off a few stray queries does not fire', () => {
+    // One unparseable query in 16 on every third step, each paying +0.3 (arithmetic's LSP preset, seed 2).
+    const stray = (step: number) => (step % 3 === 0 ? { 'challenger/invalid_premium': 0.3, 'query/invalid_count': 1 } : { 'query/invalid_count': 0 });
+    const rows = Array.from({ length: 60 }, (_, i) => ({ step: i + 1, values: stray(i + 1) as Record<string, number> }));
+    expect(invalidPremiumAlarm(metricTable(rows))).toBeNull();
+    // Two per such step: six in the window ending at step 9 (steps 3, 6, 9).
+    const twice = rows.map(({ step, values }) => ({ step, values: 'query/invalid_count' in values && values['query/invalid_count'] ? { ...values, 'query/invalid_count': 2 } : values }));
+    const alarm = invalidPremiumAlarm(metricTable(twice))!;
+    expect(alarm.step).toBe(9);
+    expect(alarm.message).toContain('3 steps with both, 6 unparseable queries');
   });
 
   it('needs three steps with both kinds, and does not fire on a premium below 0.1 or on a valid query paying more', () => {
@@ -108,18 +125,32 @@ describe('length drift', () => {
 });
 
 describe('KL spikes', () => {
-  it('fires on a step far above the recent median, naming the ratio', () => {
-    // 0.2 +- 0.02, then 1.0 at step 30: 5x the median 0.2.
-    const t = table(40, { 'challenger/kl': (s) => (s === 30 ? 1 : 0.2 + wobble(s, 0.02)), 'solver/kl': (s) => 0.05 + wobble(s, 0.01) });
+  it('fires when a step far above the recent median holds a second step, at that step, naming the ratio', () => {
+    // 0.2 +- 0.02, then 1.0 at steps 30 and 31: 5x the median 0.2 of steps 20-29.
+    const t = table(40, { 'challenger/kl': (s) => (s === 30 || s === 31 ? 1 : 0.2 + wobble(s, 0.02)), 'solver/kl': (s) => 0.05 + wobble(s, 0.01) });
+    expect(KL_SPIKE_HOLD).toBe(2);
     const alarms = klSpikeAlarms(t);
-    expect(alarms.map((a) => [a.key, a.step])).toEqual([['kl-spike/challenger', 30]]);
-    expect(alarms[0].message).toMatch(/1\.00 nats per token at step 30, 5\.0x the median 0\.20/);
+    expect(alarms.map((a) => [a.key, a.step])).toEqual([['kl-spike/challenger', 31]]);
+    expect(alarms[0].message).toMatch(/at least 1\.00 nats per token at steps 30-31, 5\.0x the median 0\.20 .* and stayed away/);
+  });
+
+  it('a single step far above the median is not a spike (the default link: 0.47 at one step, 0.08 the next); with hold 1 it is', () => {
+    const once = table(40, { 'solver/kl': (s) => (s === 30 ? 0.47 : 0.08 + wobble(s, 0.01)) });
+    expect(klSpikeAlarms(once)).toEqual([]);
+    const old = klSpikeAlarms(once, 1);
+    expect(old.map((a) => [a.key, a.step])).toEqual([['kl-spike/solver', 30]]);
+    expect(old[0].message).toMatch(/0\.47 nats per token at step 30, 5\.9x the median 0\.08/);
+    expect(old[0].message).not.toContain('stayed away');
+    // Both steps must clear the bar: 0.47 then 0.25 (above 2.5x the median but under the 0.3 floor) does not fire.
+    expect(klSpikeAlarms(table(40, { 'solver/kl': (s) => (s === 30 ? 0.47 : s === 31 ? 0.25 : 0.08) }))).toEqual([]);
   });
 
   it('does not fire on a slow rise, on small values near 0 at the start, or on noise', () => {
-    expect(klSpikeAlarms(table(80, { 'solver/kl': (s) => 0.02 * s }))).toEqual([]); // doubles only over many steps
-    expect(klSpikeAlarms(table(40, { 'solver/kl': (s) => (s < 12 ? 0.001 : 0.1) }))).toEqual([]); // 100x, but under the floor
-    expect(klSpikeAlarms(table(80, { 'solver/kl': (s) => 0.5 + wobble(s, 0.3) }))).toEqual([]);
+    for (const hold of [1, 2]) {
+      expect(klSpikeAlarms(table(80, { 'solver/kl': (s) => 0.02 * s }), hold)).toEqual([]); // doubles only over many steps
+      expect(klSpikeAlarms(table(40, { 'solver/kl': (s) => (s < 12 ? 0.001 : 0.1) }), hold)).toEqual([]); // 100x, but under the floor
+      expect(klSpikeAlarms(table(80, { 'solver/kl': (s) => 0.5 + wobble(s, 0.3) }), hold)).toEqual([]);
+    }
   });
 });
 
@@ -172,7 +203,8 @@ describe('detectAlarms', () => {
     });
     const alarms = detectAlarms(hacked, ['parses', 'distinct']);
     expect(alarms.map((a) => a.key)).toEqual(['criterion-saturation', 'query-validity', 'kl-spike/challenger']);
-    expect(alarms.map((a) => a.step)).toEqual([23, 23, 40]);
+    // The KL spike starts at step 40 and is raised at 41, when it has held two steps.
+    expect(alarms.map((a) => a.step)).toEqual([23, 23, 41]);
     const healthy = table(60, {
       'query/valid_rate': (s) => 0.95 + wobble(s, 0.04),
       'query/distinct_rate': (s) => 0.97 + wobble(s, 0.03),
@@ -184,5 +216,35 @@ describe('detectAlarms', () => {
       'rubric/distinct': (s) => 0.97 + wobble(s, 0.03),
     });
     expect(detectAlarms(healthy, ['parses', 'distinct'])).toEqual([]);
+  });
+});
+
+describe('npm run alarms, measuring the rules over runs', () => {
+  it('counts the healthy runs that raise an alarm and the hacked runs that do, with each run’s first alarm', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alarms-'));
+    const write = (name: string, kl: (step: number) => number) => {
+      const file = join(dir, name);
+      const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ step: i + 1, 'solver/reward': 0.5, 'solver/kl': kl(i + 1) }));
+      writeFileSync(file, [JSON.stringify({ step: 0, 'eval/accuracy': 0.5 }), ...lines, JSON.stringify({ summary: true, env: 'arithmetic' })].join('\n'));
+      return file;
+    };
+    const quiet = write('quiet.jsonl', () => 0.05);
+    const blip = write('blip.jsonl', (s) => (s === 20 ? 0.6 : 0.05)); // one step: a false alarm under the old rule only
+    const hacked = write('hacked.jsonl', (s) => (s >= 25 ? 1.5 : 0.05));
+    try {
+      const measure = (hold: number) => {
+        const run = spawnSync('npx', ['tsx', 'scripts/alarms.ts', '--healthy', `${quiet},${blip}`, '--hacked', hacked, '--kl-hold', String(hold), '--json'], { encoding: 'utf8' });
+        expect(run.status, run.stderr).toBe(0);
+        return JSON.parse(run.stdout);
+      };
+      const now = measure(2);
+      expect(now).toMatchObject({ falseAlarms: '0 of 2 healthy runs', detections: '1 of 1 hacked runs' });
+      expect(now.runs.map((r: { first: { step: number } | null }) => r.first?.step ?? null)).toEqual([null, null, 26]);
+      const before = measure(1);
+      expect(before).toMatchObject({ falseAlarms: '1 of 2 healthy runs', detections: '1 of 1 hacked runs' });
+      expect(before.runs.map((r: { first: { step: number } | null }) => r.first?.step ?? null)).toEqual([null, 20, 25]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

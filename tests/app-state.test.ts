@@ -100,6 +100,21 @@ describe('stored run records', () => {
     expect(entry).toMatchObject({ ok: true, run: { lastGroups: [{ query: '1+1' }], evaluation: null } });
   });
 
+  it('gives an evaluation stored before task kinds empty per-kind lists, and keeps a newer one’s', () => {
+    const side = (accuracy: number) => ({ accuracy, count: 4, byDifficulty: [] });
+    const winRate = { winRate: 0.5, wins: 1, ties: 2, losses: 1, count: 4, meanReward: 0.5, baseMeanReward: 0.5, examples: [] };
+    const old = { step: 3, current: side(0.5), base: side(0.25), challenger: { validRate: 1, distinctRate: 1, meanDifficulty: 2, samples: [] }, winRate };
+    const entry = readRunRecord({ ...good, evaluation: old }, 'run-a');
+    if (!entry.ok) throw new Error('expected the run to open');
+    expect(entry.run.evaluation?.current.byKind).toEqual([]);
+    expect(entry.run.evaluation?.base.byKind).toEqual([]);
+    expect(entry.run.evaluation?.winRate?.byKind).toEqual([]);
+    const byKind = [{ kind: 'sum', count: 4, accuracy: 0.5 }];
+    const fresh = readRunRecord({ ...good, evaluation: { ...old, current: { ...side(0.5), byKind }, winRate: undefined } }, 'run-a');
+    expect(fresh).toMatchObject({ ok: true, run: { evaluation: { current: { byKind } } } });
+    if (fresh.ok) expect(fresh.run.evaluation!.winRate).toBeUndefined();
+  });
+
   it('keeps the held-out series up to the record’s step, and only its rows of numbers', () => {
     const heldout = [{ step: 0, values: { 'eval/accuracy': 0.25 } }, { step: 5, values: { 'eval/accuracy': 'x' } }, { step: 5, values: { 'eval/accuracy': 0.5 } }, { step: 10, values: { 'eval/accuracy': 0.75 } }];
     const entry = readRunRecord({ ...good, step: 5, heldout }, 'run-a');

@@ -52,6 +52,16 @@ describe('hub models on the command line', () => {
     expect(JSON.parse(evaluated.stdout)).toHaveProperty('eval/accuracy');
   });
 
+  it('bench --config tiny-llama-chat (the 135M benchmark on a tiny checkpoint) reports load, memory and a split step', () => {
+    const out = run('bench', ['--config', 'tiny-llama-chat', '--steps', '1', '--json']);
+    expect(out.status, out.stderr).toBe(0);
+    const result = JSON.parse(out.stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ config: 'tiny-llama-chat', backend: 'wasm', step: { n: 4, g: 4, completion_tokens: 48, lora_rank: 8 } });
+    expect(result.steps[0].update_s).toBeGreaterThan(0);
+    expect(result.steps[0].step_s).toBeGreaterThanOrEqual(result.steps[0].sampling_s + result.steps[0].reference_s + result.steps[0].update_s - 1e-6);
+    expect(result.peak_rss_mb).toBeGreaterThan(result.memory_after_load.tensors_mb);
+  });
+
   it('refuses a folder that is not a model, an unknown LoRA target and --from with --model, with exit code 2', () => {
     const empty = join(dir, 'empty');
     writeModelFolder(empty, new Map([['README.md', new TextEncoder().encode('no model here')]]));

@@ -42,4 +42,12 @@ describe('the self-play command', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/preset \("tiny"\)/);
   });
+  it('pretrain exits with code 2 on kind shares it cannot use, before training, naming the kinds', () => {
+    const unknown = spawnSync('npx', ['tsx', 'scripts/pretrain.ts', '--preset', 'tiny', '--steps', '1', '--kind-shares', 'product=1', '--out', '/nonexistent/x'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("kindShares names 'product', which is not a task kind of 'arithmetic' (sum, difference)");
+    const malformed = spawnSync('npx', ['tsx', 'scripts/pretrain.ts', '--preset', 'tiny', '--steps', '1', '--kind-shares', 'sum', '--out', '/nonexistent/x'], { encoding: 'utf8' });
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toContain('--kind-shares takes kind=weight pairs separated by commas, got "sum"');
+  });
 });

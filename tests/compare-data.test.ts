@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
 import type { EvaluationReport } from '../src/core/train/session.ts';
+import type { SolverEval } from '../src/core/train/evaluate.ts';
 import { alignRuns, evaluationRows, latestHeldout, metricsPresent, runLabel, type ComparedRun } from '../src/app/viz/compare-data.ts';
 
-const solver = (accuracy: number) => ({ accuracy, count: 10, byDifficulty: [] });
+const solver = (accuracy: number, byKind: SolverEval['byKind'] = []) => ({ accuracy, count: 10, byDifficulty: [], byKind });
 const queries = (validRate: number, meanDifficulty: number) => ({ validRate, distinctRate: 1, meanDifficulty, samples: ['1+1'] });
 
 function run(id: string, config: Partial<RunConfig>, rows: ComparedRun['rows'], evaluation: EvaluationReport | null = null, heldout: ComparedRun['heldout'] = []): ComparedRun {
@@ -73,10 +74,23 @@ describe('the evaluation table', () => {
   });
 
   it('writing runs show a win rate and no accuracy; their Base row wins exactly half against itself', () => {
-    const winRate = { winRate: 0.625, wins: 4, ties: 2, losses: 2, count: 8, meanReward: 0.7, baseMeanReward: 0.6, examples: [] };
+    const byKind = [{ kind: 'use', count: 5, winRate: 0.7 }, { kind: 'avoid', count: 0, winRate: 0 }, { kind: 'free', count: 3, winRate: 0.5 }];
+    const winRate = { winRate: 0.625, wins: 4, ties: 2, losses: 2, count: 8, meanReward: 0.7, baseMeanReward: 0.6, examples: [], byKind };
     const rows = evaluationRows([run('w', { env: 'writing', preset: 'small' }, [], evaluated(0.1, 0.05, { winRate }))]);
     expect(rows[0]).toMatchObject({ label: 'Base (writing/small)', accuracy: null, winRate: 0.5 });
     expect(rows[1]).toMatchObject({ accuracy: null, winRate: 0.625, winCounts: '4 / 2 / 2' });
+    // Per kind: the win rate of each kind with tasks, by its title; the Base row has none (it ties itself).
+    expect(rows[1].byKind).toEqual([{ title: 'use a word', value: 0.7 }, { title: 'theme and lines only', value: 0.5 }]);
+    expect(rows[0].byKind).toEqual([]);
+  });
+
+  it('accuracy per task kind on the run rows and the Base row, by the kinds\' titles; none before kinds were kept', () => {
+    const kinds = (sum: number, difference: number) => [{ kind: 'sum', count: 6, accuracy: sum }, { kind: 'difference', count: 4, accuracy: difference }];
+    const report = evaluated(0.5, 0.3, { current: solver(0.5, kinds(0.8, 0.05)), base: solver(0.3, kinds(0.5, 0)) });
+    const rows = evaluationRows([run('k', {}, [], report), run('old', { seed: 2 }, [], evaluated(0.4, 0.3))]);
+    expect(rows[0].byKind).toEqual([{ title: 'sums', value: 0.5 }, { title: 'differences', value: 0 }]);
+    expect(rows[1].byKind).toEqual([{ title: 'sums', value: 0.8 }, { title: 'differences', value: 0.05 }]);
+    expect(rows[2].byKind).toEqual([]);
   });
 
   it('runs on different base models get their own Base rows; an evaluation stored before base queries were kept shows none', () => {

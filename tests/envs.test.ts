@@ -1,7 +1,7 @@
 // Tests of the environments: parsers, verifiers, difficulty, rubric criteria and scoring, seeded generators.
 
 import { describe, expect, it } from 'vitest';
-import { arithmeticEnv, carryCount, formatArithmeticQuery, reversedDecimal, threeDigits } from '../src/core/envs/arithmetic.ts';
+import { arithmeticEnv, carryCount, formatArithmeticQuery, signedReversed, threeDigits } from '../src/core/envs/arithmetic.ts';
 import type { Env, Example, RubricContext } from '../src/core/envs/env.ts';
 import { ENV_KEYS, ENVIRONMENTS, getEnv, UnknownEnvironmentError } from '../src/core/envs/registry.ts';
 import { InvalidRubricWeightError, queryTokens, rubricPasses, rubricScore } from '../src/core/envs/rubric.ts';
@@ -55,32 +55,36 @@ describe('arithmetic', () => {
     for (const text of junk) expect(env.parseQuery(text), JSON.stringify(text)).toBeNull();
   });
 
-  it('solves exactly, written backwards, negative results included', () => {
-    expect(reversedDecimal(132)).toBe('231');
-    expect(reversedDecimal(-3)).toBe('3-');
-    expect(reversedDecimal(100)).toBe('001');
-    expect(reversedDecimal(0)).toBe('0');
-    expect(env.solve(parsed(env, '047+085'))).toBe('231'); // 132
-    expect(env.solve(parsed(env, '005-008'))).toBe('3-'); // -3
-    expect(env.solve(parsed(env, '999+999'))).toBe('8991'); // 1998
-    expect(env.solve(parsed(env, '000-999'))).toBe('999-'); // -999
-    expect(env.solve(parsed(env, '005-005'))).toBe('0');
-    expect(env.solve(parsed(env, '950+050'))).toBe('0001'); // 1000
+  it('solves exactly: the sign, then three digits from the last (a fourth from 1000)', () => {
+    expect(signedReversed(132)).toBe('+231');
+    expect(signedReversed(-3)).toBe('-300');
+    expect(signedReversed(100)).toBe('+001');
+    expect(signedReversed(0)).toBe('+000');
+    expect(signedReversed(-120)).toBe('-021');
+    expect(env.solve(parsed(env, '047+085'))).toBe('+231'); // 132
+    expect(env.solve(parsed(env, '005-008'))).toBe('-300'); // -3
+    expect(env.solve(parsed(env, '999+999'))).toBe('+8991'); // 1998
+    expect(env.solve(parsed(env, '000-999'))).toBe('-999'); // -999
+    expect(env.solve(parsed(env, '005-005'))).toBe('+000');
+    expect(env.solve(parsed(env, '950+050'))).toBe('+0001'); // 1000
+    expect(env.solve(parsed(env, '512-498'))).toBe('+410'); // 14
   });
 
   it('rewards only the exact answer string', () => {
     const cases: [string, string, number][] = [
-      ['047+085', '231', 1],
-      ['047+085', '132', 0], // the result the usual way round
-      ['047+085', '231 ', 0],
-      ['047+085', '2310', 0],
-      ['005-008', '3-', 1],
-      ['005-008', '-3', 0],
-      ['005-008', '3', 0],
-      ['950+050', '0001', 1],
-      ['950+050', '1', 0],
-      ['005-005', '0', 1],
-      ['005-005', '0-', 0],
+      ['047+085', '+231', 1],
+      ['047+085', '231', 0], // the sign is part of the answer
+      ['047+085', '+132', 0], // the result the usual way round
+      ['047+085', '+231 ', 0],
+      ['047+085', '+2310', 0],
+      ['005-008', '-300', 1],
+      ['005-008', '-3', 0], // three digits
+      ['005-008', '3-', 0], // the earlier format: the sign last
+      ['005-008', '+300', 0],
+      ['950+050', '+0001', 1],
+      ['950+050', '+000', 0],
+      ['005-005', '+000', 1],
+      ['005-005', '-000', 0],
       ['005-005', '', 0],
     ];
     for (const [query, answer, reward] of cases) {
@@ -108,7 +112,7 @@ describe('arithmetic', () => {
 
   it('fits its limits and draws both operators at every level, operands across 0..999', () => {
     expect(env.maxQueryLength).toBe('999+999'.length);
-    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('8991'.length);
+    expect(env.maxAnswerLength).toBeGreaterThanOrEqual('+8991'.length);
     const byLevel = new Map<number, Set<string>>();
     const operands: number[] = [];
     for (const example of sampleMany(env, 21, 4000, 'train')) {
@@ -175,11 +179,11 @@ describe('arithmetic', () => {
       expect(passes(env, 'distinct', context('002+002', '4', { batchQueries }))).toBe(true);
     });
 
-    it('answer_form: a whole number written backwards', () => {
-      for (const answer of ['0', '7', '64-', '8991', '999-', '001', '0001', '1-']) {
+    it('answer_form: a sign, then three digits (a fourth only as the 1 of a sum from 1000)', () => {
+      for (const answer of ['+000', '-700', '+280', '+8991', '-999', '+001', '+0001', '-100']) {
         expect(passes(env, 'answer_form', context('037+045', answer)), answer).toBe(true);
       }
-      for (const answer of ['', '-', '0-', '-46', '460', '+46', '4 6', '46 ', 'abc', '-----', '00000', '10000', '4-6', '11111']) {
+      for (const answer of ['', '-', '0', '28', '64-', '-46', '+46', '280', '+2802', '-9991', '++280', '+ 28', '+280 ', 'abc', '-----', '+0000a', '+28-']) {
         expect(passes(env, 'answer_form', context('037+045', answer)), JSON.stringify(answer)).toBe(false);
       }
     });
@@ -305,7 +309,7 @@ describe('strings', () => {
 
 describe('rubric scoring', () => {
   const rubric = arithmeticEnv.rubric;
-  const unfinishedAnswer = context('037+045', '28', { answerFinished: false });
+  const unfinishedAnswer = context('037+045', '+280', { answerFinished: false });
 
   it('reports every criterion', () => {
     expect(rubricPasses(rubric, unfinishedAnswer)).toEqual({
@@ -319,7 +323,7 @@ describe('rubric scoring', () => {
   });
 
   it('is the weighted mean of passed criteria', () => {
-    expect(rubricScore(rubric, context('037+045', '28'))).toBe(1);
+    expect(rubricScore(rubric, context('037+045', '+280'))).toBe(1);
     expect(rubricScore(rubric, unfinishedAnswer)).toBeCloseTo(5 / 6, 12);
     expect(rubricScore(rubric, unfinishedAnswer, {}, { answer_stops: 3 })).toBeCloseTo(5 / 8, 12);
     expect(rubricScore(rubric, unfinishedAnswer, {}, { answer_stops: 0 })).toBe(1);
@@ -332,8 +336,8 @@ describe('rubric scoring', () => {
   it('is 0 when nothing is weighed', () => {
     const allDisabled = Object.fromEntries(rubric.map((criterion) => [criterion.key, false]));
     const allZero = Object.fromEntries(rubric.map((criterion) => [criterion.key, 0]));
-    expect(rubricScore(rubric, context('037+045', '28'), allDisabled)).toBe(0);
-    expect(rubricScore(rubric, context('037+045', '28'), {}, allZero)).toBe(0);
+    expect(rubricScore(rubric, context('037+045', '+280'), allDisabled)).toBe(0);
+    expect(rubricScore(rubric, context('037+045', '+280'), {}, allZero)).toBe(0);
     expect(rubricScore([], context('037+045', '28'))).toBe(0);
   });
 

@@ -144,7 +144,8 @@ for (const backendName of ['cpu', 'wasm'] as const) {
       for (const arch of [CASES['llama, 4 heads over 2 kv heads, untied'], CASES['qwen2, q/k/v biases, tied'], CASES['llama, width 16, heads of 4 (SIMD-aligned)']]) {
         const params = await loadParams(arch, randomHubWeights(arch, 9));
         const r: Runnable = { model: modelFor(arch), weights: { params, lora: null } };
-        const prompts = [[1, 2, 3], [4, 5], [6, 7, 8, 9]];
+        // Rows sharing their prefill prefix ([1, 2]) are computed once and their cache copied; the others alone.
+        const prompts = [[1, 2, 3], [4, 5], [1, 2, 3], [1, 2, 8, 9], [6, 7, 8, 9]];
         const rules = { stopTokens: [0], bannedTokens: [] };
         for (const temperature of [1, 0]) {
           const o = { ...DEFAULT_SAMPLE_OPTIONS, temperature, maxNewTokens: 6 };

@@ -162,7 +162,16 @@ describe('fused ops against the stock ops they replace (values and gradients, WA
       for (let i = 0; i < N; i++) expect(i === 2 ? a[i] < -1e8 && b[i] < -1e8 : Math.abs(a[i] - b[i]) < 1e-4, `row ${i}: ${a[i]} vs ${b[i]}`).toBe(true);
       const gradOf = (f: (l: tf.Tensor) => tf.Tensor) => tf.tidy(() => tf.grad((l: tf.Tensor) => f(l).mul(tf.tensor1d([1, -2, 0, 0.5, 3, 1])).sum())(logits).dataSync());
       expect(compareArrays(gradOf((l) => fusedLogProbs(l as tf.Tensor2D, targets, bias as tf.Tensor1D, temperature).logp), gradOf((l) => stock(l).logp), 1e-5).mismatches).toEqual([]);
-      tf.dispose([fused.logp, fused.entropy, want.logp, want.entropy]);
+      // Under a gradient tape the entropy is still readable after the pass (the update reads it as a metric).
+      const v = tf.variable(logits);
+      let kept: tf.Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const r = fusedLogProbs(v as unknown as tf.Tensor2D, targets, bias as tf.Tensor1D, temperature);
+        kept = tf.keep(r.entropy.clone());
+        return r.logp.sum() as tf.Scalar;
+      }, [v]);
+      expect(compareArrays(kept!.dataSync(), want.entropy.dataSync(), 1e-4).mismatches).toEqual([]);
+      tf.dispose([value, ...Object.values(grads), kept!, v, fused.logp, fused.entropy, want.logp, want.entropy]);
     }
     tf.dispose([logits, targets, bias]);
   });

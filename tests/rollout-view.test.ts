@@ -11,9 +11,9 @@ import type { Alarm } from '../src/core/analysis/alarms.ts';
 describe('the correct answer beside a query', () => {
   it('is the environment’s answer to a query that parses, written as the Solver must write it', () => {
     const arithmetic = getEnv('arithmetic');
-    // 47 + 85 = 132, written least-significant digit first; 5 - 8 = -3 -> '3-'.
-    expect(expectedAnswer(arithmetic, '047+085')).toBe('231');
-    expect(expectedAnswer(arithmetic, '005-008')).toBe('3-');
+    // 47 + 85 = 132: its sign, then its digits least-significant first; 5 - 8 = -3 -> '-300'.
+    expect(expectedAnswer(arithmetic, '047+085')).toBe('+231');
+    expect(expectedAnswer(arithmetic, '005-008')).toBe('-300');
     const strings = getEnv('strings');
     expect(expectedAnswer(strings, 'rev:abc')).toBe('cba');
     expect(expectedAnswer(strings, 'srt:cab')).toBe('abc');
@@ -49,9 +49,34 @@ describe('the learning charts', () => {
     expect(spec.series[1]).toMatchObject({ dashed: true, constant: 0.5 });
   });
 
+  it('the per-kind view: a line per task kind, each with the base model on that kind dashed in its colour', () => {
+    const env = getEnv('arithmetic');
+    const spec = heldoutChartSpec(env, defaultLiveEval(env), 'kinds');
+    expect(spec.id).toBe('heldout-kinds');
+    expect(spec.series.map((s) => [s.key, s.label, s.dashed ?? false])).toEqual([
+      ['eval/accuracy_kind_sum', 'sums', false],
+      ['eval/accuracy_kind_difference', 'differences', false],
+      ['eval/base_accuracy_kind_sum', 'sums, base', true],
+      ['eval/base_accuracy_kind_difference', 'differences, base', true],
+    ]);
+    expect(spec.series[0].color).toBe(spec.series[2].color);
+    expect(spec.series[0].color).not.toBe(spec.series[1].color);
+    // Writing: its four constraint kinds' win rates, and the base model's 50%.
+    const writing = heldoutChartSpec(getEnv('writing'), defaultLiveEval(getEnv('writing')), 'kinds');
+    expect(writing.series.map((s) => s.key)).toEqual(['eval/win_rate_kind_use', 'eval/win_rate_kind_avoid', 'eval/win_rate_kind_rhyme', 'eval/win_rate_kind_free', 'eval/win_rate']);
+    expect(writing.series.at(-1)).toMatchObject({ dashed: true, constant: 0.5 });
+  });
+
   it('the reward chart leads the page beside it, and the grid holds the rest (ids as before)', () => {
     expect(rewardChartSpec().id).toBe('reward');
-    expect(chartSpecs(getEnv('arithmetic')).map((s) => s.id)).toEqual(['kl', 'entropy', 'rubric', 'queries', 'difficulty', 'loss', 'throughput']);
+    expect(chartSpecs(getEnv('arithmetic')).map((s) => s.id)).toEqual(['kl', 'entropy', 'rubric', 'queries', 'difficulty', 'kinds', 'loss', 'throughput']);
+    // Task kinds: each kind's share of the queries, and the Solver's reward on it dashed in the same colour.
+    const kinds = chartSpecs(getEnv('strings')).find((s) => s.id === 'kinds')!;
+    expect(kinds.series.map((s) => [s.key, s.dashed ?? false])).toEqual([
+      ['query/share_kind_rev', false], ['solver/reward_kind_rev', true],
+      ['query/share_kind_srt', false], ['solver/reward_kind_srt', true],
+      ['query/share_kind_cnt', false], ['solver/reward_kind_cnt', true],
+    ]);
     expect(chartSpecs(getEnv('writing')).map((s) => s.id)).toContain('task-rubric');
   });
 

@@ -180,8 +180,8 @@ describe('weightedPassScore', () => {
     expect(off.reward).toBeCloseTo(passedOthers / (asked.length - 1), 12);
     // Arithmetic's reward is a verifier: overrides of its quality rubric leave it alone.
     const sum = arithmetic.parseQuery('003+004')!;
-    expect(scoreTask(arithmetic, sum, '7', { enabled: { answer_form: false } })).toEqual({ reward: 1, passes: null });
-    expect(scoreTask(arithmetic, null, '7', {})).toEqual({ reward: 0, passes: null });
+    expect(scoreTask(arithmetic, sum, '+700', { enabled: { answer_form: false } })).toEqual({ reward: 1, passes: null });
+    expect(scoreTask(arithmetic, null, '+700', {})).toEqual({ reward: 0, passes: null });
   });
 });
 

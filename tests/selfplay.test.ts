@@ -237,6 +237,24 @@ describe('self-play trainer (tiny)', () => {
     policy.dispose();
   });
 
+  it('reports the share of queries of each task kind and the Solver reward on them, recounted from the groups', async () => {
+    const policy = Policy.create(env, 'tiny', 7);
+    // The generator's queries: all valid, of both kinds.
+    const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('grpo-data', { ...SMALL_STEP, numQueries: 12 }), 5);
+    const { groups, metrics } = await trainer.runStep();
+    for (const { key } of env.taskKinds) {
+      const own = groups.filter((g) => env.kindsOf(env.parseQuery(g.query)!).includes(key));
+      expect(metrics[`query/share_kind_${key}`], key).toBe(own.length / groups.length);
+      const rewards = own.flatMap((g) => g.answers.map((a) => a.reward));
+      if (own.length) expect(metrics[`solver/reward_kind_${key}`], key).toBeCloseTo(mean(rewards), 12);
+      else expect(metrics[`solver/reward_kind_${key}`], key).toBeUndefined();
+    }
+    expect(metrics['query/share_kind_sum'] + metrics['query/share_kind_difference']).toBeCloseTo(1, 12);
+    expect(metrics['query/invalid_count']).toBe(0);
+    trainer.dispose();
+    policy.dispose();
+  });
+
   it('marks groups whose answers all score the same as giving no signal', async () => {
     const policy = Policy.create(env, 'tiny', 7);
     const trainer = new SelfPlayTrainer(policy, env, configForAlgorithm('lsp', SMALL_STEP), 5);
@@ -247,6 +265,7 @@ describe('self-play trainer (tiny)', () => {
       expect(Math.abs(mean(g.answers.map((a) => a.advantage)))).toBeLessThan(1e-9);
     }
     expect(metrics['solver/frac_reward_zero_std']).toBe(groups.filter((g) => g.zeroVariance).length / groups.length);
+    expect(metrics['query/invalid_count']).toBe(groups.filter((g) => !g.valid).length);
     trainer.dispose();
     policy.dispose();
   });

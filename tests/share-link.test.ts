@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import LZString from 'lz-string';
 import { defaultRunConfig, type RunConfig } from '../src/core/train/run-config.ts';
-import { decodeShareLink, encodeShareLink, readShareLink, ShareLinkError, type ShareLinkProblem } from '../src/app/state/share-link.ts';
+import { decodeShareLink, encodeShareLink, LINK_VERSION, readShareLink, ShareLinkError, type ShareLinkProblem } from '../src/app/state/share-link.ts';
 import { RUN_PROPERTY_KEYS } from '../src/app/state/run-properties.ts';
 
 /** A hash whose payload is this JSON text, compressed as the codec does. */
-const hashOf = (json: string, version = 2) => `#v${version}.${LZString.compressToEncodedURIComponent(json)}`;
+const hashOf = (json: string, version = LINK_VERSION) => `#v${version}.${LZString.compressToEncodedURIComponent(json)}`;
 
 function problemOf(hash: string): { problem: ShareLinkProblem; message: string } {
   try {
@@ -38,7 +38,7 @@ describe('share link codec', () => {
     for (const algo of ['lsp', 'lsp-zero', 'grpo-data'] as const) {
       const config = defaultRunConfig(algo);
       const hash = encodeShareLink(config);
-      expect(hash).toMatch(/^#v2\./);
+      expect(hash).toMatch(/^#v3\./);
       expect(hash.length).toBeLessThan(60);
       expect(decodeShareLink(hash)).toEqual(config);
     }
@@ -60,7 +60,7 @@ describe('share link codec', () => {
   });
 
   it('rejects a link from a future version with a message that says so', () => {
-    const { problem, message } = problemOf(hashOf('{}', 3));
+    const { problem, message } = problemOf(hashOf('{}', LINK_VERSION + 1));
     expect(problem).toBe('future-version');
     expect(message).toMatch(/newer version/);
   });
@@ -112,6 +112,17 @@ describe('share link codec', () => {
     expect(config.seed).toBe(7);
     expect(notes.join(' ')).toMatch(/earlier arithmetic environment .* does not reproduce the old run/);
     expect(readShareLink(encodeShareLink(config)).notes).toEqual([]);
+  });
+
+  it('opens a v2 arithmetic link with its settings on the rebuilt base model and says it does not reproduce the run', () => {
+    const v2 = readShareLink(hashOf('{"seed":2,"algorithm":"lsp-zero"}', 2));
+    expect(v2.config).toMatchObject({ env: 'arithmetic', seed: 2, algorithm: 'lsp-zero', learningRate: 1e-4, qualityWeight: 0 });
+    expect(v2.notes.join(' ')).toMatch(/sign last \('3-' for -3\).*begin with their sign.*does not reproduce the old run/);
+    // The same settings as a link of today: no note. A v2 link of another environment: none either.
+    expect(readShareLink(encodeShareLink(v2.config)).notes).toEqual([]);
+    expect(readShareLink(hashOf('{"env":"strings"}', 2)).notes).toEqual([]);
+    // v2 and v3 share their defaults: the empty v2 link is today's default run.
+    expect(readShareLink(hashOf('{}', 2)).config).toEqual(defaultRunConfig());
   });
 
   it('carries the backends a run trained on beside its settings, not in them', () => {

@@ -78,7 +78,7 @@ describe('judgePairs with the writing rubric', () => {
 
 describe('judgePairs arithmetic of rewards', () => {
   // A judge whose reward is the answer read as tenths, so every mean is computable by hand.
-  const tenths: Env<string> = { ...(writingEnv as unknown as Env<string>), parseQuery: (q) => (q === 'bad' ? null : q), reward: (_q, a) => Number(a) / 10 };
+  const tenths: Env<string> = { ...(writingEnv as unknown as Env<string>), parseQuery: (q) => (q === 'bad' ? null : q), reward: (_q, a) => Number(a) / 10, kindsOf: () => ['free'] };
 
   it('mean rewards of each side and the rate, by hand', () => {
     const result = judgePairs(tenths as Env, ['a', 'b', 'c', 'bad'], ['3', '5', '10', '9'], ['2', '5', '7', '1']);

@@ -71,7 +71,7 @@ export async function runMain(command: string, spec: Record<string, FlagSpec>, m
     await main(flags);
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'UsageError' || e.name === 'ConfigError' || e.name === 'UnknownEnvironmentError' || e.name === 'ModelConfigError') {
+    if (e.name === 'UsageError' || e.name === 'ConfigError' || e.name === 'UnknownEnvironmentError' || e.name === 'ModelConfigError' || e.name === 'PretrainConfigError') {
       console.error(`error: ${e.message}`);
       process.exit(2);
     }

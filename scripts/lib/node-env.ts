@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '../../src/core/backend.ts';
+import { installNodeWebGpu } from './node-webgpu.ts';
 import type { BackendName } from '../../src/core/backend-names.ts';
 import { Policy } from '../../src/core/model/policy.ts';
 import type { Env } from '../../src/core/envs/env.ts';
@@ -14,10 +15,16 @@ export function shippedModelPath(envKey: string, preset: string): string {
   return resolve(ROOT, 'public/models', `${envKey}-${preset}.safetensors`);
 }
 
+/**
+ * Starts a backend. WebGPU in Node runs on Dawn (the `webgpu` package) with the machine's Vulkan driver, or
+ * SwiftShader's where Debian's chromium ships one: a script that takes --backend webgpu calls withSwiftShaderEnv()
+ * first, which sets the loader's environment at process start.
+ */
 export async function startBackend(name: BackendName): Promise<void> {
-  if (name === 'webgpu' && !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
-    // Node has no WebGPU unless the optional Dawn binding is installed (see MACHINE-NOTES.md).
-    throw new Error('WebGPU in Node needs the `webgpu` package and a Vulkan driver; use --backend wasm or cpu');
+  if (name === 'webgpu') {
+    const gpu = await installNodeWebGpu();
+    if (!gpu.ok) throw new Error(`WebGPU in Node: ${gpu.reason}; use --backend wasm or cpu`);
+    await import('@tensorflow/tfjs-backend-webgpu');
   }
   await useBackend(name);
 }

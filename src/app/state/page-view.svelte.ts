@@ -44,7 +44,7 @@ export const PAGE_SECTIONS: readonly PageSection[] = [
   { id: 'panel-storage', label: 'Storage', hint: 'Models kept in this browser: sizes, delete, keep storage', control: 'storage' },
   { id: 'panel-workshop', label: 'Workshop link', hint: 'A link that hides or locks controls and opens a lesson', control: 'workshop' },
   { id: 'panel-charts', label: 'All charts', hint: 'KL, entropy, rubric, queries, difficulty, loss, speed', control: 'charts' },
-  { id: 'panel-evaluation', label: 'Evaluation', hint: 'Held-out evaluation per difficulty level', control: 'evaluation' },
+  { id: 'panel-evaluation', label: 'Evaluation', hint: 'Held-out evaluation per difficulty level and task kind', control: 'evaluation' },
   { id: 'panel-compare', label: 'Compare runs', hint: 'Overlay stored runs and tabulate their evaluations', control: 'compare' },
 ];
 
@@ -55,6 +55,8 @@ export class PageView {
   readonly charts = $derived.by(() => chartSpecs(this.env, this.page.config.qualityReward === 'judge' ? judgeSettingsOf(this.page.config.judge ?? {}).items : null));
   /** The headline pair: held-out accuracy (win rate on a judged environment) and reward. */
   readonly heldoutChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env, this.hubRun)));
+  /** The same series per task kind, the chart's other view. */
+  readonly heldoutKindsChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env, this.hubRun), 'kinds'));
   readonly rewardChart = rewardChartSpec();
   /** The panels a jump link can bring into view (the ones the workshop link did not hide). */
   readonly sections = $derived.by(() => PAGE_SECTIONS.filter((section) => !this.controls.hidden(section.control)));

@@ -1,4 +1,4 @@
-// Share links: the URL hash holds a whole run config as `#v2.<payload>`, where the payload is the
+// Share links: the URL hash holds a whole run config as `#v3.<payload>`, where the payload is the
 // lz-string-compressed JSON of the fields that differ from the link format's defaults (and, in a copied link,
 // the backends the run trained on). Each format version keeps its own frozen table of defaults, so changing the
 // app's defaults never changes what an existing link means. Reading a link checks its version, its encoding,
@@ -15,7 +15,7 @@ import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import { canonicalJudgeOverrides } from '../../core/judge/settings.ts';
 import { RUN_PROPERTIES, RUN_PROPERTY_KEYS } from './run-properties.ts';
 
-export const LINK_VERSION = 2;
+export const LINK_VERSION = 3;
 
 /** Fields every format version's defaults share. */
 const SHARED_DEFAULTS = {
@@ -32,7 +32,9 @@ const SHARED_DEFAULTS = {
  * defaults at the time, which a link's fields are laid over. Never edit a published table; add a version.
  * - v1 (until 2026-12-01): two-digit arithmetic on the small model, GRPO with data kept wQ = 1, and no
  *   Challenger reward choice (the paper's failure reward).
- * - v2: GRPO with data without the quality self-reward (wQ = 0), as the paper's baseline; learning rate 1e-4.
+ * - v2 (until 2026-12-04): GRPO with data without the quality self-reward (wQ = 0), as the paper's baseline;
+ *   learning rate 1e-4.
+ * - v3: the same defaults; arithmetic answers begin with their sign and give three digits, on rebuilt base models.
  */
 const LINK_DEFAULTS: Record<number, (algorithm: RunAlgorithm) => RunConfig> = {
   1: (algorithm) => ({
@@ -43,14 +45,25 @@ const LINK_DEFAULTS: Record<number, (algorithm: RunAlgorithm) => RunConfig> = {
     ...SHARED_DEFAULTS, rubric: {}, algorithm, env: 'arithmetic', preset: 'small', numQueries: 16, groupSize: 8,
     qualityWeight: algorithm === 'lsp' ? 1 : 0, challengerWeight: 0.1, challengerReward: 'failure', klBeta: 0.1, learningRate: 1e-4, temperature: 1,
   }),
+  3: (algorithm) => ({
+    ...SHARED_DEFAULTS, rubric: {}, algorithm, env: 'arithmetic', preset: 'small', numQueries: 16, groupSize: 8,
+    qualityWeight: algorithm === 'lsp' ? 1 : 0, challengerWeight: 0.1, challengerReward: 'failure', klBeta: 0.1, learningRate: 1e-4, temperature: 1,
+  }),
 };
 
 /** What a link of an older format now opens, where that differs from the run it was made for. */
 function olderLinkNotes(version: number, config: RunConfig): string[] {
-  if (version === 1 && config.env === 'arithmetic') {
+  if (config.env !== 'arithmetic') return [];
+  if (version === 1) {
     return [
       'This link was made for the earlier arithmetic environment (numbers 0 to 99, products too, answers written the usual way). ' +
-        'Arithmetic is now three-digit sums and differences answered backwards, so the link opens that with the same settings: it does not reproduce the old run.',
+        'Arithmetic is now three-digit sums and differences answered sign first and backwards, so the link opens that with the same settings: it does not reproduce the old run.',
+    ];
+  }
+  if (version === 2) {
+    return [
+      "This link was made when arithmetic answers put a negative result's sign last ('3-' for -3), and its base models could hardly subtract. " +
+        "Answers now begin with their sign and give three digits ('-300'), on rebuilt base models, so the link opens the same settings on those: it does not reproduce the old run.",
     ];
   }
   return [];

@@ -7,6 +7,7 @@ import { ConfigError } from '../../core/rl/config.ts';
 import { normalizeRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import type { RolloutGroup } from '../../core/train/rollouts.ts';
 import type { EvaluationReport } from '../../core/train/session.ts';
+import type { SolverEval } from '../../core/train/evaluate.ts';
 
 /** One point of the held-out series: its step and `eval/...` metrics (see LiveEvaluation). */
 export interface HeldOutRow {
@@ -85,10 +86,18 @@ export function readRunRecord(raw: unknown, key: IDBValidKey): RunEntry {
     step,
     trainedOn: trainedOnOf(raw, step),
     lastGroups: Array.isArray(raw.lastGroups) ? raw.lastGroups.filter(isGroup) : [],
-    evaluation: isObject(raw.evaluation) && Number.isInteger(raw.evaluation.step) ? (raw.evaluation as unknown as EvaluationReport) : null,
+    evaluation: isObject(raw.evaluation) && Number.isInteger(raw.evaluation.step) ? withKinds(raw.evaluation as unknown as EvaluationReport) : null,
     heldout: Array.isArray(raw.heldout) ? readMetricRows<HeldOutRow>(raw.heldout).filter((row) => row.step <= step) : [],
   };
   return { ok: true, run };
+}
+
+/** An evaluation stored before accuracy was reported per task kind, with empty per-kind lists (the panels then show
+ *  none); a newer one as it is. */
+function withKinds(evaluation: EvaluationReport): EvaluationReport {
+  const solver = (result: SolverEval): SolverEval => ({ ...result, byKind: Array.isArray(result.byKind) ? result.byKind : [] });
+  const winRate = evaluation.winRate && { ...evaluation.winRate, byKind: Array.isArray(evaluation.winRate.byKind) ? evaluation.winRate.byKind : [] };
+  return { ...evaluation, current: solver(evaluation.current), base: solver(evaluation.base), ...(winRate ? { winRate } : {}) };
 }
 
 /** Metric rows that hold a step and numbers; anything else is left out (a chart draws numbers only). */

@@ -3,7 +3,7 @@
 
 import { metricInfo } from './metric-catalogue.ts';
 import type { Alarm } from '../../core/analysis/alarms.ts';
-import type { Env } from '../../core/envs/env.ts';
+import { kindMetric, type Env } from '../../core/envs/env.ts';
 import type { LiveEvalSettings } from '../../core/train/live-eval.ts';
 import type { JudgeItem } from '../../core/judge/items.ts';
 
@@ -46,7 +46,7 @@ const BASE_COLOR = '#8b9099';
  * every few steps, beside the base model's on the same problems (win rate against the base model's answers where
  * answers are judged rather than checked).
  */
-export function heldoutChartSpec(env: Env, live: LiveEvalSettings): ChartSpec {
+export function heldoutChartSpec(env: Env, live: LiveEvalSettings, view: HeldoutView = 'overall'): ChartSpec {
   const cadence = `every ${live.every} steps from step 0`;
   if (env.constraintVerdicts) {
     return {
@@ -59,6 +59,7 @@ export function heldoutChartSpec(env: Env, live: LiveEvalSettings): ChartSpec {
         .concat([{ key: 'eval/base_prompt_strict', label: metricInfo('eval/base_prompt_strict').short, color: BASE_COLOR, dashed: true }]),
     };
   }
+  if (view === 'kinds') return heldoutKindsSpec(env, live, cadence);
   if (!env.verifiable) {
     return {
       id: 'heldout', title: 'Win rate vs the base model', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
@@ -70,6 +71,33 @@ export function heldoutChartSpec(env: Env, live: LiveEvalSettings): ChartSpec {
     id: 'heldout', title: 'Held-out accuracy', digits: 3, range: [0, 1], percent: true, empty: 'measured when self-play starts',
     hint: `Greedy answers to ${live.count} held-out problems it never trains on, ${cadence}. Dashed: the base model on the same problems.`,
     series: [{ key: 'eval/accuracy', label: metricInfo('eval/accuracy').short, color: SOLVER_COLOR, points: true }, { key: 'eval/base_accuracy', label: metricInfo('eval/base_accuracy').short, color: BASE_COLOR, dashed: true }],
+  };
+}
+
+/** The held-out chart's two views: the whole set against the base model, or one line per task kind. */
+export type HeldoutView = 'overall' | 'kinds';
+
+export const HELDOUT_VIEWS: Record<HeldoutView, { label: string; title: string }> = {
+  overall: { label: 'overall', title: 'All held-out problems against the base model' },
+  kinds: { label: 'by task kind', title: 'One line per kind of task, each beside the base model on the same kind (dashed)' },
+};
+
+/**
+ * The per-kind view: each task kind's accuracy (win rate on a judged environment) in its own colour, with the base
+ * model's on the same kind dashed in that colour (a judged environment's base model wins every kind half the time:
+ * one dashed line at 50%). A gain on one kind can hide a zero on another; this view shows it.
+ */
+function heldoutKindsSpec(env: Env, live: LiveEvalSettings, cadence: string): ChartSpec {
+  const metric = env.verifiable ? 'eval/accuracy' : 'eval/win_rate';
+  const lines = env.taskKinds.map((kind, i) => ({ key: kindMetric(metric, kind.key), label: kind.title, color: PALETTE[i % PALETTE.length], points: true }));
+  const bases = env.verifiable
+    ? env.taskKinds.map((kind, i) => ({ key: kindMetric('eval/base_accuracy', kind.key), label: `${kind.title}, base`, color: PALETTE[i % PALETTE.length], dashed: true }))
+    : [{ key: 'eval/win_rate', label: metricInfo('eval/base_accuracy').short, color: BASE_COLOR, dashed: true, constant: 0.5 }];
+  return {
+    id: 'heldout-kinds', title: env.verifiable ? 'Held-out accuracy by task kind' : 'Win rate by task kind', digits: 3, range: [0, 1], percent: true,
+    empty: 'measured when self-play starts',
+    hint: `${live.count} held-out ${env.verifiable ? 'problems' : 'tasks'}, ${cadence}, one line per kind${env.verifiable ? '; dashed: the base model on that kind' : '; dashed: 50%, the base model'}.`,
+    series: [...lines, ...bases],
   };
 }
 
@@ -105,6 +133,11 @@ export function chartSpecs(env: Env, judgeItems: readonly JudgeItem[] | null = n
       series: [{ key: 'query/valid_rate', label: metricInfo('query/valid_rate').short, color: CHALLENGER_COLOR }, { key: 'query/distinct_rate', label: metricInfo('query/distinct_rate').short, color: '#8a5bb5' }, { key: 'solver/frac_reward_zero_std', label: metricInfo('solver/frac_reward_zero_std').short, color: '#9ca3af' }] },
     { id: 'difficulty', title: 'Query difficulty', hint: `Mean difficulty of valid queries (1 to ${env.difficultyLevels}).`, digits: 2, range: [1, env.difficultyLevels],
       series: [{ key: 'query/difficulty', label: metricInfo('query/difficulty').short, color: CHALLENGER_COLOR }] },
+    { id: 'kinds', title: 'Task kinds', hint: "Share of the Challenger's valid queries of each kind (solid), and the Solver's reward on them (dashed).", digits: 2, range: [0, 1],
+      series: env.taskKinds.flatMap((kind, i) => [
+        { key: kindMetric('query/share', kind.key), label: kind.title, color: PALETTE[i % PALETTE.length] },
+        { key: kindMetric('solver/reward', kind.key), label: `${kind.title}, reward`, color: PALETTE[i % PALETTE.length], dashed: true },
+      ]) },
     { id: 'loss', title: 'Loss', hint: 'L_sol + alphaCh x L_ch, with the KL term.', digits: 4,
       series: [{ key: 'loss', label: metricInfo('loss').short, color: '#374151' }] },
     { id: 'throughput', title: 'Tokens per second', hint: 'Sampled tokens per second of generation.', digits: 0,

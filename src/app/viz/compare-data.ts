@@ -4,6 +4,8 @@
 
 import { metricInfo } from './metric-catalogue.ts';
 import { getEnv } from '../../core/envs/registry.ts';
+import type { Env } from '../../core/envs/env.ts';
+import type { SolverEval } from '../../core/train/evaluate.ts';
 import type { EvaluationReport } from '../../core/train/session.ts';
 import type { RunConfig } from '../../core/train/run-config.ts';
 import { modelLabel } from '../state/model-label.ts';
@@ -90,6 +92,17 @@ export interface EvaluationRow {
   winCounts: string | null;
   /** The held-out series' latest point: accuracy, or win rate on a judged environment (null before any). */
   live: { step: number; value: number } | null;
+  /** Accuracy (win rate on a judged environment) per task kind with tasks, in the environment's order; empty when
+   *  not evaluated, or evaluated before kinds were reported. */
+  byKind: { title: string; value: number }[];
+}
+
+/** Per-kind numbers of one side of an evaluation, named by the environment's kind titles; kinds with no task left out. */
+function kindValues(env: Env, values: readonly { kind: string; count: number; value: number }[]): EvaluationRow['byKind'] {
+  return env.taskKinds.flatMap(({ key, title }) => {
+    const found = values.find((v) => v.kind === key && v.count > 0);
+    return found ? [{ title, value: found.value }] : [];
+  });
 }
 
 /** The latest point of a run's held-out series: its accuracy, or its win rate where it has one. */
@@ -123,7 +136,9 @@ export function evaluationRows(runs: readonly ComparedRun[]): EvaluationRow[] {
   const rows: EvaluationRow[] = [];
   runs.forEach((run, index) => {
     const evaluation = run.evaluation;
-    const verifiable = getEnv(run.config.env).verifiable;
+    const env = getEnv(run.config.env);
+    const verifiable = env.verifiable;
+    const accuracyByKind = (result: SolverEval) => kindValues(env, result.byKind.map((k) => ({ ...k, value: k.accuracy })));
     const trainsChallenger = run.config.algorithm !== 'grpo-data';
     if (evaluation && !bases.has(baseKey(run))) {
       const queries = evaluation.baseChallenger ?? null;
@@ -139,6 +154,8 @@ export function evaluationRows(runs: readonly ComparedRun[]): EvaluationRow[] {
         winRate: verifiable ? null : 0.5,
         winCounts: null,
         live: null,
+        // The base model against itself wins each kind's tasks exactly half the time: nothing to show.
+        byKind: verifiable ? accuracyByKind(evaluation.base) : [],
       });
     }
     const win = evaluation?.winRate;
@@ -153,6 +170,7 @@ export function evaluationRows(runs: readonly ComparedRun[]): EvaluationRow[] {
       winRate: win ? win.winRate : null,
       winCounts: win ? `${win.wins} / ${win.ties} / ${win.losses}` : null,
       live: latestHeldout(run),
+      byKind: !evaluation ? [] : win ? kindValues(env, win.byKind.map((k) => ({ ...k, value: k.winRate }))) : verifiable ? accuracyByKind(evaluation.current) : [],
     });
   });
   return [...bases.values(), ...rows];

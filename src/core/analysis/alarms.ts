@@ -38,11 +38,15 @@ export const LENGTH_DRIFT = 0.5;
 export const LENGTH_DRIFT_MIN_TOKENS = 2;
 /**
  * A step's KL at least this many times the median of the ALARM_WINDOW steps before it, and at least
- * KL_SPIKE_MIN nats per token. The median ignores a single earlier outlier; the floor ignores the first
- * steps, where KL rises from exactly 0 and every ratio is large.
+ * KL_SPIKE_MIN nats per token, on KL_SPIKE_HOLD steps in a row. The median ignores a single earlier outlier; the
+ * floor ignores the first steps, where KL rises from exactly 0 and every ratio is large; the hold ignores a
+ * single step's batch that happened to be far from the base model (the default link's Solver read 0.31 at one
+ * step and 0.02 two steps later), while a policy that has left the base model stays away (see the README's
+ * Alarms for the false alarms and detections measured with one step and with two).
  */
 export const KL_SPIKE_RATIO = 2.5;
 export const KL_SPIKE_MIN = 0.3;
+export const KL_SPIKE_HOLD = 2;
 /** A criterion passed by at least this share of answers counts as saturated... */
 export const SATURATED = 0.95;
 /** ...and is suspicious when another criterion's pass rate fell this far below its start meanwhile. */
@@ -52,11 +56,15 @@ export const ENTROPY_COLLAPSE = 0.4;
 
 /**
  * Unparseable queries earning the Challenger at least this much more than valid ones, on average over the
- * steps of a window that had both (at least INVALID_PREMIUM_MIN_STEPS of them): it is being paid to break the
- * task, and its valid rate will fall. Writing with wQ = 1 starts at about +0.46; arithmetic's LSP preset stays below 0.
+ * steps of a window that had both (at least INVALID_PREMIUM_MIN_STEPS of them, holding at least
+ * INVALID_PREMIUM_MIN_QUERIES unparseable queries between them): it is being paid to break the task, and its valid
+ * rate will fall. Writing with wQ = 1 starts at about +0.46. The count keeps a premium read off a few stray
+ * queries from firing: arithmetic's LSP preset on seed 2 wrote one unparseable query in 16 on three steps of ten
+ * (+0.15 to +0.34 each, the tiny Solver solving most valid ones) and stayed 98% valid to step 300.
  */
 export const INVALID_PREMIUM = 0.1;
 export const INVALID_PREMIUM_MIN_STEPS = 3;
+export const INVALID_PREMIUM_MIN_QUERIES = 6;
 
 const ROLES = ['solver', 'challenger'] as const;
 
@@ -111,16 +119,21 @@ function firstDrift(
 export function invalidPremiumAlarm(table: MetricTable): Alarm | null {
   const key = 'challenger/invalid_premium';
   const col = table.column(key);
+  const invalid = table.column('query/invalid_count');
   for (let end = 0; end < table.steps.length; end++) {
-    const seen = col.slice(Math.max(0, end - ALARM_WINDOW + 1), end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
+    const start = Math.max(0, end - ALARM_WINDOW + 1);
+    const seen = col.slice(start, end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
     if (seen.length < INVALID_PREMIUM_MIN_STEPS) continue;
+    // Runs recorded before the count was kept have none: there the steps alone decide, as they did then.
+    const counts = invalid.slice(start, end + 1).filter((v): v is number => v !== null && Number.isFinite(v));
+    if (counts.length && counts.reduce((a, b) => a + b, 0) < INVALID_PREMIUM_MIN_QUERIES) continue;
     const premium = seen.reduce((a, b) => a + b, 0) / seen.length;
     if (premium >= INVALID_PREMIUM) {
       return {
         key: 'invalid-premium',
         kind: 'invalid-premium',
         step: table.steps[end],
-        message: `Broken queries pay: an unparseable query earned the Challenger ${fixed(premium, 2)} more than a valid one (${span(table, end)}, ${seen.length} steps with both). Its valid rate will fall. Raise wQ, or the weight of 'parses' in the rubric, until the quality reward outweighs the Solver's typical reward on valid queries.`,
+        message: `Broken queries pay: an unparseable query earned the Challenger ${fixed(premium, 2)} more than a valid one (${span(table, end)}, ${seen.length} steps with both${counts.length ? `, ${counts.reduce((a, b) => a + b, 0)} unparseable queries` : ''}). Its valid rate will fall. Raise wQ, or the weight of 'parses' in the rubric, until the quality reward outweighs the Solver's typical reward on valid queries.`,
         metrics: [key, 'query/valid_rate'],
       };
     }
@@ -172,23 +185,32 @@ export function lengthDriftAlarms(table: MetricTable): Alarm[] {
   return alarms;
 }
 
-export function klSpikeAlarms(table: MetricTable): Alarm[] {
+/**
+ * KL spikes: from step i on, `hold` steps in a row at least KL_SPIKE_MIN and KL_SPIKE_RATIO times the median of
+ * the ALARM_WINDOW steps before step i. The alarm is raised at the last of those steps, when the spike is known
+ * to hold. `hold` 1 is the rule before KL_SPIKE_HOLD, kept for measuring the two against each other.
+ */
+export function klSpikeAlarms(table: MetricTable, hold = KL_SPIKE_HOLD): Alarm[] {
   const alarms: Alarm[] = [];
   for (const role of ROLES) {
     const key = `${role}/kl`;
     const col = table.column(key);
-    for (let i = ALARM_WINDOW; i < table.steps.length; i++) {
-      const value = col[i];
-      if (value === null || value === undefined || !Number.isFinite(value)) continue;
+    for (let i = ALARM_WINDOW; i + hold <= table.steps.length; i++) {
+      const held = col.slice(i, i + hold);
+      if (!held.every((v): v is number => v !== null && v !== undefined && Number.isFinite(v))) continue;
       const before = col.slice(i - ALARM_WINDOW, i).filter((v): v is number => v !== null && Number.isFinite(v));
       if (before.length * 2 < ALARM_WINDOW) continue;
       const typical = median(before);
-      if (value >= KL_SPIKE_MIN && value >= KL_SPIKE_RATIO * typical) {
+      const threshold = Math.max(KL_SPIKE_MIN, KL_SPIKE_RATIO * typical);
+      if (held.every((value) => value >= threshold)) {
+        const last = i + hold - 1;
+        const lowest = Math.min(...held);
+        const steps = hold > 1 ? `steps ${table.steps[i]}-${table.steps[last]}` : `step ${table.steps[i]}`;
         alarms.push({
           key: `kl-spike/${role}`,
           kind: 'kl-spike',
-          step: table.steps[i],
-          message: `KL spike (${role}): ${fixed(value, 2)} nats per token at step ${table.steps[i]}, ${fixed(value / Math.max(typical, 1e-9), 1)}x the median ${fixed(typical, 2)} of the ${ALARM_WINDOW} steps before. The ${role} left the base model's behaviour suddenly.`,
+          step: table.steps[last],
+          message: `KL spike (${role}): ${hold > 1 ? 'at least ' : ''}${fixed(lowest, 2)} nats per token at ${steps}, ${fixed(lowest / Math.max(typical, 1e-9), 1)}x the median ${fixed(typical, 2)} of the ${ALARM_WINDOW} steps before. The ${role} left the base model's behaviour suddenly${hold > 1 ? ', and stayed away' : ''}.`,
           metrics: [key],
         });
         break;
@@ -241,14 +263,15 @@ export function entropyCollapseAlarms(table: MetricTable): Alarm[] {
   return alarms;
 }
 
-/** Every alarm that fired, earliest first. `criteria` are the rubric criterion keys of the run's environment. */
-export function detectAlarms(table: MetricTable, criteria: readonly string[]): Alarm[] {
+/** Every alarm that fired, earliest first. `criteria` are the rubric criterion keys of the run's environment; `klHold`
+ *  how many steps a KL spike must hold (see klSpikeAlarms). */
+export function detectAlarms(table: MetricTable, criteria: readonly string[], klHold = KL_SPIKE_HOLD): Alarm[] {
   const alarms = [
     invalidPremiumAlarm(table),
     queryDiversityAlarm(table),
     queryValidityAlarm(table),
     ...lengthDriftAlarms(table),
-    ...klSpikeAlarms(table),
+    ...klSpikeAlarms(table, klHold),
     criterionSaturationAlarm(table, criteria),
     ...entropyCollapseAlarms(table),
   ].filter((a): a is Alarm => a !== null);

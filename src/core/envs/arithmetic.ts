@@ -1,16 +1,18 @@
 // The 'arithmetic' environment: a sum or difference of two whole numbers 0..999, each written with three digits
-// ('047+085'), answered with the exact result written least-significant digit first ('231', i.e. 132;
-// '005-008' -> '3-', i.e. -3).
+// ('047+085'), answered with the exact result as its sign, then its digits least-significant first, at least three
+// ('+231' is 132, '-300' is -3, '+8991' is 1998).
 //
 // Why this shape: with operands of up to two digits the whole problem space (about 30,000 queries) is small
 // enough that a base model memorises its pretraining problems, and held-out accuracy then measures a lookup table
 // that self-play cannot extend. Three-digit operands give two million queries, of which pretraining sees a few
-// percent, so held-out accuracy measures the skill of column arithmetic. Writing the answer least-significant digit
-// first lets each output digit depend on the operand digits of its own column and the carry just computed, the
-// order in which a sum is worked out by hand; writing every operand with three digits puts each column at a fixed
-// place in the query. Measured (`npm run pretrain` probes, small preset): with unpadded operands the model was
-// still below 2% held-out after 400 steps; with padded ones it reached 32% at 800 steps, the same on pretraining
-// problems (31.5%), with 59% pass@8.
+// percent, so held-out accuracy measures the skill of column arithmetic. Writing every operand with three digits
+// puts each column at a fixed place in the query. The answer is worked the way a difference is worked by hand:
+// first which number is larger (the sign), then each column from the last, with its carry or borrow. With the sign
+// written last ('3-' for -3) the very first digit already depended on that comparison, and a small model learnt
+// sums but hardly any difference (`small`: 72% of sums, 8% of differences); with the sign first but the digits
+// unpadded ('-3'), where to stop also depended on the digits not yet written (6.5% of differences). Written
+// always (a '+' too) and with three digits, every digit sits at a fixed place and follows from its column, the
+// sign and the borrow just computed: on `tiny`, 1,500 steps, 67% of differences and 99% of sums (see the README).
 
 import type { Rng } from '../random.ts';
 import type { Env, Example } from './env.ts';
@@ -50,13 +52,15 @@ export function formatArithmeticQuery({ left, operator, right }: ArithmeticQuery
   return `${threeDigits(left)}${operator}${threeDigits(right)}`;
 }
 
-/** The result's decimal string read backwards: 132 -> '231', -3 -> '3-', 100 -> '001', 0 -> '0'. */
-export function reversedDecimal(value: number): string {
-  return [...String(value)].reverse().join('');
+/** An answer as it is written: the sign ('+' for zero too), then the magnitude's digits least-significant first,
+ *  at least three: 132 -> '+231', -3 -> '-300', 0 -> '+000', 1998 -> '+8991'. */
+export function signedReversed(value: number): string {
+  const digits = [...threeDigits(Math.abs(value))].reverse().join('');
+  return `${value < 0 ? '-' : '+'}${digits}`;
 }
 
 function solveArithmetic(query: ArithmeticQuery): string {
-  return reversedDecimal(resultOf(query));
+  return signedReversed(resultOf(query));
 }
 
 function digitsOf(value: number): number[] {
@@ -136,9 +140,9 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
   title: 'Arithmetic',
   verifiable: true,
   challengerInstruction: 'Write one sum or difference of two whole numbers from 0 to 999, each with three digits.',
-  queryTemplate: '<a><op><b>, a and b three digits 000..999, op + or -; the answer is the result written backwards (047+085 -> 231)',
+  queryTemplate: '<a><op><b>, a and b three digits 000..999, op + or -; the answer is the sign, then the digits from the last, at least three (047+085 -> +231, 005-008 -> -300)',
   alphabet: ALPHABET,
-  // Every query is 7 characters; the longest answers are '8991' (1998) and '999-' (-999), so 5 leaves room.
+  // Every query is 7 characters; the longest answer is '+8991' (1998): 5.
   maxQueryLength: 7,
   maxAnswerLength: 5,
   parseQuery: parseArithmeticQuery,
@@ -149,15 +153,17 @@ export const arithmeticEnv: Env<ArithmeticQuery> = {
     { key: 'difference', title: 'differences' },
   ],
   kindsOf: (query) => [query.operator === '+' ? 'sum' : 'difference'],
+  // A sum of two numbers 0..999 is one of 0..1998, a difference one of -999..999: 1,999 answers either way.
+  answerSpace: () => 1999,
   difficulty: arithmeticDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: standardRubric({
     parseQuery: parseArithmeticQuery,
     solve: solveArithmetic,
     alphabet: ALPHABET,
-    // Backwards: digits (zeros may lead: 100 -> '001'), then the minus sign of a negative result; '0' alone.
-    answerPattern: /^(0|\d{0,3}[1-9]-?)$/,
-    answerFormDescription: 'The answer is a whole number written backwards: its digits from the last to the first, then a minus sign if it is negative.',
+    // The sign, then three digits from the last; a fourth, 1, only for a sum of 1000 or more.
+    answerPattern: /^([+-]\d{3}|\+\d{3}1)$/,
+    answerFormDescription: "The answer is a sign ('+' or '-'), then the result's digits from the last to the first, three of them (a fourth for 1000 and more).",
     // '046+000' hands over 46 as '046', '000-046' hands over -46 as its '-046' tail.
     leakForm: (query) => {
       const result = resultOf(query);

@@ -62,6 +62,11 @@ export interface TaskKind {
   title: string;
 }
 
+/** The per-kind name of a metric: `eval/accuracy` of the kind 'sum' is `eval/accuracy_kind_sum`. */
+export function kindMetric(metric: string, kind: string): string {
+  return `${metric}_kind_${kind}`;
+}
+
 /** How the two roles are asked in plain language, for chat models (built-in models read role tokens and the
  *  query itself instead). See chatPromptsOf for the default made from the instruction and the template. */
 export interface ChatPrompts {
@@ -100,6 +105,12 @@ export interface Env<Q = unknown> {
   /** The kinds a parsed query belongs to (keys of taskKinds; one for most environments, one per constraint where
    *  a query combines several). */
   kindsOf(query: Q): readonly string[];
+  /**
+   * How many answers of the query's form there are for a guesser who knows the task's form but not its answer
+   * (the counts 0..8 of an 8-letter string: 9): the chance baseline beside pass@k. Verifiable environments give it;
+   * a judged one has no single right answer to guess.
+   */
+  answerSpace?(query: Q): number;
   /** Plain-language prompts for chat models; absent: chatPromptsOf builds them from the instruction and template. */
   chat?: ChatPrompts;
   /**

@@ -59,6 +59,30 @@ function drawStringsQuery(rng: Rng, level: number): StringsQuery {
   return task === 'cnt' ? { task, letter: rng.pick(LETTERS), text } : { task, text };
 }
 
+/** n choose k, for small whole numbers. */
+function choose(n: number, k: number): number {
+  let out = 1;
+  for (let i = 1; i <= k; i++) out = (out * (n - k + i)) / i;
+  return Math.round(out);
+}
+
+/**
+ * The answers of a query's form, for the chance baseline: a reversal of L letters is any of the 6^L strings of
+ * L letters a-f; a sort is any sorted string of L letters (a multiset: C(L + 5, 5) of them); a count is one of
+ * 0..L. So a count of 8 letters has 9 answers, where its reversal has 1,679,616.
+ */
+function stringsAnswerSpace(query: StringsQuery): number {
+  const length = query.text.length;
+  switch (query.task) {
+    case 'rev':
+      return LETTERS.length ** length;
+    case 'srt':
+      return choose(length + LETTERS.length - 1, LETTERS.length - 1);
+    case 'cnt':
+      return length + 1;
+  }
+}
+
 const DIFFICULTY_LEVELS = MAX_TEXT_LENGTH / 2;
 // Task names need n r s t v besides the letters a-f they operate on; counts need digits.
 const ALPHABET = 'abcdefnrstv:0123456789';
@@ -82,6 +106,7 @@ export const stringsEnv: Env<StringsQuery> = {
     { key: 'cnt', title: 'count a letter' },
   ],
   kindsOf: (query) => [query.task],
+  answerSpace: stringsAnswerSpace,
   difficulty: stringsDifficulty,
   difficultyLevels: DIFFICULTY_LEVELS,
   rubric: standardRubric({

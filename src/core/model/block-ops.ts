@@ -25,14 +25,15 @@ export interface BlockOps {
   attention(qkv: tf.Tensor2D, B: number, T: number, shape: HeadShape): tf.Tensor2D;
 }
 
-/** Stock embedding: a one-hot product when the table trains (its gradient needs no scatter kernel, which WASM
- *  lacks), a gather when it is frozen (no gradient, and a one-hot product over a hub vocabulary would be huge). */
+/** Stock embedding: a one-hot product when the table takes a gradient (its gradient needs no scatter kernel, which
+ *  WASM lacks), a gather otherwise (frozen, or no gradient recorded: a one-hot product over a hub vocabulary would be
+ *  40 GFLOP for a few hundred tokens). */
 function stockEmbed(trainTable: boolean) {
   return (tokens: tf.Tensor2D, table: tf.Tensor, positions: tf.Tensor | null, offset: number): tf.Tensor2D => {
     const [B, T] = tokens.shape;
     const [V, C] = table.shape;
     const flat = tokens.reshape([B * T]);
-    const tok = trainTable ? matMul(tf.oneHot(flat, V).toFloat(), table) : tf.gather(table, flat); // [B*T, C]
+    const tok = trainTable && tf.engine().isTapeOn() ? matMul(tf.oneHot(flat, V).toFloat(), table) : tf.gather(table, flat); // [B*T, C]
     if (!positions) return tok as tf.Tensor2D;
     const pos = positions.slice([offset, 0], [T, C]); // [T, C]
     return tok.reshape([B, T, C]).add(pos).reshape([B * T, C]) as tf.Tensor2D;
@@ -76,9 +77,11 @@ function fusedOps(frozen: boolean, stock: BlockOps, shape: HeadShape): BlockOps 
   };
 }
 
-/** A frozen linear layer runs on the fused kernel; a trainable one without a bias (no preset has one) on stock ops. */
+/** A linear layer whose weights take no gradient (frozen, or no gradient being recorded) runs on the fused kernel; a
+ *  trainable one without a bias (no built-in model has one) on stock ops. */
 function fusedFrozenLinearOrStock(frozen: boolean, stock: BlockOps, x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor | null, wT?: tf.Tensor): tf.Tensor2D {
-  return frozen ? fusedFrozenLinear(x, w as tf.Tensor2D, b as tf.Tensor1D | null, wT as tf.Tensor2D | undefined) : stock.linear(x, w, b);
+  const noWeightGradient = frozen || !tf.engine().isTapeOn();
+  return noWeightGradient ? fusedFrozenLinear(x, w as tf.Tensor2D, b as tf.Tensor1D | null, wT as tf.Tensor2D | undefined) : stock.linear(x, w, b);
 }
 
 /** The kernels need row widths and head widths in whole SIMD vectors (4 floats). */

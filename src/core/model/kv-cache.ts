@@ -19,6 +19,8 @@ export interface KvCache {
   attend(l: number, qkv: tf.Tensor2D, Tq: number): tf.Tensor2D;
   /** Marks Tq more positions as cached (after every layer has attended). */
   advance(Tq: number): void;
+  /** Makes row b a copy of cached row rowOf[b], for b < rowOf.length (rows that shared their prefill). */
+  expand(rowOf: readonly number[]): void;
   dispose(): void;
 }
 
@@ -36,7 +38,18 @@ export function createKvCache(s: CacheShape, B: number, positions: number): KvCa
   if (!(Number.isInteger(positions) && positions >= 1 && positions <= s.maxPositions)) {
     throw new RangeError(`a cache holds 1 to ${s.maxPositions} positions (the model's limit), not ${positions}`);
   }
-  return fusedKernelsFit(s.width, s) ? new PreallocatedCache(s, B, positions) : new ConcatCache(s, B, positions);
+  return fusedKernelsFit(s.width, s) ? new PreallocatedCache(s, B, positions) : new ConcatCache(s, positions);
+}
+
+/** Rows rowOf[b] of each tensor, as new tensors; the old ones are disposed. */
+function gatherRows<T extends tf.Tensor>(tensors: T[], rowOf: readonly number[]): void {
+  tf.tidy(() => {
+    const index = tf.tensor1d([...rowOf], 'int32');
+    tensors.forEach((t, i) => {
+      tensors[i] = tf.keep(tf.gather(t, index)) as T;
+      t.dispose();
+    });
+  });
 }
 
 class PreallocatedCache implements KvCache {
@@ -44,7 +57,7 @@ class PreallocatedCache implements KvCache {
   private readonly keys: tf.Tensor3D[];
   private readonly values: tf.Tensor3D[];
 
-  constructor(private readonly s: CacheShape, private readonly B: number, readonly capacity: number) {
+  constructor(private readonly s: CacheShape, B: number, readonly capacity: number) {
     const shape: [number, number, number] = [B, capacity, s.kvHeads * s.headDim];
     this.keys = Array.from({ length: s.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
     this.values = Array.from({ length: s.nLayer }, () => tf.zeros(shape) as tf.Tensor3D);
@@ -52,12 +65,18 @@ class PreallocatedCache implements KvCache {
 
   attend(l: number, qkv: tf.Tensor2D, Tq: number): tf.Tensor2D {
     if (this.length + Tq > this.capacity) throw new RangeError(`the cache holds ${this.capacity} positions; ${this.length + Tq} were asked for`);
-    // The kernel writes the new keys and values into rows length.. of this layer's cache, then attends.
-    return fusedCachedAttention(qkv, this.keys[l], this.values[l], this.B, this.s.heads, this.length, this.s.kvHeads);
+    // The kernel writes the new keys and values into rows length.. of this layer's cache, then attends. A prefill of
+    // shared prefixes has fewer rows than the cache: they fill its first rows until expand copies them.
+    return fusedCachedAttention(qkv, this.keys[l], this.values[l], qkv.shape[0] / Tq, this.s.heads, this.length, this.s.kvHeads);
   }
 
   advance(Tq: number): void {
     this.length += Tq;
+  }
+
+  expand(rowOf: readonly number[]): void {
+    gatherRows(this.keys, rowOf);
+    gatherRows(this.values, rowOf);
   }
 
   dispose(): void {
@@ -70,14 +89,14 @@ class ConcatCache implements KvCache {
   private readonly keys: (tf.Tensor4D | null)[];
   private readonly values: (tf.Tensor4D | null)[];
 
-  constructor(private readonly s: CacheShape, private readonly B: number, readonly capacity: number) {
+  constructor(private readonly s: CacheShape, readonly capacity: number) {
     this.keys = Array.from({ length: s.nLayer }, () => null);
     this.values = Array.from({ length: s.nLayer }, () => null);
   }
 
   attend(l: number, qkv: tf.Tensor2D, Tq: number): tf.Tensor2D {
     if (this.length + Tq > this.capacity) throw new RangeError(`the cache holds ${this.capacity} positions; ${this.length + Tq} were asked for`);
-    const { q, k, v } = splitHeads(qkv, this.B, Tq, this.s); // q [B, H, Tq, hd], k and v [B, KV, Tq, hd]
+    const { q, k, v } = splitHeads(qkv, qkv.shape[0] / Tq, Tq, this.s); // q [B, H, Tq, hd], k and v [B, KV, Tq, hd]
     const [oldK, oldV] = [this.keys[l], this.values[l]];
     const kAll = tf.keep(oldK ? (tf.concat([oldK, k], 2) as tf.Tensor4D) : k); // [B, KV, length+Tq, hd]
     const vAll = tf.keep(oldV ? (tf.concat([oldV, v], 2) as tf.Tensor4D) : v);
@@ -91,6 +110,11 @@ class ConcatCache implements KvCache {
 
   advance(Tq: number): void {
     this.length += Tq;
+  }
+
+  expand(rowOf: readonly number[]): void {
+    gatherRows(this.keys as tf.Tensor4D[], rowOf);
+    gatherRows(this.values as tf.Tensor4D[], rowOf);
   }
 
   dispose(): void {

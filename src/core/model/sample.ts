@@ -97,11 +97,32 @@ function nextInputs(prompts: number[][], t: number, previous: tf.Tensor1D): tf.T
 }
 
 /** Logits [B, V] for the position after `last`, given the input tokens [B, Tq] at positions last-Tq+1..last;
- *  implemented by the two paths. */
-type NextLogits = (inputs: tf.Tensor2D, last: number) => tf.Tensor2D;
+ *  implemented by the two paths. With `rowOf` (the prefill pass of a path that shares prefixes), the inputs are the
+ *  distinct prefixes [U, Tq] and row b's are prefix rowOf[b]: the path expands its state and the logits to B rows. */
+type NextLogits = (inputs: tf.Tensor2D, last: number, rowOf?: number[]) => tf.Tensor2D;
 
-/** The shared decoding loop. `next` owns whatever state its path keeps (cache or history). */
-async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rules: TokenRules, rng: Rng, next: NextLogits): Promise<SampledRow[]> {
+/** The distinct prompt prefixes of length `prefill` and each row's index among them. */
+function distinctPrefixes(prompts: number[][], prefill: number): { prefixes: number[][]; rowOf: number[] } {
+  const index = new Map<string, number>();
+  const prefixes: number[][] = [];
+  const rowOf = prompts.map((row) => {
+    const prefix = row.slice(0, prefill);
+    const key = prefix.join(',');
+    let i = index.get(key);
+    if (i === undefined) {
+      i = prefixes.length;
+      index.set(key, i);
+      prefixes.push(prefix);
+    }
+    return i;
+  });
+  return { prefixes, rowOf };
+}
+
+/** The shared decoding loop. `next` owns whatever state its path keeps (cache or history); with `sharePrefill`, rows
+ *  whose prefill prefixes are equal (a query's G answers; every Challenger prompt; a chat template's opening) are
+ *  computed once and their cache copied. */
+async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rules: TokenRules, rng: Rng, next: NextLogits, sharePrefill = false): Promise<SampledRow[]> {
   const B = prompts.length;
   const lens = prompts.map((p) => p.length);
   if (lens.some((n) => n < 1)) throw new RangeError('every prompt needs at least one token');
@@ -119,6 +140,8 @@ async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rul
   for (let i = 0; i < firstStep * B; i++) rng.next(); // the unused uniforms of prompt-only positions
 
   const banned = bannedBias(r.model.vocabSize, rules.bannedTokens);
+  const distinct = sharePrefill ? distinctPrefixes(prompts, prefill) : null;
+  const shared = distinct && distinct.prefixes.length < B ? distinct : null;
   const alive = new Uint8Array(B).fill(1); // 0 once a row has emitted its end token (known at each check)
   let checked = 0; // steps whose tokens the end-token check has read
   // Raw per-step samples from firstStep on; which of them are a row's completion is decided when reading out.
@@ -129,6 +152,7 @@ async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rul
     for (let t = firstStep; t <= lastStep; t++) {
       const uniforms = Float32Array.from({ length: B }, () => rng.next());
       const step = tf.tidy(() => {
+        if (t === firstStep && shared !== null) return choose(next(prefixTokens(shared.prefixes, prefill), t, shared.rowOf), tf.tensor1d(uniforms), opts, banned); // [U, prefill]
         const inputs = t === firstStep ? prefixTokens(prompts, prefill) : nextInputs(prompts, t, recorded[recorded.length - 1]); // [B, Tq]
         return choose(next(inputs, t), tf.tensor1d(uniforms), opts, banned);
       });
@@ -194,7 +218,13 @@ export function sampleBatch(r: Runnable, prompts: number[][], opts: SampleOption
     // Only the positions this batch reaches: the longest prompt and the completion budget.
     const cache = r.model.createCache(slice.length, Math.max(...slice.map((prompt) => prompt.length)) + opts.maxNewTokens);
     try {
-      return await decode(slice, r, opts, rules, rng, (inputs) => r.model.decodeStep(r.weights, inputs, cache));
+      const next: NextLogits = (inputs, _last, rowOf) => {
+        const logits = r.model.decodeStep(r.weights, inputs, cache); // [U or B, V]
+        if (!rowOf) return logits;
+        cache.expand(rowOf);
+        return tf.gather(logits, tf.tensor1d(rowOf, 'int32')) as tf.Tensor2D; // [B, V]
+      };
+      return await decode(slice, r, opts, rules, rng, next, true);
     } finally {
       cache.dispose();
     }

@@ -79,9 +79,16 @@ export const DEFAULT_LSP_CONFIG: LspConfig = {
 /** The defaults adjusted to an algorithm: LSP-Zero drops the quality self-reward, and so does GRPO with data (the
  *  paper's data-backed baseline has none); Base never trains. */
 export function configForAlgorithm(algorithm: Algorithm, overrides: Partial<LspConfig> = {}): LspConfig {
-  const qualityWeight = algorithm === 'lsp-zero' || algorithm === 'grpo-data' ? 0 : DEFAULT_LSP_CONFIG.qualityWeight;
-  return { ...DEFAULT_LSP_CONFIG, qualityWeight, ...overrides, algorithm };
+  return { ...DEFAULT_LSP_CONFIG, qualityWeight: ALGORITHM_QUALITY_WEIGHTS[algorithm], ...overrides, algorithm };
 }
+
+/** Each algorithm's default wQ, in a table the compiler checks covers every algorithm. */
+const ALGORITHM_QUALITY_WEIGHTS: Record<Algorithm, number> = {
+  lsp: DEFAULT_LSP_CONFIG.qualityWeight,
+  'lsp-zero': 0,
+  'grpo-data': 0,
+  base: DEFAULT_LSP_CONFIG.qualityWeight,
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -34,10 +34,16 @@ export function solverAdvantages(rewards: readonly number[][], quality: readonly
  * - 'uncertainty' (R-Zero): 1 - 2|V - 1/2|: most for queries solved half the time, 0 at V = 0 and V = 1.
  */
 export function challengerTaskScore(reward: ChallengerReward, solveRate: number): number {
-  if (reward === 'failure') return -solveRate;
-  if (reward === 'learnability') return solveRate > 0 && solveRate < 1 ? 1 - solveRate : 0;
-  return 1 - 2 * Math.abs(solveRate - 0.5);
+  return CHALLENGER_TASK_SCORES[reward](solveRate);
 }
+
+/** Each Challenger reward's score of a success rate: a table the compiler checks covers every option (a new one
+ *  cannot fall through to another's formula). */
+const CHALLENGER_TASK_SCORES: Record<ChallengerReward, (solveRate: number) => number> = {
+  failure: (v) => -v,
+  learnability: (v) => (v > 0 && v < 1 ? 1 - v : 0),
+  uncertainty: (v) => 1 - 2 * Math.abs(v - 0.5),
+};
 
 /** The Challenger's score per query: C_i = task score of V_i + wQ * mean_j Q_ij (see challengerTaskScore). */
 export function challengerScores(rewards: readonly number[][], quality: readonly number[][], qualityWeight: number, reward: ChallengerReward = 'failure'): number[] {

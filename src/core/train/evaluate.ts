@@ -1,10 +1,10 @@
-// Evaluation: held-out Solver accuracy (greedy, overall and per difficulty level), the win rate against the
+// Evaluation: held-out Solver accuracy (greedy, overall, per difficulty level and per task kind), the win rate against the
 // base model for environments judged rather than verified, and the Challenger's query statistics (valid,
 // distinct, mean difficulty). The held-out set is fixed by its own seed, so every model of an environment is
 // scored on the same questions. One Evaluator holds the base model's side (its answers, their surprisal, its
 // queries), computed once, and serves the session, the scripts and the tests.
 
-import type { Env, Example } from '../envs/env.ts';
+import { kindMetric, type Env, type Example } from '../envs/env.ts';
 import type { PolicyView } from '../model/policy.ts';
 import { sampleBatch, DEFAULT_SAMPLE_OPTIONS } from '../model/sample.ts';
 import { Rng } from '../random.ts';
@@ -16,10 +16,19 @@ import { judgeQuality } from '../judge/score.ts';
 
 export const EVAL_SEED = 20250911;
 
+/** Accuracy on the tasks of one kind (see Env.taskKinds): a task of several kinds counts in each. */
+export interface KindAccuracy {
+  kind: string;
+  count: number;
+  accuracy: number;
+}
+
 export interface SolverEval {
   accuracy: number;
   count: number;
   byDifficulty: { level: number; count: number; accuracy: number }[];
+  /** One entry per task kind of the environment, in its display order (empty in evaluations stored before kinds). */
+  byKind: KindAccuracy[];
 }
 
 export interface ChallengerEval {
@@ -57,22 +66,47 @@ export async function solveGreedy(policy: PolicyView, env: Env, queries: readonl
   return rows.map((r) => codec.decodeCompletion(r.tokens));
 }
 
+/** The task kinds of each example's query (none for a query that does not parse), aligned with the examples. */
+export function kindsOfQueries(env: Env, queries: readonly string[]): (readonly string[])[] {
+  return queries.map((query) => {
+    const parsed = env.parseQuery(query);
+    return parsed === null ? [] : env.kindsOf(parsed);
+  });
+}
+
+/** Mean of `values` over the examples of each task kind, in the environment's order: one tally for every
+ *  per-kind number (accuracy, pass@k, chance, win rate), so they all count a multi-kind task the same way. */
+export function meanByKind(env: Env, kinds: readonly (readonly string[])[], values: readonly number[]): KindAccuracy[] {
+  const tally = new Map(env.taskKinds.map((k) => [k.key, { count: 0, sum: 0 }]));
+  kinds.forEach((own, i) => {
+    for (const kind of own) {
+      const bucket = tally.get(kind);
+      if (!bucket) throw new RangeError(`environment '${env.key}' says a query is of kind '${kind}', which is not one of its task kinds (${env.taskKinds.map((k) => k.key).join(', ')})`);
+      bucket.count += 1;
+      bucket.sum += values[i];
+    }
+  });
+  return [...tally].map(([kind, { count, sum }]) => ({ kind, count, accuracy: count ? sum / count : 0 }));
+}
+
 /** Accuracy of given answers (one per example, in order): an answer counts when its task reward is 1. */
 export function scoreAnswers(env: Env, examples: readonly Example[], answers: readonly string[]): SolverEval {
   const levels = Array.from({ length: env.difficultyLevels }, (_, i) => ({ level: i + 1, count: 0, correct: 0 }));
-  let correct = 0;
-  examples.forEach((ex, i) => {
+  const hits = examples.map((ex, i) => {
     const parsed = env.parseQuery(ex.query);
-    const ok = parsed !== null && env.reward(parsed, answers[i]) >= 1 ? 1 : 0;
-    correct += ok;
+    return parsed !== null && env.reward(parsed, answers[i]) >= 1 ? 1 : 0;
+  });
+  examples.forEach((ex, i) => {
     const bucket = levels[ex.difficulty - 1];
     bucket.count += 1;
-    bucket.correct += ok;
+    bucket.correct += hits[i];
   });
+  const correct = hits.reduce((a: number, b) => a + b, 0);
   return {
     accuracy: examples.length ? correct / examples.length : 0,
     count: examples.length,
     byDifficulty: levels.map((l) => ({ level: l.level, count: l.count, accuracy: l.count ? l.correct / l.count : 0 })),
+    byKind: meanByKind(env, kindsOfQueries(env, examples.map((e) => e.query)), hits),
   };
 }
 
@@ -95,6 +129,40 @@ export async function passAtK(policy: PolicyView, env: Env, examples: readonly E
     return own.find((a) => parsed !== null && env.reward(parsed, a) >= 1) ?? own[0];
   });
   return scoreAnswers(env, examples, chosen);
+}
+
+/**
+ * pass@k of a guesser that draws each of its k answers uniformly from the `answerSpace` answers of the task's form:
+ * 1 - (1 - 1/n)^k. Beside a model's pass@k it says how much of that is luck: eight draws from the nine counts 0..8
+ * find the right one 61% of the time.
+ */
+export function chancePassAtK(answerSpace: number, k: number): number {
+  if (!Number.isInteger(answerSpace) || answerSpace < 1) throw new RangeError(`an answer space holds a whole number >= 1 of answers, got ${answerSpace}`);
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${k}`);
+  return 1 - (1 - 1 / answerSpace) ** k;
+}
+
+/**
+ * The chance guesser's pass@k on `examples` (see chancePassAtK), overall, by level and by kind, in the shape of a
+ * model's; null for an environment without an answer space (a judged one: no answer is "the" right one).
+ */
+export function chanceAtK(env: Env, examples: readonly Example[], k: number): SolverEval | null {
+  const answerSpace = env.answerSpace;
+  if (!answerSpace) return null;
+  const chances = examples.map((ex) => {
+    const parsed = env.parseQuery(ex.query);
+    return parsed === null ? 0 : chancePassAtK(answerSpace(parsed), k);
+  });
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  return {
+    accuracy: mean(chances),
+    count: examples.length,
+    byDifficulty: Array.from({ length: env.difficultyLevels }, (_, i) => {
+      const own = chances.filter((_, j) => examples[j].difficulty === i + 1);
+      return { level: i + 1, count: own.length, accuracy: mean(own) };
+    }),
+    byKind: meanByKind(env, kindsOfQueries(env, examples.map((e) => e.query)), chances),
+  };
 }
 
 /** Summary statistics of a list of Challenger queries. */
@@ -138,6 +206,8 @@ export interface WinRateEval {
   baseMeanReward: number;
   /** The first few judged pairs, for people to read. */
   examples: JudgedPair[];
+  /** The win rate on the tasks of each kind (a task of several kinds counts in each; empty in older evaluations). */
+  byKind: { kind: string; count: number; winRate: number }[];
 }
 
 /** Rewards this close are a tie: rubric totals are ratios of weights, equal verdicts give equal totals. */
@@ -177,11 +247,13 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
   let rewardSum = 0;
   let baseRewardSum = 0;
   const examples: JudgedPair[] = [];
+  const outcomes: number[] = [];
   queries.forEach((query, i) => {
     const parsed = env.parseQuery(query);
     const reward = parsed === null ? 0 : env.reward(parsed, answers[i], surprisal && { surprisal: surprisal.answers[i] });
     const baseReward = parsed === null ? 0 : env.reward(parsed, baseAnswers[i], surprisal && { surprisal: surprisal.base[i] });
     const outcome = pairOutcome(reward, baseReward);
+    outcomes.push(outcome);
     if (outcome === 1) wins += 1;
     else if (outcome === 0.5) ties += 1;
     rewardSum += reward;
@@ -198,6 +270,7 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
     meanReward: count ? rewardSum / count : 0,
     baseMeanReward: count ? baseRewardSum / count : 0,
     examples,
+    byKind: meanByKind(env, kindsOfQueries(env, queries), outcomes).map(({ kind, count, accuracy }) => ({ kind, count, winRate: accuracy })),
   };
 }
 
@@ -315,16 +388,27 @@ export class Evaluator {
   }
 }
 
+/** One SolverEval as flat metrics under `name`: `name`, `name_level_<k>` and `name_kind_<kind>` (kinds with tasks). */
+export function solverEvalMetrics(name: string, result: SolverEval): Record<string, number> {
+  const out: Record<string, number> = { [name]: result.accuracy };
+  for (const b of result.byDifficulty) out[`${name}_level_${b.level}`] = b.accuracy;
+  // A kind with no task in the set has no accuracy: it is left out rather than reported as 0.
+  for (const k of result.byKind) if (k.count) out[kindMetric(name, k.kind)] = k.accuracy;
+  return out;
+}
+
 /** An evaluation as flat metrics (`eval/...`), the names the CLI prints and the charts read. */
 export function evaluationMetrics(heldOut: HeldOutEval, challenger: ChallengerEval | null): Record<string, number> {
-  const out: Record<string, number> = { 'eval/accuracy': heldOut.current.accuracy, 'eval/base_accuracy': heldOut.base.accuracy };
-  for (const b of heldOut.current.byDifficulty) out[`eval/accuracy_level_${b.level}`] = b.accuracy;
+  // The base model's overall and per-kind accuracy: the dashed lines of the held-out chart.
+  const out: Record<string, number> = { ...solverEvalMetrics('eval/accuracy', heldOut.current), 'eval/base_accuracy': heldOut.base.accuracy };
+  for (const k of heldOut.base.byKind) if (k.count) out[kindMetric('eval/base_accuracy', k.kind)] = k.accuracy;
   if (challenger) {
     Object.assign(out, { 'eval/query_valid_rate': challenger.validRate, 'eval/query_distinct_rate': challenger.distinctRate, 'eval/query_difficulty': challenger.meanDifficulty });
   }
   if (heldOut.winRate) {
     const w = heldOut.winRate;
     Object.assign(out, { 'eval/win_rate': w.winRate, 'eval/wins': w.wins, 'eval/ties': w.ties, 'eval/losses': w.losses });
+    for (const k of w.byKind) if (k.count) out[kindMetric('eval/win_rate', k.kind)] = k.winRate;
   }
   return { ...out, ...chatEvalMetrics(heldOut.constraints, heldOut.judgeWinRate) };
 }

@@ -21,6 +21,16 @@ export interface PretrainConfig {
   /** Share of each batch that teaches the Solver (the rest teaches the Challenger, whose queries are easier to learn). */
   solverFraction: number;
   seed: number;
+  /**
+   * The Solver's examples by task kind (keys of the environment's taskKinds, relative weights), where the
+   * generator's own mix would teach one kind long before another; absent, the generator's mix. The Challenger's
+   * rows keep the generator's mix, so the base model's queries do too.
+   */
+  kindShares?: Readonly<Record<string, number>>;
+}
+
+export class PretrainConfigError extends Error {
+  override name = 'PretrainConfigError';
 }
 
 export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = { steps: 1500, batchSize: 64, learningRate: 1e-3, warmupSteps: 50, solverFraction: 0.75, seed: 1 };
@@ -42,6 +52,36 @@ export function learningRateAt(c: PretrainConfig, step: number): number {
 
 /** Where Solver examples come from: the environment's generator unless a corpus supplies some (see envs/writing/user-corpus.ts). */
 export type SolverSource = (rng: Rng) => Example;
+
+/** Draws stop after this many generator examples without one of the kind asked for; a kind the generator poses
+ *  at all comes far sooner (arithmetic's two kinds are one draw in two). */
+const MAX_KIND_DRAWS = 1000;
+
+/**
+ * Solver examples in the given shares of task kinds: a kind is picked by its share, then the generator's training
+ * examples are drawn until one is of that kind. Throws PretrainConfigError on a kind the environment does not have,
+ * a negative or non-finite share, or shares that sum to 0, before anything is drawn.
+ */
+export function kindMixSource(env: Env, shares: Readonly<Record<string, number>>): SolverSource {
+  const known = env.taskKinds.map((k) => k.key);
+  const entries = Object.entries(shares);
+  for (const [kind, share] of entries) {
+    if (!known.includes(kind)) throw new PretrainConfigError(`kindShares names '${kind}', which is not a task kind of '${env.key}' (${known.join(', ')})`);
+    if (!Number.isFinite(share) || share < 0) throw new PretrainConfigError(`kindShares.${kind} (${share}) must be a number >= 0`);
+  }
+  const total = entries.reduce((sum, [, share]) => sum + share, 0);
+  if (!(total > 0)) throw new PretrainConfigError(`kindShares must give some kind a share above 0, got ${JSON.stringify(shares)}`);
+  return (rng) => {
+    let u = rng.next() * total;
+    const [kind] = entries.find(([, share]) => (u -= share) < 0) ?? entries[entries.length - 1];
+    for (let i = 0; i < MAX_KIND_DRAWS; i++) {
+      const example = env.sample(rng, 'train');
+      const parsed = env.parseQuery(example.query);
+      if (parsed !== null && env.kindsOf(parsed).includes(kind)) return example;
+    }
+    throw new PretrainConfigError(`the '${env.key}' generator gave no '${kind}' example in ${MAX_KIND_DRAWS} draws: lower its share`);
+  };
+}
 
 /**
  * One role-mixed batch: the first rows teach the Challenger, the rest (solverFraction of them) the Solver.
@@ -74,6 +114,8 @@ export async function pretrain(
   shouldStop?: () => boolean,
   solverSource?: SolverSource,
 ): Promise<number> {
+  if (c.kindShares && solverSource) throw new PretrainConfigError('kindShares and a corpus of Solver examples cannot be combined: the corpus decides what the Solver reads');
+  const source = solverSource ?? (c.kindShares ? kindMixSource(env, c.kindShares) : undefined);
   const rng = new Rng(c.seed);
   const adam = new Adam(policy.trainable);
   const started = performance.now();
@@ -81,7 +123,7 @@ export async function pretrain(
   try {
     for (let step = 0; step < c.steps; step++) {
       if (shouldStop?.()) break;
-      const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction, solverSource);
+      const seqs = pretrainBatch(policy, env, rng, c.batchSize, c.solverFraction, source);
       const lr = learningRateAt(c, step);
       const { value, grads } = tf.variableGrads(() => supervisedLoss(policy, seqs), Object.values(policy.trainable));
       const norm = adam.apply(grads, lr, 1);

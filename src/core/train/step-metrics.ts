@@ -1,7 +1,7 @@
 // A self-play step's metrics (TRL-style names, split by role) as a pure function of what the step sampled,
 // scored and read back. No tensors: everything here is plain arrays.
 
-import type { Env } from '../envs/env.ts';
+import { kindMetric, type Env } from '../envs/env.ts';
 import type { LspConfig } from '../rl/config.ts';
 import { challengerScores, invalidPremium, isClipped, klEstimate, mean, sequenceRatio, std } from '../rl/math.ts';
 import { ZERO_SPREAD, type StepAdvantages, type StepScores } from './rollouts.ts';
@@ -98,6 +98,22 @@ function rubricMetrics(env: Env, scores: StepScores): Record<string, number> {
   return out;
 }
 
+/**
+ * Per task kind: the share of the step's valid queries of that kind (`query/share_kind_<k>`; a query of several kinds
+ * counts in each) and the Solver's mean reward on them (`solver/reward_kind_<k>`, absent when the step had none):
+ * where the Challenger steers, and whether the Solver has anything to learn there.
+ */
+function kindMetrics(env: Env, parsed: StepScores['parsed'], reward: StepScores['reward']): Record<string, number> {
+  const out: Record<string, number> = {};
+  const valid = parsed.flatMap((query, i) => (query === null ? [] : [{ kinds: env.kindsOf(query), reward: reward[i] }]));
+  for (const { key } of env.taskKinds) {
+    const own = valid.filter((query) => query.kinds.includes(key));
+    out[kindMetric('query/share', key)] = valid.length ? own.length / valid.length : 0;
+    if (own.length) out[kindMetric('solver/reward', key)] = mean(own.flatMap((query) => query.reward));
+  }
+  return out;
+}
+
 export function stepMetrics(
   env: Env,
   settings: Settings,
@@ -123,6 +139,7 @@ export function stepMetrics(
     'solver/completions/mean_length': mean(sampled.answerLengths),
     'solver/clip_ratio': solver.clipRatio,
     'query/valid_rate': valid.length / queryCount,
+    'query/invalid_count': queryCount - valid.length,
     'query/distinct_rate': new Set(sampled.queryTexts).size / queryCount,
     'query/difficulty': valid.length ? mean(valid.map((query) => env.difficulty(query))) : 0,
     loss: readings.loss,
@@ -148,7 +165,7 @@ export function stepMetrics(
     const premium = invalidPremium(scoresPerQuery, parsed.map((query) => query !== null));
     if (premium !== null) metrics['challenger/invalid_premium'] = premium;
   }
-  return { ...metrics, ...rubricMetrics(env, scores) };
+  return { ...metrics, ...kindMetrics(env, parsed, reward), ...rubricMetrics(env, scores) };
 }
 
 /** Where the judge gave Q: each item's mean score over the step's answers (`judge/<item>`). Empty otherwise. */

@@ -134,14 +134,22 @@ export function rotary(src: usize, cos: usize, sin: usize, dst: usize, B: i32, T
 /**
  * Log-probabilities of target tokens and the entropy, row by row, of z = (logits + bias) * scale [N, V] (bias: -1e9 on
  * banned tokens; scale: 1 / temperature): logp[n] = z[t] - logsumexp(z), entropy[n] = logsumexp(z) - sum p z. Nothing
- * but the logits is kept for the backward pass, which recomputes p.
+ * but the logits is kept for the backward pass, which recomputes p. Four lanes at a time, the tail one by one.
  */
 export function logProbsForward(logits: usize, targets: usize, bias: usize, logp: usize, entropy: usize, N: i32, V: i32, scale: f32): void {
+  const scaleV = f32x4.splat(scale);
   for (let n = 0; n < N; n++) {
     const row = at(logits, n * V);
     const lse = rowLogSumExp(row, bias, V, scale);
-    let pz: f32 = 0;
-    for (let v = 0; v < V; v++) {
+    const lseV = f32x4.splat(lse);
+    let pzV = f32x4.splat(0);
+    let v = 0;
+    for (; v + 4 <= V; v += 4) {
+      const z = f32x4.mul(f32x4.add(v128.load(at(row, v)), v128.load(at(bias, v))), scaleV);
+      pzV = f32x4.add(pzV, f32x4.mul(expV(f32x4.sub(z, lseV)), z));
+    }
+    let pz = hsum(pzV);
+    for (; v < V; v++) {
       const z = (load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale;
       pz += expS(z - lse) * z;
     }
@@ -153,12 +161,20 @@ export function logProbsForward(logits: usize, targets: usize, bias: usize, logp
 
 /** d logits [N, V] for logProbsForward's logp: dlogp[n] * scale * (onehot(t) - p). */
 export function logProbsBackward(logits: usize, targets: usize, bias: usize, dlogp: usize, dlogits: usize, N: i32, V: i32, scale: f32): void {
+  const scaleV = f32x4.splat(scale);
   for (let n = 0; n < N; n++) {
     const row = at(logits, n * V);
     const out = at(dlogits, n * V);
     const lse = rowLogSumExp(row, bias, V, scale);
+    const lseV = f32x4.splat(lse);
     const d = load<f32>(at(dlogp, n)) * scale;
-    for (let v = 0; v < V; v++) store<f32>(at(out, v), -d * expS((load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale - lse));
+    const negD = f32x4.splat(-d);
+    let v = 0;
+    for (; v + 4 <= V; v += 4) {
+      const z = f32x4.mul(f32x4.add(v128.load(at(row, v)), v128.load(at(bias, v))), scaleV);
+      v128.store(at(out, v), f32x4.mul(negD, expV(f32x4.sub(z, lseV))));
+    }
+    for (; v < V; v++) store<f32>(at(out, v), -d * expS((load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale - lse));
     const t = load<i32>(at(targets, n));
     store<f32>(at(out, t), load<f32>(at(out, t)) + d);
   }
@@ -166,9 +182,17 @@ export function logProbsBackward(logits: usize, targets: usize, bias: usize, dlo
 
 /** logsumexp over v of (row[v] + bias[v]) * scale, from the row's maximum. */
 function rowLogSumExp(row: usize, bias: usize, V: i32, scale: f32): f32 {
-  let m: f32 = -Infinity;
-  for (let v = 0; v < V; v++) m = Mathf.max(m, (load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale);
-  let sum: f32 = 0;
-  for (let v = 0; v < V; v++) sum += expS((load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale - m);
+  const scaleV = f32x4.splat(scale);
+  let mV = f32x4.splat(-Infinity);
+  let v = 0;
+  for (; v + 4 <= V; v += 4) mV = f32x4.max(mV, f32x4.mul(f32x4.add(v128.load(at(row, v)), v128.load(at(bias, v))), scaleV));
+  let m = Mathf.max(Mathf.max(f32x4.extract_lane(mV, 0), f32x4.extract_lane(mV, 1)), Mathf.max(f32x4.extract_lane(mV, 2), f32x4.extract_lane(mV, 3)));
+  for (let w = v; w < V; w++) m = Mathf.max(m, (load<f32>(at(row, w)) + load<f32>(at(bias, w))) * scale);
+  const mm = f32x4.splat(m);
+  let sV = f32x4.splat(0);
+  v = 0;
+  for (; v + 4 <= V; v += 4) sV = f32x4.add(sV, expV(f32x4.sub(f32x4.mul(f32x4.add(v128.load(at(row, v)), v128.load(at(bias, v))), scaleV), mm)));
+  let sum = hsum(sV);
+  for (; v < V; v++) sum += expS((load<f32>(at(row, v)) + load<f32>(at(bias, v))) * scale - m);
   return m + logS(sum);
 }
