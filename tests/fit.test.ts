@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ArchConfig } from '../src/core/model/arch.ts';
 import {
-  DeviceFitError, WASM_HEAP_LIMIT, WEBGPU_DEFAULT_LIMITS, estimateFit, fitDevice, judgeFit, loraParameterCount, packedWeightFloats, requireFit, weightFloats, type FitRun,
+  DeviceFitError, WASM_HEAP_LIMIT, WEBGPU_DEFAULT_LIMITS, estimateFit, fitDevice, judgeFit, loraParameterCount, productWeightFloats, requireFit, weightFloats, type FitRun,
 } from '../src/core/model/fit.ts';
 import { MAX_CHUNK_ACTIVATION_FLOATS, chunkRanges, recomputedFloatsPerToken, sampleSliceRowsOf } from '../src/core/train/chunks.ts';
 import { FIXTURES } from '../scripts/lib/hub-fixtures.ts';
@@ -36,7 +36,7 @@ describe('what the estimate counts', () => {
     const layer = C + C * (Q + 2 * KV) + (Q + 2 * KV) + Q * C + C + C * 2 * I + I * C;
     expect(weightFloats(TINY_QWEN2)).toBe(V * C + L * layer + C + C * V);
     // The products' weights only: no embedding (it is gathered), no norm gains, no biases.
-    expect(packedWeightFloats(TINY_QWEN2)).toBe(L * (C * (Q + 2 * KV) + Q * C + C * 2 * I + I * C) + C * V);
+    expect(productWeightFloats(TINY_QWEN2)).toBe(L * (C * (Q + 2 * KV) + Q * C + C * 2 * I + I * C) + C * V);
   });
 
   it("counts LoRA's parameters as r (in + out) per adapted projection", () => {
@@ -46,13 +46,13 @@ describe('what the estimate counts', () => {
     expect(loraParameterCount(SMOLLM2_135M, 4, 'q_proj,v_proj')).toBe(30 * 4 * (576 + 576 + 576 + 192));
   });
 
-  it('sums its parts, and counts the packed copies of the products on WASM only', () => {
+  it("sums its parts, and counts the WASM heap's overhead on WASM only", () => {
     const wasm = estimateFit(SMOLLM2_135M, RUN, 'wasm');
     const webgpu = estimateFit(SMOLLM2_135M, RUN, 'webgpu');
     expect(wasm.totalBytes).toBe(Object.values(wasm.parts).reduce((a, b) => a + b, 0));
-    expect(wasm.parts.packed).toBe(4 * packedWeightFloats(SMOLLM2_135M));
-    expect(webgpu.parts.packed).toBe(0);
-    expect(wasm.totalBytes - webgpu.totalBytes).toBe(wasm.parts.packed);
+    expect(wasm.parts.wasmOverhead).toBe(4 * productWeightFloats(SMOLLM2_135M));
+    expect(webgpu.parts.wasmOverhead).toBe(0);
+    expect(wasm.totalBytes - webgpu.totalBytes).toBe(wasm.parts.wasmOverhead);
     expect(wasm.parts.adapters).toBe(4 * 5 * loraParameterCount(SMOLLM2_135M, 8, ''));
   });
 
@@ -89,7 +89,7 @@ describe('the verdict', () => {
     const verdict = judgeFit(SMOLLM2_135M, RUN, fitDevice('wasm', null), { downloadBytes: 270 * MB, freeBytes: 10_000 * MB });
     expect(verdict.fits).toBe(true);
     expect(verdict.problems).toEqual([]);
-    expect(verdict.summary).toMatch(/^needs about [\d.]+ (GB|MB) \(weights [\d.]+ (GB|MB), with the copies WASM packs for its products, the (update|sampling) [\d.]+ MB\); WebAssembly's 4\.0 GB$/);
+    expect(verdict.summary).toMatch(/^needs about [\d.]+ (GB|MB) \(weights [\d.]+ (GB|MB) with what WASM holds beside them, the (update|sampling) [\d.]+ MB\); WebAssembly's 4\.0 GB$/);
   });
 
   it('refuses sequences past 4 GB on WASM, and says that shorter ones would fit where no smaller batch does', () => {

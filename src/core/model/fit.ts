@@ -26,7 +26,7 @@ export interface FitRun {
 }
 
 /** What the estimate counts. */
-export type FitPart = 'weights' | 'packed' | 'adapters' | 'activations' | 'runtime';
+export type FitPart = 'weights' | 'wasmOverhead' | 'adapters' | 'activations' | 'runtime';
 
 /** The step's phase whose working memory is the largest (the estimate's `activations`). */
 export type FitPhase = 'sampling' | 'update';
@@ -89,14 +89,16 @@ export function weightFloats(arch: ArchConfig): number {
   return internalShapes(arch).reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** The tables read by row (token and position embeddings), not multiplied: XNNPACK packs no copy of them. */
+/** The tables read by row (token and position embeddings), not multiplied. */
 const GATHERED_TABLES: readonly string[] = ['embed', 'wte', 'wpe'];
 
 /**
- * Floats of the weights that matrix products read, which the WASM backend's XNNPACK keeps a packed copy of for as
- * long as the weight lives (measured: a 135M model's heap grew by about its weights' size during its first pass).
+ * Floats of the weights that matrix products read: the size of what the WASM heap holds at a step's peak beyond the
+ * live tensors counted here, as measured on SmolLM2-135M's shape (npm run bench-fit; BENCHMARKS.md). Two things are
+ * known to take it, not told apart by the measurement: XNNPACK keeps a packed copy of each weight a stock product
+ * reads for as long as the weight lives, and the heap keeps the blocks it frees for reuse, never returning them.
  */
-export function packedWeightFloats(arch: ArchConfig): number {
+export function productWeightFloats(arch: ArchConfig): number {
   return internalShapes(arch)
     .filter(([name, shape]) => shape.length === 2 && !GATHERED_TABLES.includes(name))
     .reduce((sum, [, shape]) => sum + shape[0] * shape[1], 0);
@@ -130,7 +132,7 @@ export function estimateFit(arch: ArchConfig, run: FitRun, backend: FitDevice['b
   const trainable = loraParameterCount(arch, run.loraRank, run.loraTargets);
   const parts: Record<FitPart, number> = {
     weights: F32 * weightFloats(arch),
-    packed: backend === 'wasm' ? F32 * packedWeightFloats(arch) : 0,
+    wasmOverhead: backend === 'wasm' ? F32 * productWeightFloats(arch) : 0,
     // Values, Adam's two moments, and the gradient of the chunk and of the chunks summed before it.
     adapters: F32 * 5 * trainable,
     activations: F32 * Math.max(update, sampling),
@@ -215,8 +217,8 @@ export function judgeFit(arch: ArchConfig, run: FitRun, device: FitDevice, stora
     problems.push(`the download is ${formatBytes(storage.downloadBytes)}; this site's browser storage has ${formatBytes(storage.freeBytes)} free`);
     suggestions.push('delete cached models or runs under Storage, or allow this site more storage');
   }
-  const weights = estimate.parts.weights + estimate.parts.packed;
-  const summary = `needs about ${need} (weights ${formatBytes(weights)}${estimate.parts.packed ? ', with the copies WASM packs for its products' : ''}, the ${estimate.peakPhase === 'update' ? 'update' : 'sampling'} ${formatBytes(estimate.parts.activations)}); ${offers}`;
+  const weights = estimate.parts.weights + estimate.parts.wasmOverhead;
+  const summary = `needs about ${need} (weights ${formatBytes(weights)}${estimate.parts.wasmOverhead ? ' with what WASM holds beside them' : ''}, the ${estimate.peakPhase === 'update' ? 'update' : 'sampling'} ${formatBytes(estimate.parts.activations)}); ${offers}`;
   return { fits: problems.length === 0, summary, problems, suggestions };
 }
 
