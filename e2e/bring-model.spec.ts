@@ -74,6 +74,9 @@ test('pick a hub model by id, see the fit, download it across a reload, self-pla
   expect(weights.map((r) => r.range)).toEqual([null, `bytes=${PIECE_BYTES}-`]);
   await expect(page.getByTestId('download-text')).toContainText(/Stored: 5\.\d MB, verified\./);
   await expect(page.getByTestId('stored-model')).toContainText(ID);
+  // The Model panel after the fit check and the download, at 1440 x 900 (docs/bring-model.png is this one, copied by hand).
+  await page.getByTestId('model-panel').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('bring-model.png') });
 
   // LoRA self-play: steps, rollouts as text, a checkpoint of the adapters.
   await stepOnce(page, 1);
