@@ -1,7 +1,10 @@
-// Small chat models known to fit a tab, for the model picker: each with its architecture as its config.json gives
-// it, so parameters, download size and memory can be shown before anything is fetched (the page still reads the
-// real config.json and file list before downloading). Sizes are computed from the architecture: BF16 weights, two
-// bytes a parameter, as these repositories store them, and the tokenizer files' size as the hub lists them.
+// Small chat models for the model picker: each with its architecture as its config.json gives it, so parameters,
+// download size and memory can be shown before anything is fetched (the page still reads the real config.json and
+// file list before downloading). Whether one fits this device is the fit estimate's to say: on WASM's 4 GB at a 4 x
+// 4 batch it puts SmolLM2-135M at 1.6 GB, SmolLM2-360M at 3.6 GB, and Qwen2.5-0.5B at 4.8 GB (refused there; WebGPU
+// on a GPU whose buffers hold its 519 MB embedding can take it). Sizes are computed from the architecture: BF16
+// weights, two bytes a parameter, as these repositories store them, and the tokenizer files' size as the hub lists
+// them.
 
 import type { ArchConfig } from '../model/arch.ts';
 import { hubParameterCount } from '../model/hub-layout.ts';
