@@ -15,7 +15,7 @@ import { ConfigError } from '../src/core/rl/config.ts';
 import { TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
 import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
 import { NonFiniteLossError } from '../src/core/train/errors.ts';
-import { ChatModelRequiredError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
+import { ChatModelRequiredError, ContextLengthError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
 import { JudgeScoreError, JudgeTokenError } from '../src/core/judge/score.ts';
 import type { SessionErrorInfo } from '../src/core/train/session.ts';
 
@@ -39,6 +39,7 @@ const ERROR_CLASSES: Record<string, ErrorClass> = {
   ChatModelRequiredError,
   CheckpointFormatError,
   ConfigError,
+  ContextLengthError,
   CorpusError,
   DeviceLostError,
   InvalidRubricWeightError,
