@@ -23,6 +23,9 @@ test("a chat model's run shows the judge's questions and prompt; an edit enters 
   await page.goto(linkFor(chatRun));
   const editor = page.getByTestId('judge-editor');
   await expect(editor).toBeVisible();
+  // Instructions has no per-kind held-out series: the held-out chart offers no view to switch to.
+  await expect(page.getByTestId('learning-charts')).toBeVisible();
+  await expect(page.getByTestId('heldout-view-kinds')).toHaveCount(0);
   for (const item of PAPER_JUDGE_ITEMS) await expect(editor.getByTestId(`judge-item-${item.key}`).locator('textarea')).toHaveValue(item.question);
   await expect(editor.getByTestId('judge-template')).toHaveValue(/\{instruction\}[\s\S]*\{response\}[\s\S]*\{question\}/);
 

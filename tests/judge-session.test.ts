@@ -15,7 +15,7 @@ import { PAPER_JUDGE_ITEMS } from '../src/core/judge/items.ts';
 import { judgePrompt } from '../src/core/judge/prompt.ts';
 import { judgeAnswerIds } from '../src/core/judge/score.ts';
 import { JUDGE_ANSWER_WORDS } from '../src/core/judge/items.ts';
-import { ChatModelRequiredError } from '../src/core/train/errors.ts';
+import { ChatModelRequiredError, ContextLengthError } from '../src/core/train/errors.ts';
 import { HubCodec } from '../src/core/tokenizer/hub-codec.ts';
 import { byteLevelFixture, fixtureFiles } from '../scripts/lib/tokenizer-fixtures.ts';
 import { fixtureFolder } from '../scripts/lib/hub-fixtures.ts';
@@ -116,6 +116,20 @@ describe('a chat model self-plays instructions with the judge', () => {
     const gpt2 = () => new MemoryFiles(fixtureFolder('tiny-gpt2'), 'tiny-gpt2');
     await expect(session.init(config({ hubModel: 'fixtures/tiny-gpt2' }), gpt2())).rejects.toThrow(ChatModelRequiredError);
     await expect(session.init(config({ env: 'arithmetic', hubModel: 'fixtures/tiny-gpt2' }), gpt2())).rejects.toThrow(/the judge needs a chat model/);
+    await session.dispose();
+  });
+
+  it('refuses a model whose context cannot hold the prompts and completions, by name, before any step, holding nothing', async () => {
+    const session = new TrainingSession(() => {}, { every: 0, count: 0 });
+    const before = tf.memory().numTensors;
+    // The tiny chat model reads 512 positions; writing's chat prompts with their completions need more.
+    const short = () => new MemoryFiles(fixtureFolder('tiny-qwen2-chat'), 'tiny-qwen2-chat');
+    const writing = config({ env: 'writing', qualityReward: 'rubric', hubModel: 'fixtures/tiny-qwen2-chat', completionTokens: 48 });
+    await expect(session.init(writing, short())).rejects.toThrow(ContextLengthError);
+    await expect(session.init(writing, short())).rejects.toThrow(/reads at most 512 tokens.*need up to \d+/);
+    expect(tf.memory().numTensors).toBe(before);
+    // The same run on the same architecture with a 2,048-position context opens.
+    await session.init({ ...writing, hubModel: 'fixtures/tiny-qwen2-chat-long' }, new MemoryFiles(fixtureFolder('tiny-qwen2-chat-long'), 'long'));
     await session.dispose();
   });
 });

@@ -15,7 +15,7 @@ import { ConfigError } from '../src/core/rl/config.ts';
 import { TokenizerError } from '../src/core/tokenizer/tokenizer.ts';
 import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
 import { NonFiniteLossError } from '../src/core/train/errors.ts';
-import { ChatModelRequiredError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
+import { ChatModelRequiredError, ContextLengthError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
 import { JudgeScoreError, JudgeTokenError } from '../src/core/judge/score.ts';
 import { CachedModelDamagedError, ModelNotCachedError } from '../src/core/hub/cached-files.ts';
 import { ModelStoreFullError, ModelStoreUnavailableError } from '../src/core/hub/model-store.ts';
@@ -51,6 +51,7 @@ const ERROR_CLASSES: Record<string, ErrorClass> = {
   CheckpointError,
   CheckpointFormatError,
   ConfigError,
+  ContextLengthError,
   CorpusError,
   DeviceFitError,
   DeviceLostError,

@@ -17,6 +17,12 @@ export class ChatModelRequiredError extends Error {
   override name = 'ChatModelRequiredError';
 }
 
+/** A model whose context is shorter than the run's prompts and completions need (a Challenger's prompt and its query,
+ *  a Solver's prompt with the longest query and its answer). */
+export class ContextLengthError extends Error {
+  override name = 'ContextLengthError';
+}
+
 /** A judge prompt longer than the judge model reads. */
 export class JudgePromptLengthError extends Error {
   override name = 'JudgePromptLengthError';

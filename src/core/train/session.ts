@@ -16,7 +16,7 @@ import type { ModelFiles } from '../hub/model-files.ts';
 import { exportBuiltinAsGpt2, exportMergedModel, exportPeftAdapters, type ExportedFiles } from './exports.ts';
 import { assignWeights, readWeights } from '../model/weights.ts';
 import { WeightsError } from '../model/safetensors.ts';
-import { ChatModelRequiredError, SessionStateError } from './errors.ts';
+import { ChatModelRequiredError, ContextLengthError, SessionStateError } from './errors.ts';
 import { chatCodecOf } from '../tokenizer/hub-codec.ts';
 import { canonicalJudgeOverrides, judgeSettingsOf, type JudgeOverrides } from '../judge/settings.ts';
 import { ModelJudge } from './judge-model.ts';
@@ -178,6 +178,7 @@ export class TrainingSession implements SessionApi {
         this.env = env;
         this.hubFiles = baseModel;
         this.judge = this.readerChecks(config, env, this.policy);
+        this.contextCheck(config, env, this.policy);
         await this.startSelfPlay();
         return this.info();
       }
@@ -373,6 +374,27 @@ export class TrainingSession implements SessionApi {
       throw new ChatModelRequiredError(`${needs} needs a chat model, and ${config.hubModel} has no chat template (a base model): choose an instruction-tuned model with a chat template`);
     }
     return ModelJudge.of(policy.baseView()!, judgeSettingsOf(config.judge ?? {}));
+  }
+
+  /**
+   * A hub model's context must hold each role's longest sequence: the Challenger's prompt and its query, and the
+   * Solver's prompt around the longest query with its answer. Throws ContextLengthError (the policy disposed) before
+   * any step when it does not, rather than a cache refusing a row in the middle of one.
+   */
+  private contextCheck(config: RunConfig, env: Env, policy: Policy): void {
+    const codec = policy.codec;
+    const query = codec.completionBudget(env, 'challenger');
+    const need = Math.max(
+      codec.challengerPrompt(env).length + query,
+      codec.solverPrompt(env, '').length + query + codec.completionBudget(env, 'solver'),
+    );
+    const limit = policy.model.arch.maxPositions;
+    if (need <= limit) return;
+    this.release();
+    throw new ContextLengthError(
+      `${config.hubModel} reads at most ${limit} tokens, and the ${env.key} environment's prompts with ${config.completionTokens}-token completions need up to ${need}: ` +
+        'choose a model with a longer context, or fewer Completion tokens',
+    );
   }
 
   /** A new base model: the evaluations made against the old one are dropped. */
