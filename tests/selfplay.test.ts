@@ -10,7 +10,8 @@ import { aggregationScale, clippedPolicyTerm, klEstimate, sequencePolicyTerm, me
 import { learningRateAt, pretrain, DEFAULT_PRETRAIN_CONFIG } from '../src/core/train/pretrain.ts';
 import { readWeights } from '../src/core/model/weights.ts';
 import { Rng } from '../src/core/random.ts';
-import { chunkRanges, packSequences, sliceRows } from '../src/core/train/batch.ts';
+import { packSequences, sliceRows } from '../src/core/train/batch.ts';
+import { chunkRanges } from '../src/core/train/chunks.ts';
 
 const env = getEnv('arithmetic');
 const SMALL_STEP: Partial<LspConfig> = { numQueries: 4, groupSize: 4, learningRate: 1e-3 };

@@ -8,7 +8,7 @@ import { BACKEND_NAMES, BackendUnavailableError, type BackendName } from '../src
 import { planWasmThreads, type ThreadPlan } from '../src/core/wasm-threads.ts';
 import { pinThreadedGlueSource, withCoreCountFor } from './threaded-wasm.ts';
 import { ThreadedWasmStartError } from './errors.ts';
-import type { BackendChoice, BackendInfo, WasmThreads } from './protocol.ts';
+import type { BackendChoice, BackendInfo, BufferLimits, WasmThreads } from './protocol.ts';
 
 /** The parts of the WebGPU API used here (the DOM lib in use has no WebGPU types). */
 interface AdapterInfoLike {
@@ -27,6 +27,7 @@ interface GpuLike {
 export interface DeviceLike {
   lost: Promise<{ reason: string; message: string }>;
   destroy(): void;
+  limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
 }
 
 interface AdapterReport {
@@ -116,7 +117,7 @@ export async function startBackend(choice: BackendChoice, wasmPath: string, thre
       else await useBackend(name);
       const gflops = await measureMatmulGflops();
       const fellBack = failures.length ? `; ${failures.join('; ')}` : '';
-      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, failures, wasmThreads };
+      return { name, reason: reason + fellBack, gflops, adapter: probe.adapter, failures, wasmThreads, bufferLimits: currentBufferLimits() };
     } catch (err) {
       if (err instanceof ThreadedWasmStartError) throw err;
       failures.push(`${name} failed to start (${(err as Error).message})`);
@@ -129,4 +130,10 @@ export async function startBackend(choice: BackendChoice, wasmPath: string, thre
 export function currentWebGpuDevice(): DeviceLike | null {
   if (tf.getBackend() !== 'webgpu') return null;
   return (tf.backend() as unknown as { device?: DeviceLike }).device ?? null;
+}
+
+/** The running WebGPU device's buffer limits, or null on another backend. */
+export function currentBufferLimits(): BufferLimits | null {
+  const limits = currentWebGpuDevice()?.limits;
+  return limits ? { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize } : null;
 }

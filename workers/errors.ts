@@ -17,6 +17,14 @@ import { CheckpointFormatError } from '../src/core/train/checkpoint-pack.ts';
 import { NonFiniteLossError } from '../src/core/train/errors.ts';
 import { ChatModelRequiredError, ContextLengthError, JudgePromptLengthError, SessionStateError } from '../src/core/train/errors.ts';
 import { JudgeScoreError, JudgeTokenError } from '../src/core/judge/score.ts';
+import { CachedModelDamagedError, ModelNotCachedError } from '../src/core/hub/cached-files.ts';
+import { ModelStoreFullError, ModelStoreUnavailableError } from '../src/core/hub/model-store.ts';
+import { ModelFilesError } from '../src/core/hub/model-files.ts';
+import { CheckpointError } from '../src/core/hub/hub-safetensors.ts';
+import { GenerationConfigError } from '../src/core/hub/hub-config.ts';
+import { ArchConfigError } from '../src/core/model/arch.ts';
+import { DeviceFitError } from '../src/core/model/fit.ts';
+import { HubExportError } from '../src/core/model/hub-convert.ts';
 import type { SessionErrorInfo } from '../src/core/train/session.ts';
 
 /** The worker's WebGPU device went away (a driver reset, or the test hook). */
@@ -32,21 +40,32 @@ export class ThreadedWasmStartError extends Error {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** Every error class that may leave the worker, by the name its instances carry. */
+/** Every error class that may leave the worker, by the name its instances carry. Only classes from modules the page
+ *  may load (no tfjs, no tokenizer library): an error of another class arrives as an Error with its name and message. */
 const ERROR_CLASSES: Record<string, ErrorClass> = {
+  ArchConfigError,
   BackendUnavailableError,
+  CachedModelDamagedError,
   CadenceInputError,
   ChatModelRequiredError,
+  CheckpointError,
   CheckpointFormatError,
   ConfigError,
   ContextLengthError,
   CorpusError,
+  DeviceFitError,
   DeviceLostError,
+  GenerationConfigError,
+  HubExportError,
   InvalidRubricWeightError,
   JudgePromptLengthError,
   JudgeScoreError,
   JudgeTokenError,
   ModelConfigError,
+  ModelFilesError,
+  ModelNotCachedError,
+  ModelStoreFullError,
+  ModelStoreUnavailableError,
   NonFiniteLossError,
   SessionStateError,
   SplitSamplingError,

@@ -20,6 +20,14 @@ export interface BackendInfo {
   failures?: string[];
   /** On WASM: the threads its kernels run on, and why (when one, also what would give more). */
   wasmThreads: WasmThreads | null;
+  /** On WebGPU: the device's buffer limits (tfjs asks the adapter for its largest), which bound a model's largest
+   *  tensor; null on the other backends. */
+  bufferLimits: BufferLimits | null;
+}
+
+export interface BufferLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
 }
 
 export interface WasmThreads {

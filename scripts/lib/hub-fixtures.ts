@@ -60,7 +60,11 @@ const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, 
 
 /** The files of a fixture model folder. */
 export function fixtureFolder(name: FixtureName): Map<string, Uint8Array> {
-  const spec: FixtureSpec = FIXTURES[name];
+  return folderOf(FIXTURES[name]);
+}
+
+/** The files of a model folder made to `spec` (a fixture's, or any other shape a benchmark measures). */
+export function folderOf(spec: FixtureSpec): Map<string, Uint8Array> {
   const tokenizer = spec.tokenizer();
   const tensors = randomHubWeights(spec.arch, spec.seed);
   const files = new Map<string, Uint8Array>([
@@ -72,4 +76,21 @@ export function fixtureFolder(name: FixtureName): Map<string, Uint8Array> {
   if (spec.shardBytes > 0) for (const [file, bytes] of shardHubCheckpoint(tensors, spec.dtype, spec.shardBytes)) files.set(file, bytes);
   else files.set('model.safetensors', encodeHubSafetensors(tensors, spec.dtype));
   return files;
+}
+
+/**
+ * A safetensors file with its header padded with spaces (which the format allows) to `headerBytes`: the same
+ * tensors in a larger file, so a small model's download spans several stored pieces (the end-to-end tests of a
+ * download resumed by Range).
+ */
+export function padSafetensorsHeader(bytes: Uint8Array, headerBytes: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const length = Number(view.getBigUint64(0, true));
+  if (headerBytes < length) throw new RangeError(`the header is already ${length} bytes, over ${headerBytes}`);
+  const out = new Uint8Array(8 + headerBytes + bytes.length - 8 - length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes), true);
+  out.set(bytes.subarray(8, 8 + length), 8);
+  out.fill(0x20, 8 + length, 8 + headerBytes);
+  out.set(bytes.subarray(8 + length), 8 + headerBytes);
+  return out;
 }

@@ -1,21 +1,45 @@
 // Where a run's base model comes from on the page: the shipped file (fetched once per environment and size, and
-// cached), the model file the user imported this visit, or nothing (random weights that await pretraining).
+// cached), the model file the user imported this visit, a hub model stored in this browser (which the worker opens
+// itself, by id and revision), or nothing (random weights that await pretraining, or a hub model not stored yet).
 
-import type { RunConfig } from '../../core/train/run-config.ts';
+import { isLocalModelId } from '../../core/hub/local-model.ts';
+import { isComplete, modelKey } from '../../core/hub/model-store.ts';
+import { isHubRun, type RunConfig } from '../../core/train/run-config.ts';
 import type { SessionApi, SessionInfo } from '../../core/train/session.ts';
+import type { ModelCache } from '../../../workers/model-cache.ts';
 
 /** A base model put in a session: whether self-play can start, and if not, what the run needs. */
 export interface BaseLoad {
-  info: SessionInfo;
+  /** The session's info; null when a hub model is not stored yet (the session was not started). */
+  info: SessionInfo | null;
   status: 'ready' | 'needs-pretrain' | 'missing-model';
   /** For a missing model: why, and what the user can do. */
   warning: string | null;
+}
+
+/** The files a model folder chosen on the device must hold. */
+export const LOCAL_FOLDER_FILES = 'config.json, tokenizer.json, tokenizer_config.json and model.safetensors (or its shards with model.safetensors.index.json)';
+
+/** Why a hub run's model is missing here, and what to do. */
+export function missingHubModel(config: RunConfig): string {
+  if (isLocalModelId(config.hubModel)) {
+    return `This run's model is a folder from the device it was made on (${config.hubModel}), which is not in this browser: choose that folder under Model. It holds ${LOCAL_FOLDER_FILES}, whose contents hash to ${config.hubModel}.`;
+  }
+  return `This run self-plays ${config.hubModel} at commit ${config.hubRevision.slice(0, 12)}, which is not in this browser yet: download it under Model.`;
 }
 
 export class BaseModels {
   private readonly shipped = new Map<string, Uint8Array | null>();
   /** The last imported model file: the base of runs of its environment and size whose config says 'imported'. */
   private imported: { env: string; preset: string; bytes: Uint8Array } | null = null;
+
+  constructor(private readonly cache: () => ModelCache | null) {}
+
+  /** Whether the hub model `config` names is stored whole in this browser. */
+  async hubModelStored(config: RunConfig): Promise<boolean> {
+    const model = await this.cache()?.get(modelKey(config.hubModel, config.hubRevision));
+    return model !== undefined && model !== null && isComplete(model);
+  }
 
   /** The base model bytes for `config`; null when it has none here (no shipped file, no imported file, or scratch). */
   async bytesFor(config: RunConfig): Promise<Uint8Array | null> {
@@ -26,6 +50,10 @@ export class BaseModels {
 
   /** Puts `config`'s base model in `session`: the shipped or imported file, or random weights awaiting pretraining. */
   async load(session: SessionApi, config: RunConfig): Promise<BaseLoad> {
+    if (isHubRun(config)) {
+      if (!(await this.hubModelStored(config))) return { info: null, status: 'missing-model', warning: missingHubModel(config) };
+      return { info: await session.init(config, null), status: 'ready', warning: null };
+    }
     const info = await session.init(config, await this.bytesFor(config));
     if (info.ready) return { info, status: 'ready', warning: null };
     if (config.base === 'scratch') return { info, status: 'needs-pretrain', warning: null };

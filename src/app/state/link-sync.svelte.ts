@@ -5,6 +5,7 @@ import type { BackendName } from '../../core/backend-names.ts';
 import { defaultRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import { describeTrainedOn } from '../storage/run-record.ts';
 import type { Notices } from './notices.svelte.ts';
+import { HUB_PARAM } from './hub-access.svelte.ts';
 import { encodeShareLink, readShareLink, ShareLinkError, type LinkProvenance } from './share-link.ts';
 import { decodeViewOptions, encodeViewPart, NO_VIEW_OPTIONS, type ViewOptions } from './view-options.ts';
 
@@ -68,8 +69,10 @@ export class LinkSync {
     this.write(config);
   }
 
-  /** The link to share: the settings, the backends the run trained on, and the workshop options. */
-  shareUrl(config: RunConfig, trainedOn: BackendName[]): string {
-    return `${location.origin}${location.pathname}${encodeShareLink(config, { trainedOn })}${encodeViewPart(this.view)}`;
+  /** The link to share: the settings, the backends the run trained on, and the workshop options; with `hub`, the
+   *  hub address the page was given in its own address (a mirror or local server), so the link downloads from it too. */
+  shareUrl(config: RunConfig, trainedOn: BackendName[], hub: string | null = null): string {
+    const search = hub === null ? '' : `?${HUB_PARAM}=${encodeURIComponent(hub)}`;
+    return `${location.origin}${location.pathname}${search}${encodeShareLink(config, { trainedOn })}${encodeViewPart(this.view)}`;
   }
 }

@@ -13,6 +13,9 @@ import { chartSpecs, heldoutChartSpec, rewardChartSpec } from '../viz/charts.ts'
 import type { RunController } from './run-controller.svelte.ts';
 import type { RunStatus } from './run-status.ts';
 import { controlView } from './view-options.ts';
+import { isHubRun } from '../../core/train/run-config.ts';
+import { modelKey } from '../../core/hub/model-store.ts';
+import { fitVerdict, KNOWN_CHOICES, type FitSubject } from './model-picker.svelte.ts';
 
 /** The buttons and the share link of the run controls' box: hidden all together, the box says so instead. */
 const RUN_CONTROL_NAMES = ['play', 'step', 'reset', 'evaluate', 'share'];
@@ -31,12 +34,14 @@ export interface PageSection {
 
 /** The page's panels in reading order: the side column's, then the centre's and the rollouts. */
 export const PAGE_SECTIONS: readonly PageSection[] = [
+  { id: 'panel-model', label: 'Model', hint: 'A built-in model, a hub model or a folder: will it fit, download it', control: 'model' },
   { id: 'panel-settings', label: 'Settings', hint: 'Environment, algorithm, model size, seed and every hyper-parameter', control: 'settings' },
   { id: 'panel-lessons', label: 'Lessons', hint: 'Guided lessons on live runs', control: 'lessons' },
   { id: 'panel-rubric', label: 'Rubric', hint: 'Switch and weigh the rubric’s criteria', control: 'rubric' },
   { id: 'panel-runs', label: 'Runs', hint: 'Stored runs: open or delete', control: 'runs' },
   { id: 'panel-export', label: 'Export', hint: 'Metrics as CSV or JSON, weights as safetensors, import a model', control: 'export' },
   { id: 'panel-backend', label: 'Compute', hint: 'Which backend trains, and why', control: 'backend' },
+  { id: 'panel-storage', label: 'Storage', hint: 'Models kept in this browser: sizes, delete, keep storage', control: 'storage' },
   { id: 'panel-workshop', label: 'Workshop link', hint: 'A link that hides or locks controls and opens a lesson', control: 'workshop' },
   { id: 'panel-charts', label: 'All charts', hint: 'KL, entropy, rubric, queries, difficulty, loss, speed', control: 'charts' },
   { id: 'panel-evaluation', label: 'Evaluation', hint: 'Held-out evaluation per difficulty level and task kind', control: 'evaluation' },
@@ -49,9 +54,9 @@ export class PageView {
   readonly env = $derived.by(() => getEnv(this.page.config.env));
   readonly charts = $derived.by(() => chartSpecs(this.env, this.page.config.qualityReward === 'judge' ? judgeSettingsOf(this.page.config.judge ?? {}).items : null));
   /** The headline pair: held-out accuracy (win rate on a judged environment) and reward. */
-  readonly heldoutChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env)));
+  readonly heldoutChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env, this.hubRun)));
   /** The same series per task kind, the chart's other view. */
-  readonly heldoutKindsChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env), 'kinds'));
+  readonly heldoutKindsChart = $derived.by(() => heldoutChartSpec(this.env, defaultLiveEval(this.env, this.hubRun), 'kinds'));
   readonly rewardChart = rewardChartSpec();
   /** The panels a jump link can bring into view (the ones the workshop link did not hide). */
   readonly sections = $derived.by(() => PAGE_SECTIONS.filter((section) => !this.controls.hidden(section.control)));
@@ -60,8 +65,29 @@ export class PageView {
     void this.page.run.metrics.version; // the history grows in place: depend on the version
     return this.page.run.metrics.length;
   });
-  /** The run has no base model yet: the pretraining panel shows. */
-  readonly needsBase = $derived.by(() => NEEDS_BASE.includes(this.page.status));
+  /** The run self-plays a hub model (or a folder's) with LoRA. */
+  readonly hubRun = $derived.by(() => isHubRun(this.page.config));
+  /** The run has no base model yet: the pretraining panel shows (a hub model is downloaded instead, under Model). */
+  readonly needsBase = $derived.by(() => NEEDS_BASE.includes(this.page.status) && !this.hubRun);
+  /** The run's hub model as stored here (partly or whole), or null. */
+  readonly runModel = $derived.by(() => {
+    const key = modelKey(this.page.config.hubModel, this.page.config.hubRevision);
+    return this.hubRun ? (this.page.modelLibrary.models.find((m) => m.key === key) ?? null) : null;
+  });
+  /** The hub model the picker shows: a checked plan, or a known model before its check. */
+  readonly fitSubject = $derived.by((): (FitSubject & { key: string | null }) | null => {
+    const { plan, choice } = this.page.picker;
+    if (plan) return { arch: plan.arch, downloadBytes: plan.downloadBytes, key: modelKey(plan.id, plan.commit) };
+    const known = choice.kind === 'known' ? KNOWN_CHOICES.find((m) => m.id === choice.id) : undefined;
+    return known ? { arch: known.arch, downloadBytes: known.downloadBytes, key: null } : null;
+  });
+  /** Whether LoRA self-play of that model fits this device at the run's batch on its backend. */
+  readonly modelFit = $derived.by(() => {
+    const subject = this.fitSubject;
+    if (!subject) return null;
+    const stored = subject.key ? (this.page.modelLibrary.models.find((m) => m.key === subject.key)?.storedBytes ?? 0) : 0;
+    return fitVerdict(subject, this.page.config, this.page.host.backend, this.page.modelLibrary.freeBytes, stored);
+  });
   readonly controls = $derived.by(() => controlView(this.page.link.view));
   readonly lesson = $derived.by(() => this.page.link.view.lesson ? findLesson(this.page.link.view.lesson) : null);
   readonly runControlsHidden = $derived.by(() => RUN_CONTROL_NAMES.every((name) => this.controls.hidden(name)));

@@ -4,21 +4,31 @@
 // each part owns its own rules. Components read its state and call its methods; they hold no logic of their own.
 
 import { getEnv } from '../../core/envs/registry.ts';
+import type { ModelPlan } from '../../core/hub/model-plan.ts';
+import { isLocalModelId, storeLocalFolder, type LocalFile } from '../../core/hub/local-model.ts';
+import { modelKey, type StoredModel } from '../../core/hub/model-store.ts';
+import { zipFiles } from '../../core/hub/zip.ts';
+import type { PresetName } from '../../core/model/config.ts';
 import { checkModelFile } from '../../core/model/model-import.ts';
 import { ConfigError } from '../../core/rl/config.ts';
 import { rescoreGroups } from '../../core/train/rollouts.ts';
 import { canonicalRubricOverrides } from '../../core/train/rubric-overrides.ts';
 import type { RubricOverrides } from '../../core/envs/rubric.ts';
 import { canonicalJudgeOverrides, type JudgeOverrides } from '../../core/judge/settings.ts';
-import { defaultRunConfig, sameRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
+import { defaultRunConfig, isHubRun, sameRunConfig, validateRunConfig, type RunConfig } from '../../core/train/run-config.ts';
 import type { Checkpoint, SessionTask } from '../../core/train/session.ts';
 import { DeviceLostError } from '../../../workers/errors.ts';
 import { EngineStoppedError, WorkerCrashError, WorkerUnresponsiveError, type Engine, type EngineEvent } from '../engine/worker-engine.ts';
 import { RunsDb } from '../storage/runs-db.ts';
-import { BaseModels } from './base-models.ts';
+import { BaseModels, missingHubModel } from './base-models.ts';
+import { CachedModelDamagedError } from '../../core/hub/cached-files.ts';
 import { CheckpointStore } from './checkpoint-store.svelte.ts';
 import { editRunConfig } from './config-edit.ts';
 import { EngineHost } from './engine-host.svelte.ts';
+import { HubAccess } from './hub-access.svelte.ts';
+import { ModelDownloads } from './model-downloads.svelte.ts';
+import { ModelLibrary } from './model-library.svelte.ts';
+import { choiceOf, ModelPicker, type ModelChoice } from './model-picker.svelte.ts';
 import { LinkSync, provenanceNote, type LinkRead } from './link-sync.svelte.ts';
 import { Notices } from './notices.svelte.ts';
 import { OpenRun } from './open-run.svelte.ts';
@@ -50,7 +60,16 @@ export class RunController {
   readonly notices = new Notices();
   readonly run = new OpenRun();
   readonly link = new LinkSync(this.notices);
-  readonly models = new BaseModels();
+  /** The hub's address and the tab's access token. */
+  readonly access = new HubAccess();
+  /** The models stored in this browser (the storage panel). */
+  readonly modelLibrary = new ModelLibrary();
+  readonly models = new BaseModels(() => this.modelLibrary.cache);
+  readonly downloads: ModelDownloads = new ModelDownloads(() => this.modelLibrary.cache, this.access, {
+    done: (model) => void this.onModelStored(model),
+    changed: () => void this.modelLibrary.refresh(),
+  });
+  readonly picker = new ModelPicker(this.access);
   readonly loop: TrainingLoop = new TrainingLoop(this);
   readonly loader: RunLoader = new RunLoader(this);
   readonly host: EngineHost = new EngineHost(this);
@@ -62,7 +81,7 @@ export class RunController {
 
   readonly hasModel = $derived(HAS_MODEL.includes(this.status));
   readonly canEdit = $derived(!BUSY.includes(this.status));
-  readonly shareUrl = $derived(this.link.shareUrl(this.config, this.run.trainedOn));
+  readonly shareUrl = $derived(this.link.shareUrl(this.config, this.run.trainedOn, this.access.source === 'page' ? this.access.address : null));
 
   /** The run that the latest Evaluate was pressed for. */
   private evaluatedRunId = '';
@@ -87,6 +106,8 @@ export class RunController {
       this.notices.show('storage', 'warning', (err as Error).message);
     }
     void this.library.refresh();
+    await this.modelLibrary.open();
+    if (this.access.problem) this.notices.show('link', 'warning', this.access.problem);
     const link = this.link.read();
     this.link.listen((next) => void this.onLink(next));
     watchPageLeave(() => this.leaving());
@@ -94,6 +115,7 @@ export class RunController {
     if (!(await this.host.start())) return void (this.status = 'failed');
     this.noteProvenance(link);
     await this.stored.resumeLast(link);
+    void this.downloads.resumeInterrupted();
     if (wasPlaying === this.run.runId && this.status === 'ready') {
       this.loop.play();
       this.notices.show('run', 'info', `Resumed this run at step ${this.run.step} from the browser's storage and went on training, as it was when the page was left.`);
@@ -162,7 +184,7 @@ export class RunController {
    */
   async importBaseModel(bytes: Uint8Array): Promise<void> {
     const checked = checkModelFile(bytes, getEnv(this.config.env));
-    const config = validateRunConfig({ ...this.config, preset: checked.preset, base: 'imported' });
+    const config = validateRunConfig({ ...this.config, preset: checked.preset, base: 'imported', hubModel: '', hubRevision: '' });
     await this.loop.pause();
     this.models.remember(config, bytes);
     await this.newRun(config);
@@ -174,6 +196,97 @@ export class RunController {
   async exportModel(): Promise<Uint8Array | null> {
     const engine = this.host.engine;
     return engine && this.hasModel ? engine.session.exportModel() : null;
+  }
+
+  /** The current policy as a hub-layout folder other tools load, zipped: a hub model with its adapters merged in, a
+   *  built-in model as GPT-2 with its tokenizer. Null when there is no model yet. */
+  async exportHubModel(): Promise<Uint8Array | null> {
+    const engine = this.host.engine;
+    return engine && this.hasModel ? zipFiles(await engine.session.exportHubModel()) : null;
+  }
+
+  /** A hub model's LoRA adapters as a zipped PEFT folder; null when there is no model yet. */
+  async exportAdapters(): Promise<Uint8Array | null> {
+    const engine = this.host.engine;
+    return engine && this.hasModel ? zipFiles(await engine.session.exportAdapters()) : null;
+  }
+
+  /** A new run of the checked hub model at its commit; it downloads at once when it is not stored here. */
+  async useHubModel(plan: ModelPlan): Promise<void> {
+    const next = this.refusedBy((err) => (this.formError = { field: err.field, message: err.message }), () => validateRunConfig({ ...this.config, hubModel: plan.id, hubRevision: plan.commit }));
+    if (!next) return;
+    this.formError = null;
+    if (!sameRunConfig(next, this.config)) {
+      await this.loop.pause();
+      await this.newRun(next);
+    }
+    if (this.status === 'missing-model' && !this.downloads.running) await this.downloads.start(plan);
+  }
+
+  /** Downloads the open run's hub model (from the plan the picker checked for it). */
+  async downloadRunModel(): Promise<void> {
+    const plan = this.picker.plan;
+    if (plan && plan.id === this.config.hubModel && plan.commit === this.config.hubRevision) await this.downloads.start(plan);
+  }
+
+  /**
+   * The picker's select: a built-in size starts a run of it; a known hub model is checked on the hub (its fit and
+   * size shown, nothing downloaded yet); another hub model or a local folder shows its fields.
+   */
+  async selectModel(choice: ModelChoice): Promise<void> {
+    this.picker.choice = choice;
+    if (choice.kind === 'builtin') return this.useBuiltin(choice.preset as PresetName);
+    if (choice.kind === 'known') {
+      await this.picker.check(choice.id, choice.id === this.config.hubModel ? this.config.hubRevision : 'main');
+    } else {
+      this.picker.clear();
+    }
+  }
+
+  /** A new run of a built-in model size (the hub model, if any, is left). */
+  async useBuiltin(preset: PresetName): Promise<void> {
+    this.picker.clear();
+    await this.applyConfig({ ...this.config, hubModel: '', hubRevision: '', preset });
+  }
+
+  /**
+   * Stores a model folder chosen on this device under its hash and opens it: as the open run's model when the run
+   * awaits that folder (a link's `local:` model), else as a new run. Failures are the picker's to show.
+   */
+  async useLocalFolder(files: LocalFile[]): Promise<void> {
+    const cache = this.modelLibrary.cache;
+    if (!cache) return void (this.picker.localError = "This browser's storage could not be opened, so a folder cannot be kept here.");
+    const awaited = this.status === 'missing-model' && isLocalModelId(this.config.hubModel) ? this.config.hubModel : null;
+    this.picker.localError = null;
+    try {
+      const model = await storeLocalFolder(files, cache, awaited, (p) => (this.picker.localProgress = p));
+      await this.modelLibrary.refresh();
+      const next = validateRunConfig({ ...this.config, hubModel: model.id, hubRevision: model.revision });
+      if (sameRunConfig(next, this.config)) return await this.onModelStored(model);
+      await this.loop.pause();
+      await this.newRun(next);
+    } catch (err) {
+      this.picker.localError = `The folder cannot be used: ${(err as Error).message}.`;
+    } finally {
+      this.picker.localProgress = null;
+    }
+  }
+
+  /** The run's hub model is not stored here: check it on the hub, so the page can show its size and fit (or why it
+   *  cannot be had: gone, gated). A local folder's model is the user's to supply. */
+  modelMissing(): void {
+    const { hubModel, hubRevision } = this.config;
+    if (isLocalModelId(hubModel) || (this.picker.plan?.id === hubModel && this.picker.plan.commit === hubRevision)) return;
+    void this.picker.check(hubModel, hubRevision);
+  }
+
+  /** A model is stored whole: if the open run was waiting for it, it loads (from its newest checkpoint, if stored). */
+  private async onModelStored(model: StoredModel): Promise<void> {
+    await this.modelLibrary.refresh();
+    if (this.status !== 'missing-model' || !isHubRun(this.config) || modelKey(this.config.hubModel, this.config.hubRevision) !== model.key) return;
+    this.notices.clear('model');
+    if (this.store.savedStep !== null) await this.stored.open(this.run.runId);
+    else await this.loadBase();
   }
 
   async deleteRun(key: IDBValidKey): Promise<void> {
@@ -245,8 +358,10 @@ export class RunController {
 
   /** The run's settings change (and the link follows). */
   setConfig(config: RunConfig): void {
+    const modelChanged = config.hubModel !== this.config.hubModel || config.preset !== this.config.preset;
     this.config = config;
     this.link.write(config);
+    if (modelChanged) this.picker.choice = choiceOf(config); // the picker shows the run's model again
   }
 
   /** Clears the page for a new run of `config` (not stored until its first checkpoint). */
@@ -276,7 +391,33 @@ export class RunController {
   reportFailure(during: SessionTask, err: unknown): void {
     // A stopped or failed worker is the engine host's to explain (its failover), not the call's.
     if (err instanceof EngineStoppedError || err instanceof DeviceLostError || err instanceof WorkerCrashError || err instanceof WorkerUnresponsiveError) return;
+    if (err instanceof CachedModelDamagedError) {
+      // The stored model's bytes changed since they were verified: the run and its checkpoints are fine.
+      this.notices.show('model', 'error', `${describeTask(during)} failed: ${err.message}. The run and its checkpoints are kept.`, [{ label: 'Download it again', run: () => void this.downloadAgain() }]);
+      return;
+    }
     this.notices.show('run', 'error', `${describeTask(during)} failed: ${(err as Error).message}`);
+  }
+
+  /** Deletes the open run's stored model and downloads it again (it was found damaged); the run goes on after. */
+  async downloadAgain(): Promise<void> {
+    const { hubModel, hubRevision } = this.config;
+    await this.modelLibrary.delete(modelKey(hubModel, hubRevision));
+    this.notices.clear('model');
+    this.status = 'missing-model';
+    if (isLocalModelId(hubModel)) return this.notices.show('model', 'warning', missingHubModel(this.config));
+    const plan = await this.picker.check(hubModel, hubRevision);
+    if (plan) await this.downloads.start(plan);
+  }
+
+  /** Deletes a stored model; when the open run has it but has not loaded it, the run now waits for it again. */
+  async deleteModel(key: string): Promise<void> {
+    await this.modelLibrary.delete(key);
+    if (isHubRun(this.config) && modelKey(this.config.hubModel, this.config.hubRevision) === key && !this.hasModel && !BUSY.includes(this.status)) {
+      this.status = 'missing-model';
+      this.notices.show('model', 'warning', missingHubModel(this.config));
+      this.modelMissing();
+    }
   }
 
   onEvent(event: EngineEvent): void {
@@ -294,6 +435,7 @@ export class RunController {
       if (runId === this.run.runId) this.run.evaluation = event.evaluation;
       this.store.saveEvaluation(runId, event.evaluation);
     } else if (event.type === 'error') {
+      if (event.error instanceof CachedModelDamagedError) return; // the failed call reports it, with what to do
       this.notices.show('run', 'error', `${describeTask(event.during)} failed: ${event.error.message}`);
     }
   }

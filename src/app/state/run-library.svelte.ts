@@ -3,12 +3,14 @@
 
 import { describeTrainedOn, type DamagedRun, type RunRecord } from '../storage/run-record.ts';
 import { estimateStorage, type RunsDb, type StorageUse } from '../storage/runs-db.ts';
+import { modelLabel } from './model-label.ts';
 
 export interface RunSummary {
   id: string;
   env: string;
   algorithm: string;
-  preset: string;
+  /** The built-in size, or the hub model (see modelLabel). */
+  model: string;
   seed: number;
   step: number;
   updatedAt: number;
@@ -18,7 +20,7 @@ export interface RunSummary {
 
 function summarize(run: RunRecord): RunSummary {
   const { id, config, step, updatedAt } = run;
-  return { id, env: config.env, algorithm: config.algorithm, preset: config.preset, seed: config.seed, step, updatedAt, trainedOn: describeTrainedOn(run.trainedOn) };
+  return { id, env: config.env, algorithm: config.algorithm, model: modelLabel(config), seed: config.seed, step, updatedAt, trainedOn: describeTrainedOn(run.trainedOn) };
 }
 
 export class RunLibrary {

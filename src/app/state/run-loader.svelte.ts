@@ -26,6 +26,8 @@ export interface LoadedRun {
   readonly loop: TrainingLoop;
   setConfig(config: RunConfig): void;
   reportFailure(during: SessionTask, err: unknown): void;
+  /** The run's hub model is not stored here: the picker shows what it would take to get it. */
+  modelMissing(): void;
 }
 
 export class RunLoader {
@@ -41,10 +43,11 @@ export class RunLoader {
     await this.attempt(engine, 'init', async () => {
       const loaded = await page.models.load(engine.session, page.config);
       if (engine !== page.host.engine) return;
-      page.parameterCount = loaded.info.parameterCount;
-      page.run.step = loaded.info.step;
+      page.parameterCount = loaded.info?.parameterCount ?? 0;
+      page.run.step = loaded.info?.step ?? 0;
       page.status = loaded.status;
       if (loaded.warning) page.notices.show('model', 'warning', loaded.warning);
+      if (loaded.info === null) page.modelMissing();
     });
   }
 

@@ -16,11 +16,20 @@ export interface TransferSource {
   /** The held-out series (exported with the rows: merged into the CSV, beside them in the JSON). */
   readonly heldout: { rows(): MetricStepRow[] };
   exportModel(): Promise<Uint8Array | null>;
+  /** The zipped hub-layout folder (merged model, or a built-in model as GPT-2). */
+  exportHubModel(): Promise<Uint8Array | null>;
+  /** The zipped PEFT folder of a hub model's adapters. */
+  exportAdapters(): Promise<Uint8Array | null>;
   importBaseModel(bytes: Uint8Array): Promise<void>;
 }
 
+/** What the export buttons write. */
+export type ExportKind = 'weights' | 'hub' | 'adapters';
+
 export class RunTransfer {
   busy = $state<'export' | 'import' | null>(null);
+  /** Which export is under way. */
+  exporting = $state<ExportKind | null>(null);
   /** The last import's or export's failure, for people; cleared by the next attempt. */
   error = $state<string | null>(null);
   /** The last success, e.g. which file became the base model. */
@@ -38,17 +47,23 @@ export class RunTransfer {
     downloadFile(exportFileName(config, step, 'json'), metricsToJson(this.run.metrics.rows(), runId, config, this.run.heldout.rows()), 'application/json');
   }
 
-  async exportModel(): Promise<void> {
+  /** Exports the current weights: a built-in model file, a hub-layout folder (zip), or a hub model's PEFT adapters (zip). */
+  async exportModel(kind: ExportKind = 'weights'): Promise<void> {
     this.start('export');
+    this.exporting = kind;
     const { config, step } = this.run;
     try {
-      const bytes = await this.run.exportModel();
+      const make = { weights: () => this.run.exportModel(), hub: () => this.run.exportHubModel(), adapters: () => this.run.exportAdapters() }[kind];
+      const bytes = await make();
       if (!bytes) throw new Error('there is no model yet: load or pretrain a base model first');
-      downloadFile(exportFileName(config, step, 'safetensors'), bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
+      const name = exportFileName(config, step, { weights: 'safetensors', hub: 'hub.zip', adapters: 'peft.zip' }[kind]);
+      downloadFile(name, bytes as Uint8Array<ArrayBuffer>, kind === 'weights' ? 'application/octet-stream' : 'application/zip');
+      this.message = kind === 'adapters' ? `${name}: the LoRA adapters as a PEFT folder (adapter_config.json, adapter_model.safetensors).` : kind === 'hub' ? `${name}: the model in the hub's layout, loadable by other tools.` : null;
     } catch (err) {
       this.error = `Exporting the model failed: ${(err as Error).message}.`;
     } finally {
       this.busy = null;
+      this.exporting = null;
     }
   }
 

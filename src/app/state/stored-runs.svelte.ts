@@ -5,7 +5,8 @@
 // at all are the library's damaged list.
 
 import type { Checkpoint } from '../../core/train/session.ts';
-import { sameRunConfig } from '../../core/train/run-config.ts';
+import { isHubRun, sameRunConfig } from '../../core/train/run-config.ts';
+import { missingHubModel } from './base-models.ts';
 import { EngineStoppedError, type Engine } from '../engine/worker-engine.ts';
 import type { RunRecord } from '../storage/run-record.ts';
 import { CheckpointDamagedError, type StoredRun } from '../storage/runs-db.ts';
@@ -102,6 +103,12 @@ export class StoredRuns {
     const engine = this.page.host.engine;
     if (!engine) return;
     const [newest, ...older] = steps;
+    if (isHubRun(run.config) && !(await this.page.models.hubModelStored(run.config))) {
+      // Its checkpoints hold adapters only: the run goes on once its model is stored here again.
+      this.page.status = 'missing-model';
+      this.page.notices.show('model', 'warning', `${missingHubModel(run.config)} The run's checkpoints are kept: it goes on from step ${newest ?? 0} once the model is here.`);
+      return this.page.modelMissing();
+    }
     this.page.status = 'loading';
     try {
       await this.page.loader.initSession(engine);

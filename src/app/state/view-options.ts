@@ -27,6 +27,8 @@ export const PANEL_CONTROLS = [
   'export',
   'workshop', // the workshop link builder itself
   'lessons', // the list of lessons (a lesson named by the link still opens)
+  'model', // the model picker (built-in, hub, folder) and its download
+  'storage', // the models kept in this browser
 ] as const;
 
 /** Panels with nothing to press: a link may hide them; locking them changes nothing. */

@@ -8,6 +8,7 @@ import type { Env } from '../../core/envs/env.ts';
 import type { SolverEval } from '../../core/train/evaluate.ts';
 import type { EvaluationReport } from '../../core/train/session.ts';
 import type { RunConfig } from '../../core/train/run-config.ts';
+import { modelLabel } from '../state/model-label.ts';
 
 /** A stored run as the comparison reads it. */
 export interface ComparedRun {
@@ -42,7 +43,7 @@ const ALGORITHM_NAMES: Record<string, string> = { lsp: 'LSP', 'lsp-zero': 'LSP-Z
 
 /** The legend name of a run: algorithm and seed, then what it ran on. */
 export function runLabel(config: RunConfig): string {
-  return `${ALGORITHM_NAMES[config.algorithm] ?? config.algorithm} · seed ${config.seed} · ${config.env}/${config.preset}`;
+  return `${ALGORITHM_NAMES[config.algorithm] ?? config.algorithm} · seed ${config.seed} · ${config.env}/${modelLabel(config)}`;
 }
 
 /** The metrics worth overlaying, in reading order, with a title and the digits to show. */
@@ -114,16 +115,19 @@ export function latestHeldout(run: ComparedRun): { step: number; value: number }
 /** Runs with the same base model share one Base row: a shipped base is one per environment and size; a base
  *  pretrained here depends on its seed and steps; an imported one is known only to its run. */
 function baseKey(run: ComparedRun): string {
-  const { env, preset, base, seed, pretrainSteps } = run.config;
+  const { env, preset, base, seed, pretrainSteps, hubModel, hubRevision } = run.config;
+  // A hub model's base is the model at its commit (the adapters start at zero), whatever the LoRA settings.
+  if (hubModel !== '') return `${env}/${hubModel}@${hubRevision}`;
   if (base === 'scratch') return `${env}/${preset}/scratch/${seed}/${pretrainSteps}`;
   if (base === 'imported') return `${env}/${preset}/imported/${run.id}`;
   return `${env}/${preset}/${base}`;
 }
 
 function baseLabel(run: ComparedRun): string {
-  const { env, preset, base, seed } = run.config;
+  const { env, base, seed } = run.config;
+  if (run.config.hubModel !== '') return `Base (${env}/${modelLabel(run.config)})`;
   const how = base === 'scratch' ? `, pretrained here, seed ${seed}` : base === 'imported' ? ', imported' : '';
-  return `Base (${env}/${preset}${how})`;
+  return `Base (${env}/${run.config.preset}${how})`;
 }
 
 /** Base rows first (one per distinct base model among the evaluated runs), then one row per run in selection order. */

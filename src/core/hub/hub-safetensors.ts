@@ -115,7 +115,7 @@ export async function readHubCheckpoint(files: ModelFiles, arch: ArchConfig, onT
 }
 
 /** The shard index's weight_map: stored tensor name -> shard file (a plain name in the folder). */
-async function readShardIndex(files: ModelFiles): Promise<Map<string, string>> {
+export async function readShardIndex(files: ModelFiles): Promise<Map<string, string>> {
   const where = `${files.name}/${SHARD_INDEX}`;
   const json = (await readJsonFile(files, SHARD_INDEX, MAX_SHARD_INDEX_BYTES)) as { weight_map?: unknown } | null;
   const map = typeof json === 'object' && json !== null ? json.weight_map : undefined;

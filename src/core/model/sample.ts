@@ -14,6 +14,7 @@ import { bannedBias, pickLogProbs } from './readout.ts';
 import { fusedKernelsActive } from '../kernels/wasm-kernels.ts';
 import { fusedChooseTokens } from '../kernels/ops.ts';
 import type { Rng } from '../random.ts';
+import { sampleSliceRowsOf } from '../train/chunks.ts';
 
 export interface SampleOptions {
   /** 0 means greedy (argmax). */
@@ -196,29 +197,9 @@ async function decode(prompts: number[][], r: Runnable, opts: SampleOptions, rul
   }
 }
 
-/**
- * The most rows sampled at once. Larger batches go in consecutive slices of this many, drawing from the same
- * random stream in turn (both paths slice alike, so they still agree): 9,600 rows of the small model at once
- * (pass@8 over 1,200 tasks) ran out of WebAssembly memory.
- */
-export const MAX_SAMPLE_ROWS = 2048;
-
-/**
- * Floats one slice may hold in the prefill's attention scores (rows x heads x positions^2) and in its key/value cache
- * (rows x layers x 2 x key/value width x positions): a hub model's long chat prompts (a few hundred positions, 30
- * layers) would otherwise take several GB at a batch the built-in models sample in a few MB. Each is 256 MB; no
- * built-in model's batch reaches either below MAX_SAMPLE_ROWS.
- */
-const SCORE_FLOATS = 2 ** 26;
-const CACHE_FLOATS = 2 ** 26;
-
-/** The most rows of `r`'s model one slice samples, for `positions` positions (prompt and completion). */
+/** The most rows of `r`'s model one slice samples, for `positions` positions (prompt and completion): see chunks.ts. */
 export function sampleSliceRows(r: Runnable, positions: number): number {
-  const a = r.model.arch;
-  const kvWidth = a.family === 'gpt2' ? a.hiddenSize : a.nKvHead * a.headDim;
-  const byScores = Math.floor(SCORE_FLOATS / (a.nHead * positions * positions));
-  const byCache = Math.floor(CACHE_FLOATS / (a.nLayer * 2 * kvWidth * positions));
-  return Math.max(1, Math.min(MAX_SAMPLE_ROWS, byScores, byCache));
+  return sampleSliceRowsOf(r.model.arch, positions);
 }
 
 /** Runs `sample` on consecutive slices of at most `size` prompts, in order, and joins the rows. */

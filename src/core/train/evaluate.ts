@@ -324,12 +324,16 @@ export class Evaluator {
     private readonly judge: ModelJudge | null = null,
   ) {}
 
-  /** Greedy held-out accuracy of `policy` on the first `count` held-out tasks, beside the base model's. */
-  async heldOut(policy: PolicyView, count: number): Promise<HeldOutEval> {
+  /**
+   * Greedy held-out accuracy of `policy` on the first `count` held-out tasks, beside the base model's. With
+   * `policyIsBase` (a LoRA policy whose adapters are still zero, so its outputs are the base model's exactly) the
+   * base model's answers are its answers, and no second pass is made.
+   */
+  async heldOut(policy: PolicyView, count: number, policyIsBase = false): Promise<HeldOutEval> {
     const { env } = this;
     const side = await this.baseSide(count, policy);
     const queries = side.examples.map((e) => e.query);
-    const answers = await solveGreedy(policy, env, queries);
+    const answers = policyIsBase ? side.answers : await solveGreedy(policy, env, queries);
     const out: HeldOutEval = { current: scoreAnswers(env, side.examples, answers), base: side.result };
     if (!env.verifiable && this.base) {
       const reference = this.base;

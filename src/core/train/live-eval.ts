@@ -16,6 +16,15 @@ export interface LiveEvalSettings {
  * do a chat-only environment's (a chat model's answers of hundreds of tokens, and the judge's passes over them).
  * Both stay within ~10% of training time (see BENCHMARKS.md).
  */
-export function defaultLiveEval(env: Pick<Env, 'verifiable' | 'chatOnly'>): LiveEvalSettings {
+export function defaultLiveEval(env: Pick<Env, 'verifiable' | 'chatOnly'>, hubModel = false): LiveEvalSettings {
+  if (hubModel) return env.verifiable && !env.chatOnly ? HUB_LIVE_EVAL.verified : HUB_LIVE_EVAL.judged;
   return env.verifiable && !env.chatOnly ? { every: 5, count: 256 } : { every: 10, count: 32 };
 }
+
+/**
+ * A hub model's live series: its steps take seconds to minutes, and its greedy answers to a task cost about what a
+ * rollout costs, so a few tasks every 10 steps, which keeps the series near a tenth of the training time. (Its step
+ * 0 costs one pass: the base model's answers are the policy's, whose adapters are still zero.) Few tasks make a
+ * noisy line: Evaluate measures more.
+ */
+const HUB_LIVE_EVAL = { verified: { every: 10, count: 16 }, judged: { every: 10, count: 8 } } as const satisfies Record<string, LiveEvalSettings>;

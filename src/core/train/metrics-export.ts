@@ -78,5 +78,7 @@ export function metricsToJson(rows: readonly MetricStepRow[], runId: string, con
 
 /** A file name that says what the file holds: environment, algorithm, size, seed and step. */
 export function exportFileName(config: RunConfig, step: number, extension: string): string {
-  return `sparring-${config.env}-${config.algorithm}-${config.preset}-seed${config.seed}-step${step}.${extension}`;
+  // A hub model by its name (`SmolLM2-135M-Instruct`), a local folder by its hash (`local_1f2e...`).
+  const model = config.hubModel === '' ? config.preset : config.hubModel.split('/').pop()!.replace(/[^\w.-]/g, '_');
+  return `sparring-${config.env}-${config.algorithm}-${model}-seed${config.seed}-step${step}.${extension}`;
 }

@@ -419,11 +419,14 @@ export class TrainingSession implements SessionApi {
   }
 
   private liveEval(): LiveEvalSettings {
-    return this.liveEvalSettings ?? defaultLiveEval(this.require().env);
+    const { env, config } = this.require();
+    return this.liveEvalSettings ?? defaultLiveEval(env, isHubRun(config));
   }
 
   private async emitLiveEvaluation(step: number): Promise<void> {
-    const heldOut = await this.evaluator().heldOut(this.require().policy, this.liveEval().count);
+    const { policy } = this.require();
+    // At step 0 a LoRA policy's adapters are zero: it answers as its base model, which the evaluator has just asked.
+    const heldOut = await this.evaluator().heldOut(policy, this.liveEval().count, step === 0 && policy.lora !== null);
     this.onEvent({ type: 'heldout', evaluation: { step, metrics: evaluationMetrics(heldOut, null) } });
   }
 

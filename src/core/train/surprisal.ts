@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { tokenLogProbs } from '../model/readout.ts';
 import type { Runnable } from '../model/family.ts';
-import { batchTensors, chunkRanges, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
+import { batchTensors, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
+import { chunkRanges } from './chunks.ts';
 
 /**
  * -log p of a packed row's completion tokens, read from per-position log-probs [rows, cols] of the packed

@@ -11,7 +11,8 @@ import type { LossConfig, LossInputs } from '../rl/loss.ts';
 import { selfPlayLoss } from '../rl/loss.ts';
 import type { Adam } from './optimizer.ts';
 import { NonFiniteLossError } from './errors.ts';
-import { batchTensors, chunkRanges, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
+import { batchTensors, packSequences, sliceRows, type PackedBatch, type Sequence } from './batch.ts';
+import { chunkRanges } from './chunks.ts';
 
 /** Rows [start, end) of the batch, with their tensors. */
 interface Chunk {
@@ -53,7 +54,7 @@ export class StepBatch {
   readonly packed: PackedBatch;
   private readonly chunks: Chunk[];
 
-  /** `budget`: the most rows x cols^2 one chunk may hold (see batch.ts MAX_CHUNK_ROWS_X_COLS_SQUARED); `recomputing`:
+  /** `budget`: the most rows x cols^2 one chunk may hold (see chunks.ts MAX_CHUNK_ROWS_X_COLS_SQUARED); `recomputing`:
    *  a model that recomputes its layers (LoRA), whose activations bound a chunk too. */
   constructor(sequences: readonly Sequence[], budget: number, recomputing: ArchConfig | null) {
     this.packed = packSequences(sequences);
