@@ -1,7 +1,7 @@
 // The judge and the instructions environment in the page: a built-in model cannot take instructions (the settings
 // say what to do), and a chat model's run shows the judge's questions and prompt in the rubric editor, where an edit
-// enters the share link and a prompt that breaks a rule is refused with it. (A chat model self-playing in the page
-// needs the "Bring a model" flow to load one; see the report of issue 20.)
+// enters the share link and a prompt that breaks a rule is refused with it. A chat model brought from a hub and
+// self-playing with the judge is e2e/hub-judge.spec.ts.
 
 import { test, expect } from '@playwright/test';
 import { decodeShareLink } from '../src/app/state/share-link.ts';
