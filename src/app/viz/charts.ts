@@ -149,3 +149,15 @@ export function chartSpecs(env: Env, judgeItems: readonly JudgeItem[] | null = n
 export function alarmsAbout(spec: ChartSpec, alarms: readonly Alarm[]): Alarm[] {
   return alarms.filter((alarm) => alarm.metrics.some((metric) => spec.series.some((series) => series.key === metric)));
 }
+
+/**
+ * Labels of a value axis's ticks, with as many decimals as the spacing of the ticks needs, so that ticks 0.00001 apart
+ * do not all read "0"; below 1e-4 apart they are written in exponent form (2.5e-6).
+ */
+export function axisLabels(ticks: readonly number[]): string[] {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 0;
+  if (!(step > 0)) return ticks.map((v) => String(v));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  if (decimals <= 4) return ticks.map((v) => v.toFixed(decimals));
+  return ticks.map((v) => (v === 0 ? '0' : v.toExponential(1).replace('.0e', 'e')));
+}

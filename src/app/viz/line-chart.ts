@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { cancelDraw } from './frame-budget.ts';
+import { axisLabels } from './charts.ts';
 
 export interface LineSeries {
   label: string;
@@ -44,7 +45,7 @@ export class LineChart {
   constructor(target: HTMLElement, options: LineChartOptions) {
     const digits = options.percent ? Math.max(0, options.digits - 2) : options.digits;
     const format = (_: uPlot, value: number | null) => (value == null ? '-' : options.percent ? `${(value * 100).toFixed(digits)}%` : value.toFixed(digits));
-    const yValues = options.percent ? (_: uPlot, splits: number[]) => splits.map((v) => `${Math.round(v * 100)}%`) : undefined;
+    const yValues = options.percent ? (_: uPlot, splits: number[]) => splits.map((v) => `${Math.round(v * 100)}%`) : (_: uPlot, splits: number[]) => axisLabels(splits);
     const range = options.range;
     this.plot = new uPlot(
       {
