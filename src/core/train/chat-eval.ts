@@ -4,6 +4,7 @@
 // come from the caller.
 
 import type { Env } from '../envs/env.ts';
+import { JUDGED_EXAMPLES_KEPT, pairOutcome, winTally } from './pair-outcome.ts';
 
 /** Strict: each constraint checked on the answer as written. Loose: on IFEval's variants of it (see Env). */
 export interface StrictLoose {
@@ -88,10 +89,6 @@ export interface JudgeWinRate {
   examples: JudgedAnswers[];
 }
 
-/** How many judged pairs an evaluation keeps for people to read. */
-const JUDGED_EXAMPLES_KEPT = 4;
-/** Qualities this close are a tie (the same answer text has the same scores, so the same quality). */
-const TIE_TOLERANCE = 1e-9;
 
 /**
  * The win rate of `answers` against `baseAnswers` on the same queries when the judge's quality (the mean of its item
@@ -109,19 +106,9 @@ export function judgedWinRate(
   if ([answers, baseAnswers, quality, baseQuality].some((list) => list.length !== count)) {
     throw new RangeError(`judgedWinRate needs one answer and one score of each side per query (${count} queries)`);
   }
-  let wins = 0;
-  let ties = 0;
-  queries.forEach((_, i) => {
-    if (Math.abs(quality[i] - baseQuality[i]) <= TIE_TOLERANCE) ties += 1;
-    else if (quality[i] > baseQuality[i]) wins += 1;
-  });
   const mean = (values: readonly number[]) => (count ? values.reduce((a, b) => a + b, 0) / count : 0);
   return {
-    winRate: count ? (wins + ties / 2) / count : 0,
-    wins,
-    ties,
-    losses: count - wins - ties,
-    count,
+    ...winTally(quality.map((q, i) => pairOutcome(q, baseQuality[i]))),
     meanQuality: mean(quality),
     baseMeanQuality: mean(baseQuality),
     examples: queries.slice(0, JUDGED_EXAMPLES_KEPT).map((query, i) => ({ query, answer: answers[i], baseAnswer: baseAnswers[i], quality: quality[i], baseQuality: baseQuality[i] })),

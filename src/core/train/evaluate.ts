@@ -12,6 +12,7 @@ import { completionSurprisal } from './surprisal.ts';
 import { spreadOverCharacters } from '../analysis/character-surprisal.ts';
 import { chatEvalMetrics, constraintEval, judgedWinRate, type ConstraintEval, type JudgeWinRate } from './chat-eval.ts';
 import type { ModelJudge } from './judge-model.ts';
+import { JUDGED_EXAMPLES_KEPT, pairOutcome, winTally } from './pair-outcome.ts';
 import { judgeQuality } from '../judge/score.ts';
 
 export const EVAL_SEED = 20250911;
@@ -210,16 +211,6 @@ export interface WinRateEval {
   byKind: { kind: string; count: number; winRate: number }[];
 }
 
-/** Rewards this close are a tie: rubric totals are ratios of weights, equal verdicts give equal totals. */
-const TIE_TOLERANCE = 1e-9;
-const JUDGED_EXAMPLES_KEPT = 4;
-
-/** 1 for a win, 0.5 for a tie, 0 for a loss, by task reward. */
-export function pairOutcome(reward: number, baseReward: number): 0 | 0.5 | 1 {
-  if (Math.abs(reward - baseReward) <= TIE_TOLERANCE) return 0.5;
-  return reward > baseReward ? 1 : 0;
-}
-
 /** Per-character surprisal of each side's answers under the reference model, aligned with the queries. */
 export interface JudgeSurprisal {
   answers: readonly (readonly number[])[];
@@ -242,8 +233,6 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
   if (surprisal && (surprisal.answers.length !== queries.length || surprisal.base.length !== queries.length)) {
     throw new RangeError(`judgePairs needs the surprisal of every answer (${queries.length} queries, ${surprisal.answers.length} and ${surprisal.base.length} given)`);
   }
-  let wins = 0;
-  let ties = 0;
   let rewardSum = 0;
   let baseRewardSum = 0;
   const examples: JudgedPair[] = [];
@@ -252,21 +241,14 @@ export function judgePairs(env: Env, queries: readonly string[], answers: readon
     const parsed = env.parseQuery(query);
     const reward = parsed === null ? 0 : env.reward(parsed, answers[i], surprisal && { surprisal: surprisal.answers[i] });
     const baseReward = parsed === null ? 0 : env.reward(parsed, baseAnswers[i], surprisal && { surprisal: surprisal.base[i] });
-    const outcome = pairOutcome(reward, baseReward);
-    outcomes.push(outcome);
-    if (outcome === 1) wins += 1;
-    else if (outcome === 0.5) ties += 1;
+    outcomes.push(pairOutcome(reward, baseReward));
     rewardSum += reward;
     baseRewardSum += baseReward;
     if (examples.length < JUDGED_EXAMPLES_KEPT) examples.push({ query, answer: answers[i], baseAnswer: baseAnswers[i], reward, baseReward });
   });
   const count = queries.length;
   return {
-    winRate: count ? (wins + ties / 2) / count : 0,
-    wins,
-    ties,
-    losses: count - wins - ties,
-    count,
+    ...winTally(outcomes),
     meanReward: count ? rewardSum / count : 0,
     baseMeanReward: count ? baseRewardSum / count : 0,
     examples,
