@@ -19,6 +19,23 @@ export class ZipError extends Error {
   override name = 'ZipError';
 }
 
+/**
+ * The 26 bytes a local header and the central directory's record of an entry share, in the same order: the version
+ * needed, the flags, the method (0: stored), the time and date, the CRC-32, both sizes (equal: stored) and the name's
+ * length.
+ */
+function writeEntryFields(view: DataView, at: number, e: { name: Uint8Array; data: Uint8Array; crc: number }): void {
+  view.setUint16(at, VERSION, true);
+  view.setUint16(at + 2, UTF8_NAMES, true);
+  view.setUint16(at + 4, 0, true);
+  view.setUint16(at + 6, DOS_TIME, true);
+  view.setUint16(at + 8, DOS_DATE, true);
+  view.setUint32(at + 10, e.crc, true);
+  view.setUint32(at + 14, e.data.length, true);
+  view.setUint32(at + 18, e.data.length, true);
+  view.setUint16(at + 22, e.name.length, true);
+}
+
 /** The files as a zip archive, entries in the map's order. */
 export function zipFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const encoder = new TextEncoder();
@@ -37,15 +54,7 @@ export function zipFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   for (const e of entries) {
     offsets.push(at);
     view.setUint32(at, LOCAL_HEADER, true);
-    view.setUint16(at + 4, VERSION, true);
-    view.setUint16(at + 6, UTF8_NAMES, true);
-    view.setUint16(at + 8, 0, true); // stored
-    view.setUint16(at + 10, DOS_TIME, true);
-    view.setUint16(at + 12, DOS_DATE, true);
-    view.setUint32(at + 14, e.crc, true);
-    view.setUint32(at + 18, e.data.length, true);
-    view.setUint32(at + 22, e.data.length, true);
-    view.setUint16(at + 26, e.name.length, true);
+    writeEntryFields(view, at + 4, e);
     view.setUint16(at + 28, 0, true);
     out.set(e.name, at + 30);
     out.set(e.data, at + 30 + e.name.length);
@@ -54,16 +63,8 @@ export function zipFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const centralStart = at;
   entries.forEach((e, i) => {
     view.setUint32(at, CENTRAL_HEADER, true);
-    view.setUint16(at + 4, VERSION, true);
-    view.setUint16(at + 6, VERSION, true);
-    view.setUint16(at + 8, UTF8_NAMES, true);
-    view.setUint16(at + 10, 0, true);
-    view.setUint16(at + 12, DOS_TIME, true);
-    view.setUint16(at + 14, DOS_DATE, true);
-    view.setUint32(at + 16, e.crc, true);
-    view.setUint32(at + 20, e.data.length, true);
-    view.setUint32(at + 24, e.data.length, true);
-    view.setUint16(at + 28, e.name.length, true);
+    view.setUint16(at + 4, VERSION, true); // made by
+    writeEntryFields(view, at + 6, e);
     // Extra field, comment, disk number, internal and external attributes: none.
     view.setUint32(at + 42, offsets[i], true);
     out.set(e.name, at + 46);
