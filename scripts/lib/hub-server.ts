@@ -233,16 +233,18 @@ export class LocalHub {
     void this.stream(res, body, dropAt);
   }
 
-  /** Writes `body` in slices, paced to bytesPerSecond; past `dropAt` bytes the connection is cut. */
+  /** Writes `body` in slices, paced to bytesPerSecond; after `dropAt` bytes the connection is closed mid-body. */
   private async stream(res: ServerResponse, body: Uint8Array, dropAt: number): Promise<void> {
     const slice = 64 * 1024;
     for (let at = 0; at < body.length; at += slice) {
       if (res.destroyed) return;
       const part = body.subarray(at, Math.min(body.length, at + slice));
       if (at + part.length > dropAt) {
-        res.write(part.subarray(0, Math.max(0, dropAt - at)));
-        await new Promise((r) => setTimeout(r, 20));
-        res.destroy();
+        // The bytes before the cut reach the client, then the connection closes short of its Content-Length. Cutting
+        // it with a reset instead (destroy) can discard bytes the client had not yet read, so where the cut fell
+        // depended on the machine's load.
+        await new Promise<void>((r) => res.write(part.subarray(0, Math.max(0, dropAt - at)), () => r()));
+        res.socket?.end();
         return;
       }
       if (!res.write(part)) await new Promise((r) => res.once('drain', r));
